@@ -1,0 +1,76 @@
+//! One error type for the whole library, so bindings map errors in one place.
+
+use std::time::Duration;
+
+/// Every failure Kestrel reports. Variants mirror the OpenAI SDK's error classes so the
+/// bindings can map them one-to-one; none of them ever carries an API key or a prompt.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request is malformed; `field` is a JSON path such as `messages[2].tool_call_id`.
+    #[error("invalid request: {field}: {message}")]
+    InvalidRequest { field: String, message: String },
+
+    /// A catalog or configuration file is malformed or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// No configured, healthy model can serve the request within the policy.
+    #[error("no eligible model: {0}")]
+    NoEligibleModel(String),
+
+    /// The provider rejected the key (HTTP 401).
+    #[error("{provider}: authentication failed (401): {message}")]
+    Authentication { provider: String, message: String, body: Option<serde_json::Value> },
+
+    /// The key is valid but lacks access (HTTP 403).
+    #[error("{provider}: permission denied (403): {message}")]
+    PermissionDenied { provider: String, message: String, body: Option<serde_json::Value> },
+
+    /// The model or endpoint does not exist (HTTP 404).
+    #[error("{provider}: not found (404): {message}")]
+    NotFound { provider: String, message: String, body: Option<serde_json::Value> },
+
+    /// The provider refused the request as malformed (HTTP 400, 422, ...).
+    #[error("{provider}: bad request ({status}): {message}")]
+    BadRequest { provider: String, status: u16, message: String, body: Option<serde_json::Value> },
+
+    /// Rate limited (HTTP 429) on every candidate that was tried.
+    #[error("{provider}: rate limited (429): {message}")]
+    RateLimited { provider: String, message: String, retry_after: Option<Duration>, body: Option<serde_json::Value> },
+
+    /// The provider did not answer in time.
+    #[error("{provider}: request timed out")]
+    Timeout { provider: String },
+
+    /// The provider could not be reached, or the connection broke.
+    #[error("{provider}: connection error: {message}")]
+    Connection { provider: String, message: String },
+
+    /// Any other provider failure: 5xx, a body that is not the expected shape, a stream
+    /// cut after the caller already saw part of the answer.
+    #[error("{provider}: provider error ({status}): {message}")]
+    Provider { provider: String, status: u16, message: String, body: Option<serde_json::Value> },
+}
+
+impl Error {
+    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidRequest { field: field.into(), message: message.into() }
+    }
+
+    /// The HTTP status this error corresponds to, when there is one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::InvalidRequest { .. } => Some(400),
+            Error::Authentication { .. } => Some(401),
+            Error::PermissionDenied { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::BadRequest { status, .. } | Error::Provider { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+}
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

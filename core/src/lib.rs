@@ -1,0 +1,16 @@
+//! Kestrel: an embeddable LLM router.
+//!
+//! For every OpenAI-shaped chat request, Kestrel picks the cheapest model that can handle
+//! it (the requested model is a ceiling), calls the provider, and counts what was spent
+//! and saved. This crate holds all the logic; the Python and Node packages are thin
+//! bindings over it.
+
+pub mod catalog;
+pub mod error;
+pub mod router;
+pub mod types;
+
+pub use catalog::Catalog;
+pub use error::{Error, Result};
+pub use router::{Decision, Router, RoutingPolicy, Tier};
+pub use types::{ChatRequest, ChatResponse, Message};

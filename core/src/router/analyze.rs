@@ -1,0 +1,383 @@
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use serde::Deserialize;
+
+use crate::types::{ChatRequest, Content, ContentPart, ResponseFormat, Role, ToolChoice, ToolChoiceMode};
+
+/// Kinds of evidence the keyword pass collects. The scorer weighs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Signal {
+    ReasoningHigh,
+    ReasoningMid,
+    Simple,
+    OutputLong,
+    OutputShort,
+    Domain,
+    Stakes,
+    Casual,
+    Nuance,
+}
+
+impl Signal {
+    pub const COUNT: usize = 9;
+    pub const ALL: [Signal; Signal::COUNT] = [
+        Signal::ReasoningHigh,
+        Signal::ReasoningMid,
+        Signal::Simple,
+        Signal::OutputLong,
+        Signal::OutputShort,
+        Signal::Domain,
+        Signal::Stakes,
+        Signal::Casual,
+        Signal::Nuance,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::ReasoningHigh => "deep reasoning",
+            Signal::ReasoningMid => "analysis",
+            Signal::Simple => "simple request",
+            Signal::OutputLong => "long output",
+            Signal::OutputShort => "short output",
+            Signal::Domain => "specialist domain",
+            Signal::Stakes => "high stakes",
+            Signal::Casual => "casual",
+            Signal::Nuance => "precise instructions",
+        }
+    }
+}
+
+/// What the scorer sees of a request: counts and weighted keyword evidence, gathered in
+/// one pass per message text. Public so a learned [`super::Scorer`] can use it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// Bytes of text in all messages.
+    pub total_bytes: usize,
+    /// Bytes of the last user message, the one being answered.
+    pub last_user_bytes: usize,
+    /// Bytes of system and developer messages.
+    pub system_bytes: usize,
+    /// Estimated prompt tokens, tool definitions included.
+    pub input_tokens: u32,
+    pub messages: u16,
+    pub user_turns: u16,
+    pub assistant_turns: u16,
+    pub tool_results: u16,
+    /// Tool definitions offered to the model.
+    pub tools: u16,
+    /// `tool_choice` forces a call.
+    pub tool_forced: bool,
+    pub json_mode: bool,
+    pub json_schema: bool,
+    pub images: u16,
+    pub audio: u16,
+    pub files: u16,
+    /// Fenced code blocks anywhere, and code-looking text in the last user message.
+    pub code_blocks: u16,
+    pub code_in_last: bool,
+    /// Question marks in the last user message.
+    pub questions: u16,
+    /// List items (`1.`, `-`, `*`) in system and last user messages: a proxy for constraints.
+    pub list_items: u16,
+    /// Share of non-ASCII characters (0..1) in the last user message.
+    pub non_ascii: f32,
+    /// `max_tokens` / `max_completion_tokens` as sent.
+    pub max_output: Option<u32>,
+    /// Weighted keyword evidence per [`Signal`], from user turns (the last one counts most).
+    pub hits: [f32; Signal::COUNT],
+    /// Keyword evidence from system and developer messages.
+    pub system_hits: [f32; Signal::COUNT],
+    /// Which pattern matched first for each signal, for the reasons.
+    pub first_match: [Option<u16>; Signal::COUNT],
+}
+
+impl Features {
+    pub fn hit(&self, s: Signal) -> f32 {
+        self.hits[s as usize]
+    }
+
+    pub fn system_hit(&self, s: Signal) -> f32 {
+        self.system_hits[s as usize]
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignalFile {
+    reasoning_high: Vec<String>,
+    reasoning_mid: Vec<String>,
+    simple: Vec<String>,
+    output_long: Vec<String>,
+    output_short: Vec<String>,
+    domain: Vec<String>,
+    stakes: Vec<String>,
+    casual: Vec<String>,
+    nuance: Vec<String>,
+}
+
+/// Per pattern: its signal, whether it may be followed by more letters, and whether it is
+/// ASCII (word boundaries only make sense there).
+#[derive(Debug, Clone, Copy)]
+struct PatternInfo {
+    signal: Signal,
+    prefix: bool,
+    ascii: bool,
+}
+
+struct Keywords {
+    automaton: AhoCorasick,
+    info: Vec<PatternInfo>,
+    text: Vec<String>,
+}
+
+static KEYWORDS: LazyLock<Keywords> = LazyLock::new(|| Keywords::load(include_str!("signals.toml")));
+
+/// The text of keyword pattern `id` (from `Features::first_match`), for reasons.
+pub fn keyword(id: u16) -> &'static str {
+    &KEYWORDS.text[id as usize]
+}
+
+impl Keywords {
+    fn load(src: &str) -> Keywords {
+        let file: SignalFile = toml::from_str(src).expect("signals.toml is valid");
+        let groups = [
+            (Signal::ReasoningHigh, file.reasoning_high),
+            (Signal::ReasoningMid, file.reasoning_mid),
+            (Signal::Simple, file.simple),
+            (Signal::OutputLong, file.output_long),
+            (Signal::OutputShort, file.output_short),
+            (Signal::Domain, file.domain),
+            (Signal::Stakes, file.stakes),
+            (Signal::Casual, file.casual),
+            (Signal::Nuance, file.nuance),
+        ];
+        let mut text = Vec::new();
+        let mut info = Vec::new();
+        for (signal, patterns) in groups {
+            for p in patterns {
+                let prefix = p.ends_with('*');
+                let p = p.trim_end_matches('*').to_string();
+                info.push(PatternInfo { signal, prefix, ascii: p.is_ascii() });
+                text.push(p);
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&text)
+            .expect("keyword automaton builds");
+        Keywords { automaton, info, text }
+    }
+}
+
+/// Extracts [`Features`] from requests. Building one is cheap: the keyword automaton is
+/// compiled once per process and shared.
+#[derive(Clone, Copy)]
+pub struct Analyzer {
+    keywords: &'static Keywords,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").field("patterns", &self.keywords.info.len()).finish()
+    }
+}
+
+/// Where a text sits in the conversation decides how much its keywords count.
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    LastUser,
+    EarlierUser,
+    System,
+    Assistant,
+    Other,
+}
+
+impl Analyzer {
+    pub fn new() -> Self {
+        Analyzer { keywords: &KEYWORDS }
+    }
+
+    pub fn analyze(&self, req: &ChatRequest) -> Features {
+        let mut f = Features { messages: req.messages.len().min(u16::MAX as usize) as u16, ..Features::default() };
+        let last_user = req.messages.iter().rposition(|m| m.role == Role::User);
+        let mut tokens: u64 = 0;
+        for (i, m) in req.messages.iter().enumerate() {
+            let place = match m.role {
+                Role::User if Some(i) == last_user => Place::LastUser,
+                Role::User => Place::EarlierUser,
+                Role::System | Role::Developer => Place::System,
+                Role::Assistant => Place::Assistant,
+                Role::Tool | Role::Function => Place::Other,
+            };
+            match m.role {
+                Role::User => f.user_turns += 1,
+                Role::Assistant => f.assistant_turns += 1,
+                Role::Tool | Role::Function => f.tool_results += 1,
+                _ => {}
+            }
+            tokens += 4; // per-message framing
+            match &m.content {
+                Some(Content::Text(t)) => tokens += self.scan(t, place, &mut f),
+                Some(Content::Parts(parts)) => {
+                    for p in parts {
+                        match p {
+                            ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text, .. } => {
+                                tokens += self.scan(text, place, &mut f)
+                            }
+                            ContentPart::ImageUrl { .. } => {
+                                f.images += 1;
+                                tokens += 765; // a high-detail 1024² image in OpenAI's accounting
+                            }
+                            ContentPart::InputAudio { input_audio, .. } => {
+                                f.audio += 1;
+                                tokens += input_audio.data.len() as u64 / 100;
+                            }
+                            ContentPart::File { .. } => {
+                                f.files += 1;
+                                tokens += 1000;
+                            }
+                        }
+                    }
+                }
+                None => {}
+            }
+            for c in m.tool_calls.iter().flatten() {
+                tokens += (c.function.name.len() + c.function.arguments.len()) as u64 / 4 + 4;
+            }
+        }
+        if let Some(tools) = &req.tools {
+            f.tools = tools.len().min(u16::MAX as usize) as u16;
+            for t in tools {
+                if let Some(func) = &t.function {
+                    let schema = func.parameters.as_ref().map_or(0, json_text_len);
+                    tokens +=
+                        (func.name.len() + func.description.as_ref().map_or(0, String::len) + schema) as u64 / 4 + 8;
+                }
+            }
+        }
+        f.tool_forced =
+            matches!(req.tool_choice, Some(ToolChoice::Named(_)) | Some(ToolChoice::Mode(ToolChoiceMode::Required)));
+        match &req.response_format {
+            Some(ResponseFormat::JsonObject) => f.json_mode = true,
+            Some(ResponseFormat::JsonSchema { json_schema }) => {
+                f.json_mode = true;
+                f.json_schema = true;
+                tokens += json_schema.schema.as_ref().map_or(0, json_text_len) as u64 / 4;
+            }
+            _ => {}
+        }
+        f.max_output = req.max_output();
+        f.input_tokens = tokens.min(u32::MAX as u64) as u32;
+        f
+    }
+
+    /// One pass of statistics and one Aho-Corasick pass over a text; returns its token
+    /// estimate.
+    fn scan(&self, text: &str, place: Place, f: &mut Features) -> u64 {
+        let bytes = text.as_bytes();
+        f.total_bytes += bytes.len();
+        let (mut non_ascii, mut code_sym, mut questions, mut list_items, mut fences) =
+            (0usize, 0usize, 0u16, 0u16, 0u16);
+        let mut line_start = true;
+        let mut backticks = 0u8;
+        for &b in bytes {
+            if b >= 0x80 {
+                if b & 0xC0 != 0x80 {
+                    non_ascii += 1;
+                }
+            } else {
+                match b {
+                    b'{' | b'}' | b';' | b'=' | b'(' | b')' | b'[' | b']' | b'<' | b'>' => code_sym += 1,
+                    b'?' => questions += 1,
+                    _ => {}
+                }
+            }
+            if b == b'`' {
+                backticks += 1;
+                if backticks == 3 {
+                    fences += 1;
+                }
+            } else {
+                backticks = 0;
+            }
+            if line_start && (b == b'-' || b == b'*' || b.is_ascii_digit()) {
+                list_items += 1;
+            }
+            line_start = b == b'\n' || (line_start && (b == b' ' || b == b'\t'));
+        }
+        let ascii = bytes.len() - non_ascii.min(bytes.len());
+        // CJK and similar scripts run about one token per character.
+        let tokens = (ascii as u64).div_ceil(4) + non_ascii as u64;
+
+        f.code_blocks += fences / 2;
+        match place {
+            Place::LastUser => {
+                f.last_user_bytes = bytes.len();
+                f.questions = questions;
+                f.list_items += list_items;
+                f.code_in_last = fences >= 2 || (code_sym >= 12 && code_sym * 20 >= bytes.len());
+                let chars = ascii + non_ascii;
+                f.non_ascii = if chars == 0 { 0.0 } else { non_ascii as f32 / chars as f32 };
+            }
+            Place::System => {
+                f.system_bytes += bytes.len();
+                f.list_items += list_items;
+            }
+            _ => {}
+        }
+
+        let weight = match place {
+            Place::LastUser => 1.0,
+            Place::EarlierUser => 0.5,
+            Place::Assistant => 0.2,
+            Place::System => 1.0,
+            Place::Other => 0.0,
+        };
+        if weight == 0.0 {
+            return tokens;
+        }
+        let kw = self.keywords;
+        for m in kw.automaton.find_overlapping_iter(text) {
+            let pid = m.pattern().as_usize();
+            let info = kw.info[pid];
+            if info.ascii && !at_word_boundaries(bytes, m.start(), m.end(), info.prefix) {
+                continue;
+            }
+            let s = info.signal as usize;
+            let target = if place == Place::System { &mut f.system_hits } else { &mut f.hits };
+            target[s] += weight;
+            if f.first_match[s].is_none() {
+                f.first_match[s] = Some(pid as u16);
+            }
+        }
+        tokens
+    }
+}
+
+fn at_word_boundaries(text: &[u8], start: usize, end: usize, prefix: bool) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let before_ok = start == 0 || !word(text[start - 1]);
+    let after_ok = prefix || end == text.len() || !word(text[end]);
+    before_ok && after_ok
+}
+
+/// Characters of text in a JSON value (keys and strings), to estimate the tokens of a
+/// tool schema without serializing it.
+fn json_text_len(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::String(s) => s.len() + 2,
+        serde_json::Value::Array(a) => a.iter().map(json_text_len).sum::<usize>() + 2,
+        serde_json::Value::Object(o) => o.iter().map(|(k, v)| k.len() + 3 + json_text_len(v)).sum::<usize>() + 2,
+        _ => 4,
+    }
+}

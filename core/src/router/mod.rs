@@ -1,0 +1,123 @@
+//! Routing: analyze → score → tier → select.
+//!
+//! [`Router::route`] turns a request into a [`Decision`]: the tier the request needs, the
+//! scores and reasons behind it, and an ordered failover plan of models, cheapest first,
+//! ending with the requested model. It makes no I/O; the client executes the plan.
+
+mod analyze;
+mod policy;
+mod score;
+mod select;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use analyze::{Analyzer, Features};
+pub use policy::{ProviderSet, RequestPolicy, RoutingPolicy};
+pub use score::{HeuristicScorer, Scored, Scorer, Scores};
+pub use select::{Availability, Candidate, Decision, DecisionSummary, EveryProvider};
+
+use crate::catalog::Catalog;
+use crate::types::ChatRequest;
+
+/// Quality class of a model, and of the model a request needs. Ordered by capability
+/// (and, as a rule, price): `Economy < Standard < Premium`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Economy,
+    Standard,
+    Premium,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Economy, Tier::Standard, Tier::Premium];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Economy => "economy",
+            Tier::Standard => "standard",
+            Tier::Premium => "premium",
+        }
+    }
+
+    /// One tier up, saturating at Premium.
+    pub fn up(self) -> Tier {
+        match self {
+            Tier::Economy => Tier::Standard,
+            _ => Tier::Premium,
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Tier> {
+        match s.to_ascii_lowercase().as_str() {
+            "economy" | "e" => Ok(Tier::Economy),
+            "standard" | "s" => Ok(Tier::Standard),
+            "premium" | "p" => Ok(Tier::Premium),
+            _ => Err(crate::Error::Config(format!("unknown tier `{s}` (economy, standard, premium)"))),
+        }
+    }
+}
+
+/// The routing engine: a catalog, a scorer and a policy. Cheap to share across threads.
+pub struct Router {
+    catalog: Arc<Catalog>,
+    analyzer: Analyzer,
+    scorer: Box<dyn Scorer>,
+    policy: RoutingPolicy,
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router").field("models", &self.catalog.models().len()).field("policy", &self.policy).finish()
+    }
+}
+
+impl Router {
+    /// A router over `catalog` with the heuristic scorer and the default policy.
+    pub fn new(catalog: Arc<Catalog>) -> Self {
+        Router {
+            catalog,
+            analyzer: Analyzer::new(),
+            scorer: Box::new(HeuristicScorer),
+            policy: RoutingPolicy::default(),
+        }
+    }
+
+    /// Replaces the scorer, e.g. with a learned one.
+    pub fn with_scorer(mut self, scorer: impl Scorer + 'static) -> Self {
+        self.scorer = Box::new(scorer);
+        self
+    }
+
+    pub fn with_policy(mut self, policy: RoutingPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    pub fn policy(&self) -> &RoutingPolicy {
+        &self.policy
+    }
+
+    /// Decides where `req` goes, given which providers are usable right now.
+    pub fn route(&self, req: &ChatRequest, available: &dyn Availability) -> crate::Result<Decision> {
+        let features = self.analyzer.analyze(req);
+        let scored = self.scorer.score(&features);
+        select::decide(&self.catalog, &self.policy, req, &features, scored, available)
+    }
+}

@@ -1,0 +1,336 @@
+use super::analyze::Features;
+use super::policy::{Effective, ProviderSet, RoutingPolicy};
+use super::score::{Scored, Scores};
+use super::Tier;
+use crate::catalog::{Catalog, ModelId, ProviderId};
+use crate::error::{Error, Result};
+use crate::types::{ChatRequest, Content, ContentPart};
+
+/// Which providers can take a request right now (configured with a key and healthy).
+pub trait Availability {
+    fn is_available(&self, provider: ProviderId) -> bool;
+}
+
+/// Every catalog provider counts as available: for offline decisions (`kestrel route`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EveryProvider;
+
+impl Availability for EveryProvider {
+    fn is_available(&self, _: ProviderId) -> bool {
+        true
+    }
+}
+
+impl Availability for ProviderSet {
+    fn is_available(&self, p: ProviderId) -> bool {
+        self.contains(p)
+    }
+}
+
+/// One step of the failover plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// `None` for a model the catalog does not know (passed through by name).
+    pub model: Option<ModelId>,
+    pub provider: ProviderId,
+    /// Expected USD cost of this request on this model (0 when unknown).
+    pub expected_cost: f64,
+}
+
+/// Where a request goes and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The model name as the caller wrote it.
+    pub requested_model: String,
+    /// The catalog entry it resolved to.
+    pub requested: Option<ModelId>,
+    /// The tier routed to; `None` when routing did not apply (off, or unknown model).
+    pub tier: Option<Tier>,
+    pub scores: Option<Scores>,
+    pub confidence: Option<f32>,
+    /// The audit trail, in order.
+    pub reasons: Vec<String>,
+    /// Failover plan: cheapest eligible first, the requested model last.
+    pub plan: Vec<Candidate>,
+    pub input_tokens: u32,
+    pub expected_output_tokens: u32,
+    /// Expected cost had the request gone to the requested model.
+    pub baseline_cost: f64,
+}
+
+impl Decision {
+    /// The first choice.
+    pub fn chosen(&self) -> &Candidate {
+        &self.plan[0]
+    }
+
+    /// The model id to send for a plan step.
+    pub fn model_name<'a>(&'a self, catalog: &'a Catalog, c: &Candidate) -> &'a str {
+        match c.model {
+            Some(m) => &catalog.model(m).id,
+            None => &self.requested_model,
+        }
+    }
+
+    pub fn expected_cost(&self) -> f64 {
+        self.chosen().expected_cost
+    }
+}
+
+/// What the request needs from a model.
+struct Needs {
+    tools: bool,
+    vision: bool,
+    json_mode: bool,
+    json_schema: bool,
+    context: u64,
+    max_output: u32,
+    /// Features only the requested provider is known to honour.
+    same_provider: Option<&'static str>,
+}
+
+impl Needs {
+    fn of(req: &ChatRequest, f: &Features, expected_out: u32) -> Needs {
+        let audio_out = req.modalities.as_ref().is_some_and(|m| m.iter().any(|x| x == "audio"));
+        let same_provider = if f.audio > 0 || audio_out {
+            Some("audio")
+        } else if f.files > 0 {
+            Some("file input")
+        } else if req.logprobs == Some(true) {
+            Some("logprobs")
+        } else if req.n.is_some_and(|n| n > 1) {
+            Some("n > 1")
+        } else if req.prediction.is_some() {
+            Some("predicted outputs")
+        } else if req.web_search_options.is_some() {
+            Some("web search")
+        } else if req.functions.is_some() || req.function_call.is_some() {
+            Some("legacy functions")
+        } else if has_file_or_audio_history(req) {
+            Some("audio or file history")
+        } else {
+            None
+        };
+        Needs {
+            tools: req.has_tools(),
+            vision: f.images > 0,
+            json_mode: f.json_mode,
+            json_schema: f.json_schema,
+            context: u64::from(f.input_tokens) + u64::from(expected_out),
+            max_output: req.max_output().unwrap_or(0),
+            same_provider,
+        }
+    }
+}
+
+fn has_file_or_audio_history(req: &ChatRequest) -> bool {
+    req.messages.iter().any(|m| m.audio.is_some())
+        || req.messages.iter().any(|m| {
+            matches!(&m.content, Some(Content::Parts(p)) if p.iter().any(|p| matches!(p, ContentPart::InputAudio { .. } | ContentPart::File { .. })))
+        })
+}
+
+/// Expected answer length by output-complexity score, capped by the caller's limit.
+fn expected_output(scores: &Scores, cap: Option<u32>) -> u32 {
+    let guess = match scores.output_complexity {
+        1 => 80,
+        2 => 250,
+        3 => 600,
+        4 => 1200,
+        _ => 2500,
+    };
+    cap.map_or(guess, |c| guess.min(c))
+}
+
+pub(crate) fn decide(
+    catalog: &Catalog,
+    policy: &RoutingPolicy,
+    req: &ChatRequest,
+    f: &Features,
+    scored: Scored,
+    available: &dyn Availability,
+) -> Result<Decision> {
+    let eff = policy.effective(catalog, req.kestrel.as_ref())?;
+    let usable = |p: ProviderId| eff.providers.contains(p) && available.is_available(p);
+    let requested = catalog.resolve(&req.model);
+    let out = expected_output(&scored.scores, req.max_output());
+    let mut d = Decision {
+        requested_model: req.model.clone(),
+        requested,
+        tier: None,
+        scores: Some(scored.scores),
+        confidence: Some(scored.confidence),
+        reasons: scored.reasons.clone(),
+        plan: Vec::new(),
+        input_tokens: f.input_tokens,
+        expected_output_tokens: out,
+        baseline_cost: 0.0,
+    };
+    let cost = |m: ModelId| catalog.model(m).cost(u64::from(f.input_tokens), u64::from(out), 0);
+
+    let Some(req_id) = requested else {
+        let provider = catalog.provider_for_unknown(&req.model).or_else(|| catalog.provider_id("openai"));
+        return match provider.filter(|&p| usable(p)) {
+            Some(p) => {
+                d.reasons.push(format!(
+                    "unknown model `{}`: passed through to {}",
+                    req.model,
+                    catalog.provider(p).name
+                ));
+                d.plan.push(Candidate { model: None, provider: p, expected_cost: 0.0 });
+                Ok(d)
+            }
+            None => Err(Error::NoEligibleModel(format!(
+                "`{}` is not in the catalog and no configured provider serves it",
+                req.model
+            ))),
+        };
+    };
+    let req_model = catalog.model(req_id);
+    let req_provider = catalog.provider_of(req_id);
+    let req_tier = req_model.tier;
+    d.baseline_cost = cost(req_id);
+    let requested_step = Candidate { model: Some(req_id), provider: req_provider, expected_cost: d.baseline_cost };
+    let requested_usable = usable(req_provider);
+
+    if !eff.enabled {
+        d.reasons.push("routing off: the requested model".into());
+        return finish(d, requested_usable.then_some(requested_step), catalog);
+    }
+    let needs = Needs::of(req, f, out);
+    let target = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
+    d.tier = Some(target);
+
+    let mut pool: Vec<(Tier, f64, ModelId, f64)> = Vec::with_capacity(catalog.models().len());
+    let (mut skipped_caps, mut skipped_provider) = (0u32, 0u32);
+    for (m, spec) in catalog.models().iter().enumerate() {
+        if m == req_id || spec.tier < target || spec.tier > req_tier {
+            continue;
+        }
+        let p = catalog.provider_of(m);
+        if !usable(p) || (needs.same_provider.is_some() && p != req_provider) {
+            skipped_provider += 1;
+            continue;
+        }
+        let fits = (!needs.tools || spec.tools)
+            && (!needs.vision || spec.vision)
+            && (!needs.json_schema || spec.json_schema)
+            && (!needs.json_mode || spec.json_mode)
+            && needs.context <= u64::from(spec.context_window)
+            && needs.max_output <= spec.max_output;
+        if !fits {
+            skipped_caps += 1;
+            continue;
+        }
+        let c = cost(m);
+        if c > d.baseline_cost {
+            continue;
+        }
+        let rank = if p == req_provider { c * (1.0 - eff.same_provider_margin) } else { c };
+        pool.push((spec.tier, rank, m, c));
+    }
+    pool.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    pool.truncate(eff.max_candidates);
+    if let Some(why) = needs.same_provider {
+        d.reasons.push(format!("{why}: only {} models", catalog.provider(req_provider).name));
+    }
+    if skipped_caps > 0 {
+        d.reasons.push(format!("{skipped_caps} models lack a needed capability or context"));
+    }
+    if skipped_provider > 0 && needs.same_provider.is_none() {
+        d.reasons.push(format!("{skipped_provider} models on unavailable or excluded providers"));
+    }
+    d.plan.extend(pool.iter().map(|&(_, _, m, c)| Candidate {
+        model: Some(m),
+        provider: catalog.provider_of(m),
+        expected_cost: c,
+    }));
+    finish(d, requested_usable.then_some(requested_step), catalog)
+}
+
+/// Appends the requested model as the last resort and explains the first choice.
+fn finish(mut d: Decision, requested: Option<Candidate>, catalog: &Catalog) -> Result<Decision> {
+    if let Some(r) = requested {
+        d.plan.push(r);
+    }
+    let Some(first) = d.plan.first() else {
+        return Err(Error::NoEligibleModel(format!(
+            "no configured provider can serve `{}` within the routing policy",
+            d.requested_model
+        )));
+    };
+    let name = d.model_name(catalog, first);
+    let line = if first.model == d.requested {
+        format!("chose {name}: the requested model")
+    } else {
+        format!(
+            "chose {name}: ${:.6} expected vs ${:.6} for {}",
+            first.expected_cost, d.baseline_cost, d.requested_model
+        )
+    };
+    d.reasons.push(line);
+    Ok(d)
+}
+
+/// Applies the confidence rule, the operator's floor and ceiling, and the requested
+/// model's tier as the final ceiling (never route up).
+fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, reasons: &mut Vec<String>) -> Tier {
+    let mut t = scored;
+    if t < requested && confidence < eff.min_confidence {
+        t = t.up();
+        reasons.push(format!("confidence {confidence:.2} < {:.2}: kept one tier higher ({t})", eff.min_confidence));
+    }
+    if t < eff.floor {
+        t = eff.floor;
+        reasons.push(format!("operator floor: {t}"));
+    }
+    if t > eff.ceiling {
+        t = eff.ceiling;
+        reasons.push(format!("operator ceiling: {t}"));
+    }
+    if t > requested {
+        t = requested;
+        reasons.push(format!("requested model is {requested}: never route up"));
+    }
+    t
+}
+
+/// A decision as users read it (CLI `--json`, bindings' dry-run): names instead of ids.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DecisionSummary<'a> {
+    pub requested_model: &'a str,
+    pub model: &'a str,
+    pub provider: &'a str,
+    pub tier: Option<Tier>,
+    pub scores: Option<Scores>,
+    pub confidence: Option<f32>,
+    pub reasons: &'a [String],
+    /// The failover plan, by model name.
+    pub plan: Vec<&'a str>,
+    pub input_tokens: u32,
+    pub expected_output_tokens: u32,
+    pub estimated_cost_usd: f64,
+    pub baseline_cost_usd: f64,
+    pub saved_usd: f64,
+}
+
+impl Decision {
+    pub fn summary<'a>(&'a self, catalog: &'a Catalog) -> DecisionSummary<'a> {
+        let first = self.chosen();
+        DecisionSummary {
+            requested_model: &self.requested_model,
+            model: self.model_name(catalog, first),
+            provider: &catalog.provider(first.provider).name,
+            tier: self.tier,
+            scores: self.scores,
+            confidence: self.confidence,
+            reasons: &self.reasons,
+            plan: self.plan.iter().map(|c| self.model_name(catalog, c)).collect(),
+            input_tokens: self.input_tokens,
+            expected_output_tokens: self.expected_output_tokens,
+            estimated_cost_usd: first.expected_cost,
+            baseline_cost_usd: self.baseline_cost,
+            saved_usd: (self.baseline_cost - first.expected_cost).max(0.0),
+        }
+    }
+}
