@@ -1,0 +1,40 @@
+//! `kestrel-mock`: a scriptable stand-in for OpenAI-compatible providers.
+//!
+//! Kestrel's Rust, Python and Node tests and the `kestrel demo` command need a provider that
+//! speaks OpenAI's Chat Completions wire format exactly, fails on demand (rate limits, 5xx,
+//! cut streams, broken JSON) and remembers what it was sent, without network access or keys.
+//! This crate is that provider, as a library ([`MockServer`]) and as the `kestrel-mock` binary.
+//!
+//! Routes (any path prefix, so each provider under test can have its own, e.g. `/groq/...`):
+//! - `POST …/chat/completions`: a completion or an SSE stream, per the [`Script`].
+//! - `GET …/models`: the scripted model names as an OpenAI model list.
+//! - `GET /_mock/requests`, `DELETE /_mock/requests`: the record of provider requests.
+//! - `PUT /_mock/script` (and `GET`): replace (read) the script as JSON.
+//! - `GET /_mock/health`.
+//!
+//! Provider routes need `Authorization: Bearer <non-empty>` (or `api-key`), else 401.
+//!
+//! Without a script entry a model answers deterministically: `Mock answer from MODEL: you
+//! said "…"` (echoing the last user message); with `tools` (and `tool_choice` not `"none"`)
+//! after a user message it calls the chosen or first tool with arguments built from its JSON
+//! schema; after a `tool` message it mentions the result; with `response_format` JSON modes
+//! it answers valid JSON. Token counts are characters / 4 (at least 1).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use kestrel_mock::{Behaviour, MockServer, Script};
+//! let script = Script::new()
+//!     .model_queue("gpt-4o", [Behaviour::error(429).retry_after(1.0), Behaviour::reply("hi")]);
+//! let server = MockServer::start(script).await?;
+//! let base_url = format!("{}/v1", server.url());
+//! // ... point a client at base_url, then inspect server.requests()
+//! # Ok(()) }
+//! ```
+
+mod answer;
+mod script;
+mod server;
+mod wire;
+
+pub use script::{Behaviour, Script, Steps, ToolCallSpec, UsageOverride};
+pub use server::{serve, MockServer, RecordedRequest};
