@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use kestrel::catalog::Catalog;
-use kestrel::router::{ProviderSet, Router};
+use kestrel::router::{ProviderSet, Router, RoutingPolicy};
 
 #[derive(Parser)]
 #[command(name = "kestrel", version, about = "Embeddable LLM router: the cheapest capable model for every request.")]
@@ -41,6 +41,9 @@ pub struct RouterArgs {
     /// A TOML file adding or overriding providers and models (same format as the catalog).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Below this confidence (0..1) a request stays one tier higher; default 0.5.
+    #[arg(long)]
+    min_confidence: Option<f32>,
 }
 
 impl RouterArgs {
@@ -54,7 +57,11 @@ impl RouterArgs {
         } else {
             ProviderSet::from_names(&catalog, &self.providers, "--providers")?
         };
-        Ok((Router::new(Arc::new(catalog)), available))
+        let mut policy = RoutingPolicy::default();
+        if let Some(c) = self.min_confidence {
+            policy.min_confidence = c;
+        }
+        Ok((Router::new(Arc::new(catalog)).with_policy(policy), available))
     }
 }
 

@@ -18,10 +18,15 @@ pub enum Signal {
     Stakes,
     Casual,
     Nuance,
+    Task,
+    Problem,
+    Technical,
+    Proof,
+    Math,
 }
 
 impl Signal {
-    pub const COUNT: usize = 9;
+    pub const COUNT: usize = 14;
     pub const ALL: [Signal; Signal::COUNT] = [
         Signal::ReasoningHigh,
         Signal::ReasoningMid,
@@ -32,6 +37,11 @@ impl Signal {
         Signal::Stakes,
         Signal::Casual,
         Signal::Nuance,
+        Signal::Task,
+        Signal::Problem,
+        Signal::Technical,
+        Signal::Proof,
+        Signal::Math,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +55,11 @@ impl Signal {
             Signal::Stakes => "high stakes",
             Signal::Casual => "casual",
             Signal::Nuance => "precise instructions",
+            Signal::Task => "writing task",
+            Signal::Problem => "problem to diagnose",
+            Signal::Technical => "technical subject",
+            Signal::Proof => "proof requested",
+            Signal::Math => "mathematics",
         }
     }
 }
@@ -57,6 +72,8 @@ pub struct Features {
     pub total_bytes: usize,
     /// Bytes of the last user message, the one being answered.
     pub last_user_bytes: usize,
+    /// Characters of the last user message (a CJK character is one, not three bytes).
+    pub last_user_chars: usize,
     /// Bytes of system and developer messages.
     pub system_bytes: usize,
     /// Estimated prompt tokens, tool definitions included.
@@ -79,6 +96,13 @@ pub struct Features {
     pub code_in_last: bool,
     /// Question marks in the last user message.
     pub questions: u16,
+    /// Numbers in the last user message (quantitative problems carry many).
+    pub numbers: u16,
+    /// Specialist tokens in the last user message: acronyms, mixed case, letters with
+    /// digits (`fp16`, `P-256`, `OPA2134`, `GuardDuty`).
+    pub jargon: u16,
+    /// Inline enumerations (`1)`, `2.` mid-line) in the last user message: multi-part asks.
+    pub steps: u16,
     /// List items (`1.`, `-`, `*`) in system and last user messages: a proxy for constraints.
     pub list_items: u16,
     /// Share of non-ASCII characters (0..1) in the last user message.
@@ -115,6 +139,11 @@ struct SignalFile {
     stakes: Vec<String>,
     casual: Vec<String>,
     nuance: Vec<String>,
+    task: Vec<String>,
+    problem: Vec<String>,
+    technical: Vec<String>,
+    proof: Vec<String>,
+    math: Vec<String>,
 }
 
 /// Per pattern: its signal, whether it may be followed by more letters, and whether it is
@@ -123,6 +152,7 @@ struct SignalFile {
 struct PatternInfo {
     signal: Signal,
     prefix: bool,
+    suffix: bool,
     ascii: bool,
 }
 
@@ -152,14 +182,23 @@ impl Keywords {
             (Signal::Stakes, file.stakes),
             (Signal::Casual, file.casual),
             (Signal::Nuance, file.nuance),
+            (Signal::Task, file.task),
+            (Signal::Problem, file.problem),
+            (Signal::Technical, file.technical),
+            (Signal::Proof, file.proof),
+            (Signal::Math, file.math),
         ];
         let mut text = Vec::new();
         let mut info = Vec::new();
         for (signal, patterns) in groups {
             for p in patterns {
                 let prefix = p.ends_with('*');
-                let p = p.trim_end_matches('*').to_string();
-                info.push(PatternInfo { signal, prefix, ascii: p.is_ascii() });
+                let suffix = p.starts_with('*');
+                let p = p.trim_matches('*').to_ascii_lowercase();
+                if text.iter().zip(&info).any(|(t, i): (&String, &PatternInfo)| *t == p && i.signal == signal) {
+                    continue;
+                }
+                info.push(PatternInfo { signal, prefix, suffix, ascii: p.is_ascii() });
                 text.push(p);
             }
         }
@@ -211,6 +250,7 @@ impl Analyzer {
         let mut f = Features { messages: req.messages.len().min(u16::MAX as usize) as u16, ..Features::default() };
         let last_user = req.messages.iter().rposition(|m| m.role == Role::User);
         let mut tokens: u64 = 0;
+        let mut last_non_ascii = 0usize;
         for (i, m) in req.messages.iter().enumerate() {
             let place = match m.role {
                 Role::User if Some(i) == last_user => Place::LastUser,
@@ -227,12 +267,12 @@ impl Analyzer {
             }
             tokens += 4; // per-message framing
             match &m.content {
-                Some(Content::Text(t)) => tokens += self.scan(t, place, &mut f),
+                Some(Content::Text(t)) => tokens += self.scan(t, place, &mut f, &mut last_non_ascii),
                 Some(Content::Parts(parts)) => {
                     for p in parts {
                         match p {
                             ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text, .. } => {
-                                tokens += self.scan(text, place, &mut f)
+                                tokens += self.scan(text, place, &mut f, &mut last_non_ascii)
                             }
                             ContentPart::ImageUrl { .. } => {
                                 f.images += 1;
@@ -277,25 +317,44 @@ impl Analyzer {
             _ => {}
         }
         f.max_output = req.max_output();
+        f.non_ascii = if f.last_user_chars == 0 { 0.0 } else { last_non_ascii as f32 / f.last_user_chars as f32 };
         f.input_tokens = tokens.min(u32::MAX as u64) as u32;
         f
     }
 
     /// One pass of statistics and one Aho-Corasick pass over a text; returns its token
     /// estimate.
-    fn scan(&self, text: &str, place: Place, f: &mut Features) -> u64 {
+    fn scan(&self, text: &str, place: Place, f: &mut Features, last_non_ascii: &mut usize) -> u64 {
         let bytes = text.as_bytes();
         f.total_bytes += bytes.len();
         let (mut non_ascii, mut code_sym, mut questions, mut list_items, mut fences) =
             (0usize, 0usize, 0u16, 0u16, 0u16);
         let mut line_start = true;
         let mut backticks = 0u8;
+        let (mut numbers, mut jargon, mut steps) = (0u16, 0u16, 0u16);
+        let mut ascii_bytes = 0usize;
+        let mut word = WordShape::default();
+        let mut prev = b' ';
         for &b in bytes {
+            if b.is_ascii_alphanumeric() || (b == b'-' && word.len > 0) || (b == b'.' && word.digits > 0) {
+                word.push(b);
+            } else {
+                match word.finish() {
+                    Shape::Number => numbers = numbers.saturating_add(1),
+                    Shape::Jargon => jargon = jargon.saturating_add(1),
+                    Shape::Plain => {}
+                }
+                if b == b')' && prev.is_ascii_digit() {
+                    steps = steps.saturating_add(1);
+                }
+            }
+            prev = b;
             if b >= 0x80 {
                 if b & 0xC0 != 0x80 {
                     non_ascii += 1;
                 }
             } else {
+                ascii_bytes += 1;
                 match b {
                     b'{' | b'}' | b';' | b'=' | b'(' | b')' | b'[' | b']' | b'<' | b'>' => code_sym += 1,
                     b'?' => questions += 1,
@@ -315,19 +374,28 @@ impl Analyzer {
             }
             line_start = b == b'\n' || (line_start && (b == b' ' || b == b'\t'));
         }
-        let ascii = bytes.len() - non_ascii.min(bytes.len());
+        match word.finish() {
+            Shape::Number => numbers = numbers.saturating_add(1),
+            Shape::Jargon => jargon = jargon.saturating_add(1),
+            Shape::Plain => {}
+        }
+        // A multi-byte character counts once, so CJK text is not taken for long text.
+        let ascii = ascii_bytes;
         // CJK and similar scripts run about one token per character.
         let tokens = (ascii as u64).div_ceil(4) + non_ascii as u64;
 
         f.code_blocks += fences / 2;
         match place {
             Place::LastUser => {
-                f.last_user_bytes = bytes.len();
-                f.questions = questions;
+                f.last_user_bytes += bytes.len();
+                f.last_user_chars += ascii + non_ascii;
+                f.questions += questions;
+                f.numbers = f.numbers.saturating_add(numbers);
+                f.jargon = f.jargon.saturating_add(jargon);
+                f.steps = f.steps.saturating_add(steps);
                 f.list_items += list_items;
-                f.code_in_last = fences >= 2 || (code_sym >= 12 && code_sym * 20 >= bytes.len());
-                let chars = ascii + non_ascii;
-                f.non_ascii = if chars == 0 { 0.0 } else { non_ascii as f32 / chars as f32 };
+                f.code_in_last |= fences >= 2 || (code_sym >= 12 && code_sym * 20 >= bytes.len());
+                *last_non_ascii += non_ascii;
             }
             Place::System => {
                 f.system_bytes += bytes.len();
@@ -338,7 +406,7 @@ impl Analyzer {
 
         let weight = match place {
             Place::LastUser => 1.0,
-            Place::EarlierUser => 0.5,
+            Place::EarlierUser => 0.7,
             Place::Assistant => 0.2,
             Place::System => 1.0,
             Place::Other => 0.0,
@@ -350,7 +418,7 @@ impl Analyzer {
         for m in kw.automaton.find_overlapping_iter(text) {
             let pid = m.pattern().as_usize();
             let info = kw.info[pid];
-            if info.ascii && !at_word_boundaries(bytes, m.start(), m.end(), info.prefix) {
+            if info.ascii && !at_word_boundaries(bytes, m.start(), m.end(), info.prefix, info.suffix) {
                 continue;
             }
             let s = info.signal as usize;
@@ -364,9 +432,52 @@ impl Analyzer {
     }
 }
 
-fn at_word_boundaries(text: &[u8], start: usize, end: usize, prefix: bool) -> bool {
+/// Classifies ASCII words as they stream past, without allocating.
+#[derive(Default)]
+struct WordShape {
+    len: u16,
+    upper: u16,
+    lower: u16,
+    digits: u16,
+}
+
+enum Shape {
+    Plain,
+    Number,
+    Jargon,
+}
+
+impl WordShape {
+    fn push(&mut self, b: u8) {
+        self.len = self.len.saturating_add(1);
+        if b.is_ascii_uppercase() {
+            self.upper += 1;
+        } else if b.is_ascii_lowercase() {
+            self.lower += 1;
+        } else if b.is_ascii_digit() {
+            self.digits += 1;
+        }
+    }
+
+    fn finish(&mut self) -> Shape {
+        let w = std::mem::take(self);
+        if w.len == 0 {
+            return Shape::Plain;
+        }
+        let letters = w.upper + w.lower;
+        if w.digits > 0 && letters == 0 {
+            Shape::Number
+        } else if (w.digits > 0 && letters > 0) || w.upper >= 2 {
+            Shape::Jargon
+        } else {
+            Shape::Plain
+        }
+    }
+}
+
+fn at_word_boundaries(text: &[u8], start: usize, end: usize, prefix: bool, suffix: bool) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let before_ok = start == 0 || !word(text[start - 1]);
+    let before_ok = suffix || start == 0 || !word(text[start - 1]);
     let after_ok = prefix || end == text.len() || !word(text[end]);
     before_ok && after_ok
 }

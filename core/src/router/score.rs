@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{Features, Signal};
+use super::analyze::{keyword, Features, Signal};
 use super::Tier;
 
 /// The five dimensions, each 1 (low) to 5 (high).
@@ -23,8 +23,8 @@ pub struct Scores {
 pub struct Scored {
     pub scores: Scores,
     pub tier: Tier,
-    /// 0..1: how far the evidence sits from the next tier up. The router keeps a request
-    /// one tier higher when this is below the policy's `min_confidence`.
+    /// 0..1: how safe it is to serve the request at `tier` rather than one higher. The
+    /// router keeps a request one tier up when this is below the policy's `min_confidence`.
     pub confidence: f32,
     pub reasons: Vec<String>,
 }
@@ -39,35 +39,73 @@ pub trait Scorer: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HeuristicScorer;
 
-/// Composite score boundaries (0..1) between tiers, and the band below each boundary in
-/// which the router is not confident enough to downgrade.
-const STANDARD_AT: f32 = 0.13;
-const PREMIUM_AT: f32 = 0.36;
+/// Composite score (0..1) boundaries between tiers, and the band below a boundary in
+/// which a downgrade is not yet confident.
+const STANDARD_AT: f32 = 0.15;
+const PREMIUM_AT: f32 = 0.40;
 const DOUBT_BAND: f32 = 0.08;
+
+/// Dimension weights in the composite: reasoning dominates because under-serving a hard
+/// request is the costly mistake.
+const WEIGHTS: [f32; 5] = [0.40, 0.15, 0.20, 0.10, 0.15];
 
 impl Scorer for HeuristicScorer {
     fn score(&self, f: &Features) -> Scored {
         let h = |s: Signal| f.hit(s);
         let sys = |s: Signal| f.system_hit(s);
-        let mut reasons = Vec::with_capacity(6);
+        let mut reasons = Vec::with_capacity(8);
 
         let deep = h(Signal::ReasoningHigh) + 0.3 * sys(Signal::ReasoningHigh);
         let mid = h(Signal::ReasoningMid) + 0.2 * sys(Signal::ReasoningMid);
         let simple = h(Signal::Simple);
-        let last = f.last_user_bytes;
+        let problem = h(Signal::Problem);
+        let tech = h(Signal::Technical) + 0.2 * sys(Signal::Technical);
+        let task = h(Signal::Task);
+        let short = h(Signal::OutputShort) + 0.5 * sys(Signal::OutputShort);
+        // Dense scripts (CJK) say more per character.
+        let proof = h(Signal::Proof);
+        let math = h(Signal::Math);
+        let chars = (f.last_user_chars as f32 * (1.0 + 1.5 * f.non_ascii)) as usize;
 
         // Reasoning depth.
-        let mut r = 1.5 * deep.min(3.0) + 0.6 * mid.min(3.0);
-        if f.code_in_last {
-            r += 1.0;
-            reasons.push("code in the request".to_string());
-        } else if f.code_blocks > 0 {
+        let mut r = 0.8
+            + 2.0 * deep.min(1.0)
+            + 0.8 * (deep - 1.0).clamp(0.0, 2.0)
+            + 0.5 * mid.min(3.0)
+            + 0.25 * tech.min(3.0)
+            + 0.7 * problem.min(2.0)
+            + 0.9 * math.min(2.0)
+            + 0.25 * f32::from(f.jargon.min(6));
+        r += match f.numbers {
+            n if n >= 12 => 0.8,
+            n if n >= 6 => 0.4,
+            _ => 0.0,
+        };
+        if f.total_bytes > 2000 && f.user_turns >= 2 {
+            r += 0.4;
+        }
+        if f.steps >= 2 {
+            r += 0.4;
+        }
+        if f.tools >= 3 && f.tool_results + f.assistant_turns >= 2 {
             r += 0.5;
         }
-        r += match last {
-            n if n > 3000 => 1.0,
-            n if n > 1200 => 0.6,
-            n if n > 500 => 0.3,
+        if problem > 0.0 && (f.code_in_last || tech > 0.0) {
+            r += 0.6;
+            reasons.push("diagnosing a technical problem".to_string());
+        }
+        if f.code_in_last {
+            r += 0.8;
+            reasons.push("code in the request".to_string());
+        } else if f.code_blocks > 0 {
+            r += 0.4;
+        }
+        r += match chars {
+            n if n > 2000 => 1.0,
+            n if n > 800 => 0.6,
+            n if n > 300 => 0.3,
+            n if n < 40 => -0.7,
+            n if n < 100 => -0.3,
             _ => 0.0,
         };
         if f.questions >= 3 {
@@ -78,21 +116,26 @@ impl Scorer for HeuristicScorer {
         }
         if f.tools >= 4 {
             r += 0.6;
-            reasons.push(format!("{} tools offered: agentic planning", f.tools));
+            reasons.push(format!("{} tools offered: multi-step tool use", f.tools));
         } else if f.tools >= 2 {
             r += 0.2;
         }
-        let simple_pull = if deep == 0.0 { 0.7 } else { 0.3 };
-        r -= simple_pull * simple.min(2.0);
+        r -= if deep + problem + math == 0.0 { 0.8 } else { 0.3 } * simple.min(2.0);
+        r -= 0.3 * short.min(1.0);
         let r = r.clamp(0.0, 4.0);
 
         // Output complexity.
-        let mut o = 1.2 * h(Signal::OutputLong).min(3.0) + 0.3 * mid.min(3.0) - 1.2 * h(Signal::OutputShort).min(2.0);
-        if f.code_in_last && mid > 0.0 {
-            o += 0.5;
+        let mut o =
+            0.5 + h(Signal::OutputLong).min(3.0) + 0.5 * task.min(2.0) + 0.2 * mid.min(3.0) + 0.3 * deep.min(3.0)
+                - 1.2 * short.min(2.0);
+        if f.code_in_last && task + mid > 0.0 {
+            o += 0.4;
         }
         if f.json_schema {
             o += 0.3;
+        }
+        if simple > 0.0 && deep == 0.0 {
+            o -= 0.5;
         }
         match f.max_output {
             Some(n) if n <= 64 => o -= 1.5,
@@ -103,7 +146,8 @@ impl Scorer for HeuristicScorer {
         let o = o.clamp(0.0, 4.0);
 
         // Domain specificity.
-        let d = (1.2 * h(Signal::Domain).min(3.0) + 0.6 * sys(Signal::Domain).min(2.0)).clamp(0.0, 4.0);
+        let dom = h(Signal::Domain);
+        let d = (dom.min(3.0) + 0.5 * sys(Signal::Domain).min(2.0)).clamp(0.0, 4.0);
 
         // Instruction nuance.
         let mut n =
@@ -120,11 +164,11 @@ impl Scorer for HeuristicScorer {
         let n = n.clamp(0.0, 4.0);
 
         // Error tolerance (high = mistakes are costly).
-        let e = ((h(Signal::Stakes) + 0.5 * sys(Signal::Stakes)).min(3.0) + 0.4 * h(Signal::Domain).min(3.0)
+        let e = ((h(Signal::Stakes) + 0.5 * sys(Signal::Stakes)).min(3.0) + 0.4 * dom.min(3.0)
             - 0.8 * h(Signal::Casual).min(2.0))
         .clamp(0.0, 4.0);
 
-        let composite = (0.40 * r + 0.15 * o + 0.20 * d + 0.10 * n + 0.15 * e) / 4.0;
+        let composite = (WEIGHTS[0] * r + WEIGHTS[1] * o + WEIGHTS[2] * d + WEIGHTS[3] * n + WEIGHTS[4] * e) / 4.0;
         let mut tier = if composite >= PREMIUM_AT {
             Tier::Premium
         } else if composite >= STANDARD_AT {
@@ -132,38 +176,54 @@ impl Scorer for HeuristicScorer {
         } else {
             Tier::Economy
         };
-        // Combinations that are hard whatever the average says.
-        if tier < Tier::Premium && (r >= 3.0 || (d >= 2.0 && (r >= 1.5 || e >= 2.0))) {
-            tier = Tier::Premium;
-            reasons.push("hard combination: deep reasoning or specialist domain with stakes".to_string());
+        // Hard whatever the average says: deep reasoning, or a specialist domain with substance.
+        if tier < Tier::Premium {
+            if proof > 0.0 {
+                tier = Tier::Premium;
+                reasons.push("a proof or derivation is asked for".to_string());
+            } else if r >= 3.2 {
+                tier = Tier::Premium;
+                reasons.push("deep reasoning needed".to_string());
+            } else if d >= 2.0 && (r >= 1.5 || e >= 1.5 || chars >= 200) {
+                tier = Tier::Premium;
+                reasons.push("specialist domain with substance or stakes".to_string());
+            }
         }
         let confidence = match tier {
             Tier::Premium => 1.0,
             Tier::Standard => ((PREMIUM_AT - composite) / DOUBT_BAND).clamp(0.0, 1.0),
             Tier::Economy => {
+                // Economy needs positive evidence that the request is simple, not just an
+                // absence of evidence that it is hard.
+                let mut evidence = 0.15;
+                if simple > 0.0 {
+                    evidence += 0.45;
+                }
+                evidence += match chars {
+                    n if n < 40 => 0.35,
+                    n if n < 100 => 0.2,
+                    _ => 0.0,
+                };
+                if short > 0.0 || f.max_output.is_some_and(|m| m <= 64) {
+                    evidence += 0.25;
+                }
+                if h(Signal::Casual) > 0.0 {
+                    evidence += 0.15;
+                }
                 let margin = ((STANDARD_AT - composite) / DOUBT_BAND).clamp(0.0, 1.0);
-                // An explicit simple ask makes a small request a safe downgrade.
-                (margin + if simple > 0.0 && last < 400 { 0.3 } else { 0.0 }).min(1.0)
+                (evidence + 0.3 * margin).min(1.0)
             }
         };
 
-        for s in [
-            Signal::ReasoningHigh,
-            Signal::Domain,
-            Signal::Stakes,
-            Signal::ReasoningMid,
-            Signal::OutputLong,
-            Signal::Simple,
-            Signal::OutputShort,
-        ] {
+        for s in Signal::ALL {
             let w = h(s) + sys(s);
             if w > 0.0 {
-                let first = f.first_match[s as usize].map_or("", super::analyze::keyword);
+                let first = f.first_match[s as usize].map_or("", keyword);
                 reasons.push(format!("{}: \"{first}\" (weight {w:.1})", s.name()));
             }
         }
-        if last > 1200 {
-            reasons.push(format!("long request ({last} bytes)"));
+        if chars > 800 {
+            reasons.push(format!("long request ({chars} characters)"));
         }
         let scores = Scores {
             reasoning: dim(r),
