@@ -52,7 +52,12 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let got = d.tier.unwrap_or(Tier::Premium);
         matrix[item.tier as usize][got as usize] += 1;
         if got != item.tier && args.errors {
-            misses.push(format!("{id}: labelled {}, routed {} — {}", item.tier, got, d.reasons.join("; ")));
+            misses.push(format!(
+                "{id}: labelled {}, routed {} — {}",
+                item.tier,
+                got,
+                d.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            ));
         }
     }
     let total: usize = matrix.iter().flatten().sum();

@@ -111,7 +111,7 @@ fn print_decision(out: &mut impl Write, d: &kestrel::router::DecisionSummary) ->
         d.estimated_cost_usd, d.baseline_cost_usd, d.saved_usd, d.input_tokens, d.expected_output_tokens
     )?;
     writeln!(out, "  plan: {}", d.plan.join(" → "))?;
-    for r in d.reasons {
+    for r in &d.reasons {
         writeln!(out, "  · {r}")?;
     }
     Ok(())

@@ -99,7 +99,7 @@ pub fn run(args: SavingsArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         "routed to", "provider", "tier", "requests", "cost $", "baseline $"
     );
     let mut rows: Vec<_> = models.iter().collect();
-    rows.sort_by(|a, b| b.1.requests.cmp(&a.1.requests));
+    rows.sort_by_key(|(_, r)| std::cmp::Reverse(r.requests));
     for (name, r) in rows {
         println!(
             "{:<46} {:<10} {:<9} {:>8} {:>12.4} {:>12.4}",

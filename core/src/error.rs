@@ -21,23 +21,28 @@ pub enum Error {
 
     /// The provider rejected the key (HTTP 401).
     #[error("{provider}: authentication failed (401): {message}")]
-    Authentication { provider: String, message: String, body: Option<serde_json::Value> },
+    Authentication { provider: String, message: String, body: Option<Box<serde_json::Value>> },
 
     /// The key is valid but lacks access (HTTP 403).
     #[error("{provider}: permission denied (403): {message}")]
-    PermissionDenied { provider: String, message: String, body: Option<serde_json::Value> },
+    PermissionDenied { provider: String, message: String, body: Option<Box<serde_json::Value>> },
 
     /// The model or endpoint does not exist (HTTP 404).
     #[error("{provider}: not found (404): {message}")]
-    NotFound { provider: String, message: String, body: Option<serde_json::Value> },
+    NotFound { provider: String, message: String, body: Option<Box<serde_json::Value>> },
 
     /// The provider refused the request as malformed (HTTP 400, 422, ...).
     #[error("{provider}: bad request ({status}): {message}")]
-    BadRequest { provider: String, status: u16, message: String, body: Option<serde_json::Value> },
+    BadRequest { provider: String, status: u16, message: String, body: Option<Box<serde_json::Value>> },
 
     /// Rate limited (HTTP 429) on every candidate that was tried.
     #[error("{provider}: rate limited (429): {message}")]
-    RateLimited { provider: String, message: String, retry_after: Option<Duration>, body: Option<serde_json::Value> },
+    RateLimited {
+        provider: String,
+        message: String,
+        retry_after: Option<Duration>,
+        body: Option<Box<serde_json::Value>>,
+    },
 
     /// The provider did not answer in time.
     #[error("{provider}: request timed out")]
@@ -50,7 +55,7 @@ pub enum Error {
     /// Any other provider failure: 5xx, a body that is not the expected shape, a stream
     /// cut after the caller already saw part of the answer.
     #[error("{provider}: provider error ({status}): {message}")]
-    Provider { provider: String, status: u16, message: String, body: Option<serde_json::Value> },
+    Provider { provider: String, status: u16, message: String, body: Option<Box<serde_json::Value>> },
 }
 
 impl Error {

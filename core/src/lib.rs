@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod error;
 pub mod router;
 pub mod types;
+pub mod usage;
 
 pub use catalog::Catalog;
 pub use error::{Error, Result};

@@ -252,12 +252,15 @@ impl Analyzer {
         let mut tokens: u64 = 0;
         let mut last_non_ascii = 0usize;
         for (i, m) in req.messages.iter().enumerate() {
+            // Keyword evidence comes from the recent turns and the instructions; older turns
+            // count only for size and depth, which keeps long conversations cheap.
+            let recent = i + RECENT_TURNS >= req.messages.len();
             let place = match m.role {
                 Role::User if Some(i) == last_user => Place::LastUser,
-                Role::User => Place::EarlierUser,
+                Role::User if recent => Place::EarlierUser,
                 Role::System | Role::Developer => Place::System,
-                Role::Assistant => Place::Assistant,
-                Role::Tool | Role::Function => Place::Other,
+                Role::Assistant if recent => Place::Assistant,
+                _ => Place::Other,
             };
             match m.role {
                 Role::User => f.user_turns += 1,
@@ -322,114 +325,172 @@ impl Analyzer {
         f
     }
 
-    /// One pass of statistics and one Aho-Corasick pass over a text; returns its token
-    /// estimate.
+    /// Statistics and keyword evidence for one text; returns its token estimate.
+    ///
+    /// Cost is bounded where it can be: every byte gets a vectorizable count, but the
+    /// detailed statistics read only the first [`DETAIL_LIMIT`] bytes of the last user
+    /// message and system prompt, and the keyword pass reads a head and tail window whose
+    /// size depends on where the text sits (see [`keyword_window`]). Evidence per signal is
+    /// capped by the scorer, so what lies deep inside a pasted document adds nothing.
     fn scan(&self, text: &str, place: Place, f: &mut Features, last_non_ascii: &mut usize) -> u64 {
         let bytes = text.as_bytes();
         f.total_bytes += bytes.len();
-        let (mut non_ascii, mut code_sym, mut questions, mut list_items, mut fences) =
-            (0usize, 0usize, 0u16, 0u16, 0u16);
-        let mut line_start = true;
-        let mut backticks = 0u8;
-        let (mut numbers, mut jargon, mut steps) = (0u16, 0u16, 0u16);
-        let mut ascii_bytes = 0usize;
-        let mut word = WordShape::default();
-        let mut prev = b' ';
-        for &b in bytes {
-            if b.is_ascii_alphanumeric() || (b == b'-' && word.len > 0) || (b == b'.' && word.digits > 0) {
-                word.push(b);
-            } else {
-                match word.finish() {
-                    Shape::Number => numbers = numbers.saturating_add(1),
-                    Shape::Jargon => jargon = jargon.saturating_add(1),
-                    Shape::Plain => {}
-                }
-                if b == b')' && prev.is_ascii_digit() {
-                    steps = steps.saturating_add(1);
-                }
-            }
-            prev = b;
-            if b >= 0x80 {
-                if b & 0xC0 != 0x80 {
-                    non_ascii += 1;
-                }
-            } else {
-                ascii_bytes += 1;
-                match b {
-                    b'{' | b'}' | b';' | b'=' | b'(' | b')' | b'[' | b']' | b'<' | b'>' => code_sym += 1,
-                    b'?' => questions += 1,
-                    _ => {}
-                }
-            }
-            if b == b'`' {
-                backticks += 1;
-                if backticks == 3 {
-                    fences += 1;
-                }
-            } else {
-                backticks = 0;
-            }
-            if line_start && (b == b'-' || b == b'*' || b.is_ascii_digit()) {
-                list_items += 1;
-            }
-            line_start = b == b'\n' || (line_start && (b == b' ' || b == b'\t'));
-        }
-        match word.finish() {
-            Shape::Number => numbers = numbers.saturating_add(1),
-            Shape::Jargon => jargon = jargon.saturating_add(1),
-            Shape::Plain => {}
-        }
-        // A multi-byte character counts once, so CJK text is not taken for long text.
-        let ascii = ascii_bytes;
+        let (ascii, non_ascii) = char_counts(bytes);
         // CJK and similar scripts run about one token per character.
         let tokens = (ascii as u64).div_ceil(4) + non_ascii as u64;
+        let fences = memchr::memmem::find_iter(bytes, b"```").count();
+        f.code_blocks = f.code_blocks.saturating_add((fences / 2) as u16);
 
-        f.code_blocks += fences / 2;
         match place {
             Place::LastUser => {
+                let d = detail(&bytes[..bytes.len().min(DETAIL_LIMIT)]);
                 f.last_user_bytes += bytes.len();
                 f.last_user_chars += ascii + non_ascii;
-                f.questions += questions;
-                f.numbers = f.numbers.saturating_add(numbers);
-                f.jargon = f.jargon.saturating_add(jargon);
-                f.steps = f.steps.saturating_add(steps);
-                f.list_items += list_items;
-                f.code_in_last |= fences >= 2 || (code_sym >= 12 && code_sym * 20 >= bytes.len());
+                f.questions = f.questions.saturating_add(d.questions);
+                f.numbers = f.numbers.saturating_add(d.numbers);
+                f.jargon = f.jargon.saturating_add(d.jargon);
+                f.steps = f.steps.saturating_add(d.steps);
+                f.list_items = f.list_items.saturating_add(d.list_items);
+                f.code_in_last |= fences >= 2 || (d.code_sym >= 12 && d.code_sym * 20 >= d.len);
                 *last_non_ascii += non_ascii;
             }
             Place::System => {
                 f.system_bytes += bytes.len();
-                f.list_items += list_items;
+                f.list_items = f.list_items.saturating_add(detail(&bytes[..bytes.len().min(DETAIL_LIMIT)]).list_items);
             }
             _ => {}
         }
 
-        let weight = match place {
-            Place::LastUser => 1.0,
-            Place::EarlierUser => 0.7,
-            Place::Assistant => 0.2,
-            Place::System => 1.0,
-            Place::Other => 0.0,
-        };
+        let (weight, head, tail) = keyword_window(place);
         if weight == 0.0 {
             return tokens;
         }
-        let kw = self.keywords;
-        for m in kw.automaton.find_overlapping_iter(text) {
-            let pid = m.pattern().as_usize();
-            let info = kw.info[pid];
-            if info.ascii && !at_word_boundaries(bytes, m.start(), m.end(), info.prefix, info.suffix) {
-                continue;
-            }
-            let s = info.signal as usize;
-            let target = if place == Place::System { &mut f.system_hits } else { &mut f.hits };
-            target[s] += weight;
-            if f.first_match[s].is_none() {
-                f.first_match[s] = Some(pid as u16);
+        let target = if place == Place::System { &mut f.system_hits } else { &mut f.hits };
+        if bytes.len() <= head + tail {
+            self.keywords.collect(text, weight, target, &mut f.first_match);
+        } else {
+            let head_end = floor_boundary(text, head);
+            self.keywords.collect(&text[..head_end], weight, target, &mut f.first_match);
+            if tail > 0 {
+                let tail_start = ceil_boundary(text, bytes.len() - tail);
+                self.keywords.collect(&text[tail_start..], weight, target, &mut f.first_match);
             }
         }
         tokens
     }
+}
+
+/// Messages at the end of a conversation whose keywords count.
+const RECENT_TURNS: usize = 6;
+
+/// Bytes of the last user message and system prompt read for detailed statistics.
+pub const DETAIL_LIMIT: usize = 8 * 1024;
+
+/// Keyword weight and the head and tail bytes read, by place in the conversation: the
+/// message being answered counts most and is read furthest.
+fn keyword_window(place: Place) -> (f32, usize, usize) {
+    match place {
+        Place::LastUser => (1.0, 4096, 1024),
+        Place::System => (1.0, 2048, 512),
+        Place::EarlierUser => (0.7, 256, 0),
+        Place::Assistant => (0.0, 0, 0),
+        Place::Other => (0.0, 0, 0),
+    }
+}
+
+impl Keywords {
+    /// Adds the keyword evidence in `text` to `hits`.
+    fn collect(
+        &self,
+        text: &str,
+        weight: f32,
+        hits: &mut [f32; Signal::COUNT],
+        first: &mut [Option<u16>; Signal::COUNT],
+    ) {
+        let bytes = text.as_bytes();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let pid = m.pattern().as_usize();
+            let info = self.info[pid];
+            if info.ascii && !at_word_boundaries(bytes, m.start(), m.end(), info.prefix, info.suffix) {
+                continue;
+            }
+            let s = info.signal as usize;
+            hits[s] += weight;
+            if first[s].is_none() {
+                first[s] = Some(pid as u16);
+            }
+        }
+    }
+}
+
+/// ASCII bytes and non-ASCII characters, in one vectorizable pass.
+fn char_counts(bytes: &[u8]) -> (usize, usize) {
+    let (ascii, lead) =
+        bytes.iter().fold((0usize, 0usize), |(a, l), &b| (a + usize::from(b < 0x80), l + usize::from(b >= 0xC0)));
+    (ascii, lead)
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Detailed statistics of a (bounded) text.
+#[derive(Default)]
+struct Detail {
+    len: usize,
+    questions: u16,
+    numbers: u16,
+    jargon: u16,
+    steps: u16,
+    list_items: u16,
+    code_sym: usize,
+}
+
+fn detail(bytes: &[u8]) -> Detail {
+    let mut d = Detail { len: bytes.len(), ..Detail::default() };
+    let mut word = WordShape::default();
+    let mut line_start = true;
+    let mut prev = b' ';
+    let count = |shape: Shape, d: &mut Detail| match shape {
+        Shape::Number => d.numbers = d.numbers.saturating_add(1),
+        Shape::Jargon => d.jargon = d.jargon.saturating_add(1),
+        Shape::Plain => {}
+    };
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || (b == b'-' && word.len > 0) || (b == b'.' && word.digits > 0) {
+            word.push(b);
+        } else {
+            count(word.finish(), &mut d);
+            match b {
+                b'{' | b'}' | b';' | b'=' | b'(' | b'[' | b']' | b'<' | b'>' => d.code_sym += 1,
+                b')' => {
+                    d.code_sym += 1;
+                    if prev.is_ascii_digit() {
+                        d.steps = d.steps.saturating_add(1);
+                    }
+                }
+                b'?' => d.questions = d.questions.saturating_add(1),
+                _ => {}
+            }
+        }
+        if line_start && (b == b'-' || b == b'*' || b.is_ascii_digit()) {
+            d.list_items = d.list_items.saturating_add(1);
+        }
+        line_start = b == b'\n' || (line_start && (b == b' ' || b == b'\t'));
+        prev = b;
+    }
+    count(word.finish(), &mut d);
+    d
 }
 
 /// Classifies ASCII words as they stream past, without allocating.

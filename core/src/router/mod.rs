@@ -6,6 +6,7 @@
 
 mod analyze;
 mod policy;
+mod reason;
 mod score;
 mod select;
 
@@ -14,8 +15,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use analyze::{Analyzer, Features};
+pub use analyze::{Analyzer, Features, Signal};
 pub use policy::{ProviderSet, RequestPolicy, RoutingPolicy};
+pub use reason::Reason;
 pub use score::{HeuristicScorer, Scored, Scorer, Scores};
 pub use select::{Availability, Candidate, Decision, DecisionSummary, EveryProvider};
 

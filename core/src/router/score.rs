@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-use super::analyze::{keyword, Features, Signal};
+use super::analyze::{Features, Signal};
+use super::Reason;
 use super::Tier;
 
 /// The five dimensions, each 1 (low) to 5 (high).
@@ -26,7 +27,7 @@ pub struct Scored {
     /// 0..1: how safe it is to serve the request at `tier` rather than one higher. The
     /// router keeps a request one tier up when this is below the policy's `min_confidence`.
     pub confidence: f32,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
 }
 
 /// Turns request features into scores and a tier. The heuristic scorer is the default;
@@ -53,11 +54,11 @@ impl Scorer for HeuristicScorer {
     fn score(&self, f: &Features) -> Scored {
         let h = |s: Signal| f.hit(s);
         let sys = |s: Signal| f.system_hit(s);
-        let mut reasons = Vec::with_capacity(8);
+        let mut reasons = Vec::with_capacity(12);
 
         let deep = h(Signal::ReasoningHigh) + 0.3 * sys(Signal::ReasoningHigh);
         let mid = h(Signal::ReasoningMid) + 0.2 * sys(Signal::ReasoningMid);
-        let simple = h(Signal::Simple);
+        let simple = h(Signal::Simple) + 0.5 * sys(Signal::Simple);
         let problem = h(Signal::Problem);
         let tech = h(Signal::Technical) + 0.2 * sys(Signal::Technical);
         let task = h(Signal::Task);
@@ -92,11 +93,11 @@ impl Scorer for HeuristicScorer {
         }
         if problem > 0.0 && (f.code_in_last || tech > 0.0) {
             r += 0.6;
-            reasons.push("diagnosing a technical problem".to_string());
+            reasons.push(Reason::Note("diagnosing a technical problem"));
         }
         if f.code_in_last {
             r += 0.8;
-            reasons.push("code in the request".to_string());
+            reasons.push(Reason::Note("code in the request"));
         } else if f.code_blocks > 0 {
             r += 0.4;
         }
@@ -116,7 +117,7 @@ impl Scorer for HeuristicScorer {
         }
         if f.tools >= 4 {
             r += 0.6;
-            reasons.push(format!("{} tools offered: multi-step tool use", f.tools));
+            reasons.push(Reason::ToolsOffered(f.tools));
         } else if f.tools >= 2 {
             r += 0.2;
         }
@@ -147,11 +148,11 @@ impl Scorer for HeuristicScorer {
 
         // Domain specificity.
         let dom = h(Signal::Domain);
-        let d = (dom.min(3.0) + 0.5 * sys(Signal::Domain).min(2.0)).clamp(0.0, 4.0);
+        let d = (dom.min(3.0) + 0.3 * sys(Signal::Domain).min(2.0)).clamp(0.0, 4.0);
 
         // Instruction nuance.
         let mut n =
-            0.5 * (h(Signal::Nuance) + 0.7 * sys(Signal::Nuance)).min(6.0) + 0.15 * f32::from(f.list_items.min(10));
+            0.5 * (h(Signal::Nuance) + 0.4 * sys(Signal::Nuance)).min(6.0) + 0.1 * f32::from(f.list_items.min(10));
         if f.json_schema {
             n += 0.5;
         }
@@ -164,7 +165,7 @@ impl Scorer for HeuristicScorer {
         let n = n.clamp(0.0, 4.0);
 
         // Error tolerance (high = mistakes are costly).
-        let e = ((h(Signal::Stakes) + 0.5 * sys(Signal::Stakes)).min(3.0) + 0.4 * dom.min(3.0)
+        let e = ((h(Signal::Stakes) + 0.25 * sys(Signal::Stakes)).min(3.0) + 0.4 * dom.min(3.0)
             - 0.8 * h(Signal::Casual).min(2.0))
         .clamp(0.0, 4.0);
 
@@ -180,13 +181,13 @@ impl Scorer for HeuristicScorer {
         if tier < Tier::Premium {
             if proof > 0.0 {
                 tier = Tier::Premium;
-                reasons.push("a proof or derivation is asked for".to_string());
+                reasons.push(Reason::Note("a proof or derivation is asked for"));
             } else if r >= 3.2 {
                 tier = Tier::Premium;
-                reasons.push("deep reasoning needed".to_string());
+                reasons.push(Reason::Note("deep reasoning needed"));
             } else if d >= 2.0 && (r >= 1.5 || e >= 1.5 || chars >= 200) {
                 tier = Tier::Premium;
-                reasons.push("specialist domain with substance or stakes".to_string());
+                reasons.push(Reason::Note("specialist domain with substance or stakes"));
             }
         }
         let confidence = match tier {
@@ -218,12 +219,11 @@ impl Scorer for HeuristicScorer {
         for s in Signal::ALL {
             let w = h(s) + sys(s);
             if w > 0.0 {
-                let first = f.first_match[s as usize].map_or("", keyword);
-                reasons.push(format!("{}: \"{first}\" (weight {w:.1})", s.name()));
+                reasons.push(Reason::Evidence { signal: s, first: f.first_match[s as usize], weight: w });
             }
         }
         if chars > 800 {
-            reasons.push(format!("long request ({chars} characters)"));
+            reasons.push(Reason::LongRequest(chars));
         }
         let scores = Scores {
             reasoning: dim(r),
@@ -232,7 +232,7 @@ impl Scorer for HeuristicScorer {
             instruction_nuance: dim(n),
             error_tolerance: dim(e),
         };
-        reasons.insert(0, format!("composite {composite:.2} → {tier}"));
+        reasons.insert(0, Reason::Composite { composite, tier });
         Scored { scores, tier, confidence, reasons }
     }
 }

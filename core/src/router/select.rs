@@ -1,7 +1,7 @@
 use super::analyze::Features;
 use super::policy::{Effective, ProviderSet, RoutingPolicy};
 use super::score::{Scored, Scores};
-use super::Tier;
+use super::{Reason, Tier};
 use crate::catalog::{Catalog, ModelId, ProviderId};
 use crate::error::{Error, Result};
 use crate::types::{ChatRequest, Content, ContentPart};
@@ -48,8 +48,8 @@ pub struct Decision {
     pub tier: Option<Tier>,
     pub scores: Option<Scores>,
     pub confidence: Option<f32>,
-    /// The audit trail, in order.
-    pub reasons: Vec<String>,
+    /// The audit trail, in order (render with `to_string`, or use [`Decision::summary`]).
+    pub reasons: Vec<Reason>,
     /// Failover plan: cheapest eligible first, the requested model last.
     pub plan: Vec<Candidate>,
     pub input_tokens: u32,
@@ -160,7 +160,7 @@ pub(crate) fn decide(
         tier: None,
         scores: Some(scored.scores),
         confidence: Some(scored.confidence),
-        reasons: scored.reasons.clone(),
+        reasons: scored.reasons,
         plan: Vec::new(),
         input_tokens: f.input_tokens,
         expected_output_tokens: out,
@@ -172,11 +172,11 @@ pub(crate) fn decide(
         let provider = catalog.provider_for_unknown(&req.model).or_else(|| catalog.provider_id("openai"));
         return match provider.filter(|&p| usable(p)) {
             Some(p) => {
-                d.reasons.push(format!(
+                d.reasons.push(Reason::Text(format!(
                     "unknown model `{}`: passed through to {}",
                     req.model,
                     catalog.provider(p).name
-                ));
+                )));
                 d.plan.push(Candidate { model: None, provider: p, expected_cost: 0.0 });
                 Ok(d)
             }
@@ -194,8 +194,8 @@ pub(crate) fn decide(
     let requested_usable = usable(req_provider);
 
     if !eff.enabled {
-        d.reasons.push("routing off: the requested model".into());
-        return finish(d, requested_usable.then_some(requested_step), catalog);
+        d.reasons.push(Reason::Note("routing off: the requested model"));
+        return finish(d, requested_usable.then_some(requested_step));
     }
     let needs = Needs::of(req, f, out);
     let target = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
@@ -232,65 +232,55 @@ pub(crate) fn decide(
     pool.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
     pool.truncate(eff.max_candidates);
     if let Some(why) = needs.same_provider {
-        d.reasons.push(format!("{why}: only {} models", catalog.provider(req_provider).name));
+        d.reasons.push(Reason::Text(format!("{why}: only {} models", catalog.provider(req_provider).name)));
     }
     if skipped_caps > 0 {
-        d.reasons.push(format!("{skipped_caps} models lack a needed capability or context"));
+        d.reasons.push(Reason::SkippedForCapabilities(skipped_caps));
     }
     if skipped_provider > 0 && needs.same_provider.is_none() {
-        d.reasons.push(format!("{skipped_provider} models on unavailable or excluded providers"));
+        d.reasons.push(Reason::SkippedForProviders(skipped_provider));
     }
     d.plan.extend(pool.iter().map(|&(_, _, m, c)| Candidate {
         model: Some(m),
         provider: catalog.provider_of(m),
         expected_cost: c,
     }));
-    finish(d, requested_usable.then_some(requested_step), catalog)
+    finish(d, requested_usable.then_some(requested_step))
 }
 
-/// Appends the requested model as the last resort and explains the first choice.
-fn finish(mut d: Decision, requested: Option<Candidate>, catalog: &Catalog) -> Result<Decision> {
+/// Appends the requested model as the last resort.
+fn finish(mut d: Decision, requested: Option<Candidate>) -> Result<Decision> {
     if let Some(r) = requested {
         d.plan.push(r);
     }
-    let Some(first) = d.plan.first() else {
+    if d.plan.is_empty() {
         return Err(Error::NoEligibleModel(format!(
             "no configured provider can serve `{}` within the routing policy",
             d.requested_model
         )));
-    };
-    let name = d.model_name(catalog, first);
-    let line = if first.model == d.requested {
-        format!("chose {name}: the requested model")
-    } else {
-        format!(
-            "chose {name}: ${:.6} expected vs ${:.6} for {}",
-            first.expected_cost, d.baseline_cost, d.requested_model
-        )
-    };
-    d.reasons.push(line);
+    }
     Ok(d)
 }
 
 /// Applies the confidence rule, the operator's floor and ceiling, and the requested
 /// model's tier as the final ceiling (never route up).
-fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, reasons: &mut Vec<String>) -> Tier {
+fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, reasons: &mut Vec<Reason>) -> Tier {
     let mut t = scored;
     if t < requested && confidence < eff.min_confidence {
         t = t.up();
-        reasons.push(format!("confidence {confidence:.2} < {:.2}: kept one tier higher ({t})", eff.min_confidence));
+        reasons.push(Reason::LowConfidence { confidence, min: eff.min_confidence, kept: t });
     }
     if t < eff.floor {
         t = eff.floor;
-        reasons.push(format!("operator floor: {t}"));
+        reasons.push(Reason::OperatorFloor(t));
     }
     if t > eff.ceiling {
         t = eff.ceiling;
-        reasons.push(format!("operator ceiling: {t}"));
+        reasons.push(Reason::OperatorCeiling(t));
     }
     if t > requested {
         t = requested;
-        reasons.push(format!("requested model is {requested}: never route up"));
+        reasons.push(Reason::RequestedCeiling(requested));
     }
     t
 }
@@ -304,7 +294,7 @@ pub struct DecisionSummary<'a> {
     pub tier: Option<Tier>,
     pub scores: Option<Scores>,
     pub confidence: Option<f32>,
-    pub reasons: &'a [String],
+    pub reasons: Vec<String>,
     /// The failover plan, by model name.
     pub plan: Vec<&'a str>,
     pub input_tokens: u32,
@@ -317,14 +307,24 @@ pub struct DecisionSummary<'a> {
 impl Decision {
     pub fn summary<'a>(&'a self, catalog: &'a Catalog) -> DecisionSummary<'a> {
         let first = self.chosen();
+        let model = self.model_name(catalog, first);
+        let mut reasons: Vec<String> = self.reasons.iter().map(ToString::to_string).collect();
+        reasons.push(if first.model == self.requested {
+            format!("chose {model}: the requested model")
+        } else {
+            format!(
+                "chose {model}: ${:.6} expected vs ${:.6} for {}",
+                first.expected_cost, self.baseline_cost, self.requested_model
+            )
+        });
         DecisionSummary {
             requested_model: &self.requested_model,
-            model: self.model_name(catalog, first),
+            model,
             provider: &catalog.provider(first.provider).name,
             tier: self.tier,
             scores: self.scores,
             confidence: self.confidence,
-            reasons: &self.reasons,
+            reasons,
             plan: self.plan.iter().map(|c| self.model_name(catalog, c)).collect(),
             input_tokens: self.input_tokens,
             expected_output_tokens: self.expected_output_tokens,

@@ -140,7 +140,9 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub role: Role,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `null` only for assistant messages that carry tool calls; written out as `null`
+    /// (not omitted) as the OpenAI SDKs do.
+    #[serde(default)]
     pub content: Option<Content>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

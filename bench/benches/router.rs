@@ -1,0 +1,30 @@
+//! analyze + score + tier + select for one request, by request size.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use kestrel::router::{EveryProvider, Router};
+use kestrel::Catalog;
+use kestrel_bench::{conversation, short_request};
+
+fn route(c: &mut Criterion) {
+    let router = Router::new(Catalog::builtin());
+    let mut group = c.benchmark_group("route");
+    let mut cases = vec![("200B".to_string(), short_request())];
+    for size in [2_000usize, 20_000, 200_000] {
+        cases.push((format!("{}B", size), conversation(size)));
+    }
+    for (name, req) in &cases {
+        let bytes: usize = req.messages.iter().flat_map(|m| m.texts()).map(str::len).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), req, |b, req| {
+            b.iter(|| router.route(std::hint::black_box(req), &EveryProvider).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(3));
+    targets = route
+}
+criterion_main!(benches);

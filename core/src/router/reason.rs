@@ -1,0 +1,62 @@
+use std::fmt;
+
+use super::analyze::{keyword, Signal};
+use super::Tier;
+
+/// One step of a decision's audit trail. Kept as data and rendered only when shown, so
+/// routing never formats strings it may not need.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// The weighted composite of the five scores and the tier it maps to.
+    Composite {
+        composite: f32,
+        tier: Tier,
+    },
+    /// Keyword evidence for a signal: its first keyword and total weight.
+    Evidence {
+        signal: Signal,
+        first: Option<u16>,
+        weight: f32,
+    },
+    /// A structural observation or rule that fired.
+    Note(&'static str),
+    ToolsOffered(u16),
+    LongRequest(usize),
+    /// Confidence below the policy's minimum: kept one tier higher.
+    LowConfidence {
+        confidence: f32,
+        min: f32,
+        kept: Tier,
+    },
+    OperatorFloor(Tier),
+    OperatorCeiling(Tier),
+    /// The requested model's tier capped the route.
+    RequestedCeiling(Tier),
+    SkippedForCapabilities(u32),
+    SkippedForProviders(u32),
+    /// Rare cases that need a sentence with names in it.
+    Text(String),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Composite { composite, tier } => write!(f, "composite {composite:.2} → {tier}"),
+            Reason::Evidence { signal, first, weight } => {
+                write!(f, "{}: \"{}\" (weight {weight:.1})", signal.name(), first.map_or("", keyword))
+            }
+            Reason::Note(s) => f.write_str(s),
+            Reason::ToolsOffered(n) => write!(f, "{n} tools offered: multi-step tool use"),
+            Reason::LongRequest(n) => write!(f, "long request ({n} characters)"),
+            Reason::LowConfidence { confidence, min, kept } => {
+                write!(f, "confidence {confidence:.2} < {min:.2}: kept one tier higher ({kept})")
+            }
+            Reason::OperatorFloor(t) => write!(f, "operator floor: {t}"),
+            Reason::OperatorCeiling(t) => write!(f, "operator ceiling: {t}"),
+            Reason::RequestedCeiling(t) => write!(f, "requested model is {t}: never route up"),
+            Reason::SkippedForCapabilities(n) => write!(f, "{n} models lack a needed capability or context"),
+            Reason::SkippedForProviders(n) => write!(f, "{n} models on unavailable or excluded providers"),
+            Reason::Text(s) => f.write_str(s),
+        }
+    }
+}

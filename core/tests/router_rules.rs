@@ -1,0 +1,256 @@
+//! The routing rules the product promises, as tests.
+
+use std::sync::Arc;
+
+use kestrel::catalog::Catalog;
+use kestrel::router::{EveryProvider, ProviderSet, RequestPolicy, Router, RoutingPolicy};
+use kestrel::types::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Tool};
+use kestrel::{Decision, Tier};
+use serde_json::json;
+
+fn router() -> Router {
+    Router::new(Catalog::builtin())
+}
+
+fn route(model: &str, prompt: &str) -> Decision {
+    router().route(&ChatRequest::new(model, vec![Message::user(prompt)]), &EveryProvider).unwrap()
+}
+
+fn tier(prompt: &str) -> Tier {
+    route("gpt-4o", prompt).tier.unwrap()
+}
+
+#[test]
+fn trivial_requests_go_to_economy() {
+    for p in [
+        "What is 2+2?",
+        "Say hello",
+        "Translate 'good morning' into Spanish",
+        "Traduis « merci beaucoup » en anglais",
+        "What's the capital of Peru?",
+        "hi!",
+    ] {
+        assert_eq!(tier(p), Tier::Economy, "{p}");
+    }
+}
+
+#[test]
+fn moderate_analysis_goes_to_standard() {
+    for p in [
+        "Compare the pros and cons of renting versus buying a home for a young family.",
+        "Summarize the main arguments of this paragraph: remote work improves focus for many people, \
+         but it can weaken mentoring and make onboarding slower; companies are experimenting with hybrid \
+         schedules to get the benefits of both.",
+        "Explain how a refrigerator keeps food cold, for a curious twelve-year-old.",
+        "Write a short, friendly email to my team announcing that Friday's meeting moves to 3pm.",
+    ] {
+        assert_eq!(tier(p), Tier::Standard, "{p}");
+    }
+}
+
+#[test]
+fn hard_requests_stay_premium() {
+    for p in [
+        "Design a multi-region architecture for a payments ledger with exactly-once processing; discuss \
+         the trade-offs between consistency, latency and cost, and how you would handle a region failover.",
+        "My Go service deadlocks under load. Here is the code:\n```go\nfunc (s *S) Get(k string) V {\n  \
+         s.mu.RLock()\n  defer s.mu.RUnlock()\n  if v, ok := s.m[k]; !ok { s.mu.Lock(); s.m[k] = load(k); \
+         s.mu.Unlock() }\n  return s.m[k]\n}\n```\nExplain step by step why and fix it.",
+        "Prove that the square root of 2 is irrational.",
+        "Our supplier contract has an uncapped indemnification clause and a limitation of liability that \
+         excludes consequential damages. Which clause governs a data-breach claim under New York law?",
+        "A 68-year-old patient on warfarin starts amiodarone. What dose adjustment and INR monitoring do \
+         you recommend, and what are the bleeding risks?",
+        "Build a DCF valuation for a SaaS company with 40% growth, 20% EBITDA margin and a WACC of 11%, \
+         and explain which assumptions drive the terminal value.",
+    ] {
+        assert_eq!(tier(p), Tier::Premium, "{p}");
+    }
+}
+
+#[test]
+fn requested_model_is_a_ceiling() {
+    let catalog = Catalog::builtin();
+    let mini = catalog.resolve("gpt-4o-mini").unwrap();
+    for p in ["Design a distributed consensus protocol and prove its safety.", "What is 2+2?"] {
+        let d = route("gpt-4o-mini", p);
+        assert!(d.tier.unwrap() <= Tier::Economy);
+        for c in &d.plan {
+            let m = catalog.model(c.model.unwrap());
+            assert!(m.tier <= catalog.model(mini).tier, "{p}: {} is above gpt-4o-mini", m.id);
+            assert!(c.expected_cost <= d.baseline_cost + 1e-12, "{p}: {} costs more", m.id);
+            assert_ne!(m.id, "gpt-4o");
+        }
+        assert_eq!(d.plan.last().unwrap().model, Some(mini), "the requested model is the last resort");
+    }
+}
+
+#[test]
+fn tools_never_go_to_a_model_without_tools() {
+    let catalog = Catalog::builtin();
+    let mut req = ChatRequest::new("gpt-4o", vec![Message::user("What's the weather in Paris?")]);
+    req.tools = Some(vec![Tool::function(
+        "get_weather",
+        "Current weather for a city",
+        json!({"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}),
+    )]);
+    let d = router().route(&req, &EveryProvider).unwrap();
+    for c in &d.plan {
+        assert!(catalog.model(c.model.unwrap()).tools);
+    }
+}
+
+#[test]
+fn images_and_json_schema_need_capable_models() {
+    let catalog = Catalog::builtin();
+    let mut msg = Message::user("");
+    msg.content = Some(Content::Parts(vec![
+        ContentPart::Text { text: "What colour is this?".into(), extra: Default::default() },
+        ContentPart::ImageUrl {
+            image_url: ImageUrl { url: "https://example.com/a.png".into(), detail: None, extra: Default::default() },
+            extra: Default::default(),
+        },
+    ]));
+    let mut req = ChatRequest::new("gpt-4o", vec![msg]);
+    req.response_format = Some(ResponseFormat::JsonSchema {
+        json_schema: serde_json::from_value(json!({"name": "colour", "schema": {"type": "object"}})).unwrap(),
+    });
+    let d = router().route(&req, &EveryProvider).unwrap();
+    for c in &d.plan {
+        let m = catalog.model(c.model.unwrap());
+        assert!(m.vision && m.json_schema, "{} lacks vision or json_schema", m.id);
+    }
+}
+
+#[test]
+fn plan_is_cheapest_first_and_ends_with_the_requested_model() {
+    let d = route("claude-sonnet-4-5", "Say hello");
+    let catalog = Catalog::builtin();
+    assert_eq!(d.plan.last().unwrap().model, catalog.resolve("claude-sonnet-4-5"));
+    let routed: Vec<f64> = d.plan[..d.plan.len() - 1].iter().map(|c| c.expected_cost).collect();
+    assert!(routed.windows(2).all(|w| w[0] <= w[1] * 1.2), "{routed:?}");
+    assert!(d.expected_cost() < d.baseline_cost);
+    assert!(!d.reasons.is_empty());
+}
+
+#[test]
+fn unknown_models_pass_through_untouched() {
+    let d = route("gpt-5-preview-internal", "Design a distributed database.");
+    assert_eq!(d.plan.len(), 1);
+    assert_eq!(d.plan[0].model, None);
+    assert_eq!(d.tier, None);
+    let catalog = Catalog::builtin();
+    assert_eq!(catalog.provider(d.plan[0].provider).name, "openai");
+    assert_eq!(catalog.provider(route("claude-opus-9", "hi").plan[0].provider).name, "anthropic");
+}
+
+#[test]
+fn only_available_providers_are_candidates() {
+    let catalog = Catalog::builtin();
+    let available = ProviderSet::from_names(&catalog, &["openai".into()], "test").unwrap();
+    let req = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
+    let d = router().route(&req, &available).unwrap();
+    assert!(d.plan.iter().all(|c| catalog.provider(c.provider).name == "openai"));
+    assert_eq!(catalog.model(d.chosen().model.unwrap()).tier, Tier::Economy);
+
+    let none = ProviderSet::NONE;
+    assert!(matches!(router().route(&req, &none), Err(kestrel::Error::NoEligibleModel(_))));
+}
+
+#[test]
+fn operator_policy_floor_ceiling_and_providers() {
+    let catalog = Catalog::builtin();
+    let easy = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
+    let hard = ChatRequest::new("gpt-4o", vec![Message::user("Prove there are infinitely many primes.")]);
+
+    let floor = router().with_policy(RoutingPolicy { floor: Tier::Standard, ..Default::default() });
+    assert_eq!(floor.route(&easy, &EveryProvider).unwrap().tier, Some(Tier::Standard));
+
+    let ceiling = router().with_policy(RoutingPolicy { ceiling: Tier::Standard, ..Default::default() });
+    assert_eq!(ceiling.route(&hard, &EveryProvider).unwrap().tier, Some(Tier::Standard));
+
+    let off = router().with_policy(RoutingPolicy { enabled: false, ..Default::default() });
+    let d = off.route(&easy, &EveryProvider).unwrap();
+    assert_eq!(d.plan.len(), 1);
+    assert_eq!(d.chosen().model, catalog.resolve("gpt-4o"));
+
+    let deny = router().with_policy(RoutingPolicy { deny_providers: vec!["groq".into()], ..Default::default() });
+    let d = deny.route(&easy, &EveryProvider).unwrap();
+    assert!(d.plan.iter().all(|c| catalog.provider(c.provider).name != "groq"));
+
+    let allow = router().with_policy(RoutingPolicy {
+        allow_providers: Some(vec!["openai".into(), "anthropic".into()]),
+        ..Default::default()
+    });
+    let d = allow.route(&easy, &EveryProvider).unwrap();
+    assert!(d.plan.iter().all(|c| ["openai", "anthropic"].contains(&catalog.provider(c.provider).name.as_str())));
+}
+
+#[test]
+fn per_request_policy_overrides_the_client() {
+    let catalog = Catalog::builtin();
+    let mut req = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
+    req.kestrel = Some(RequestPolicy { routing: Some(false), ..Default::default() });
+    let d = router().route(&req, &EveryProvider).unwrap();
+    assert_eq!(d.chosen().model, catalog.resolve("gpt-4o"));
+
+    req.kestrel = Some(RequestPolicy { floor: Some(Tier::Premium), ..Default::default() });
+    assert_eq!(router().route(&req, &EveryProvider).unwrap().tier, Some(Tier::Premium));
+
+    req.kestrel = Some(RequestPolicy { allow_providers: Some(vec!["nope".into()]), ..Default::default() });
+    let err = router().route(&req, &EveryProvider).unwrap_err();
+    assert!(err.to_string().contains("unknown provider `nope`"), "{err}");
+}
+
+#[test]
+fn same_provider_is_preferred_when_costs_are_close() {
+    // Two equally priced economy models: the requested model's provider wins the tie.
+    let mut catalog = (*Catalog::builtin()).clone();
+    let nano = catalog.model(catalog.resolve("gpt-4.1-nano").unwrap()).clone();
+    let mut twin = nano.clone();
+    twin.id = "twin-nano".into();
+    twin.provider = "gemini".into();
+    twin.aliases.clear();
+    twin.input_per_mtok *= 0.95;
+    twin.output_per_mtok *= 0.95;
+    catalog.add_model(twin).unwrap();
+    let available = ProviderSet::from_names(&catalog, &["openai".into(), "gemini".into()], "test").unwrap();
+    let r = Router::new(Arc::new(catalog));
+    let req = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
+    let d = r.route(&req, &available).unwrap();
+    assert_eq!(r.catalog().model(d.chosen().model.unwrap()).provider, "openai");
+}
+
+#[test]
+fn context_length_is_respected() {
+    let catalog = Catalog::builtin();
+    let long = "word ".repeat(150_000 * 4 / 5); // ~150k tokens
+    let req = ChatRequest::new("gpt-4.1", vec![Message::user(format!("Summarize: {long}"))]);
+    let d = router().route(&req, &EveryProvider).unwrap();
+    for c in &d.plan {
+        assert!(catalog.model(c.model.unwrap()).context_window as u64 >= u64::from(d.input_tokens));
+    }
+}
+
+/// The held-out evaluation set stays within the goals (a regression guard; the figures
+/// are printed by `kestrel eval`).
+#[test]
+fn evaluation_set_meets_the_goals() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/eval.jsonl")).unwrap();
+    let r = router();
+    let mut m = [[0usize; 3]; 3];
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let label: Tier = serde_json::from_value(v["tier"].clone()).unwrap();
+        let req = ChatRequest::from_value(v["request"].clone()).unwrap();
+        let got = r.route(&req, &EveryProvider).unwrap().tier.unwrap();
+        m[label as usize][got as usize] += 1;
+    }
+    let row = |t: usize| m[t].iter().sum::<usize>() as f64;
+    let premium_kept = m[2][2] as f64 / row(2);
+    let economy_found = m[0][0] as f64 / row(0);
+    let exact = (m[0][0] + m[1][1] + m[2][2]) as f64 / (row(0) + row(1) + row(2));
+    assert!(premium_kept >= 0.95, "premium kept {premium_kept:.3}");
+    assert!(economy_found >= 0.85, "economy found {economy_found:.3}");
+    assert!(exact >= 0.83, "exact {exact:.3}");
+}
