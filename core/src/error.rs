@@ -63,6 +63,24 @@ impl Error {
         Error::InvalidRequest { field: field.into(), message: message.into() }
     }
 
+    /// Whether another provider (or a later retry) may succeed where this failed: rate
+    /// limits, timeouts, connection failures and provider faults. Request errors (400,
+    /// 401, 403, 404) are not: they would fail the same way anywhere.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Connection { .. } | Error::Provider { .. }
+        )
+    }
+
+    /// How long the provider asked to wait, for rate limits.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error corresponds to, when there is one.
     pub fn status(&self) -> Option<u16> {
         match self {

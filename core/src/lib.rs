@@ -6,12 +6,20 @@
 //! bindings over it.
 
 pub mod catalog;
+mod client;
 pub mod error;
+pub mod health;
+pub mod providers;
 pub mod router;
+pub mod secret;
+mod stream;
 pub mod types;
 pub mod usage;
 
 pub use catalog::Catalog;
+pub use client::{Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
+pub use secret::Secret;
+pub use stream::ChatStream;
 pub use types::{ChatRequest, ChatResponse, Message};

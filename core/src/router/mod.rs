@@ -103,6 +103,12 @@ impl Router {
         self
     }
 
+    /// Like [`Router::with_scorer`], for a scorer already boxed (the client builder's).
+    pub fn with_boxed_scorer(mut self, scorer: Box<dyn Scorer>) -> Self {
+        self.scorer = scorer;
+        self
+    }
+
     pub fn with_policy(mut self, policy: RoutingPolicy) -> Self {
         self.policy = policy;
         self

@@ -1,0 +1,281 @@
+//! The one HTTP client every provider shares, and the mapping of HTTP failures onto
+//! [`Error`] so failover treats every provider alike.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use serde_json::Value;
+
+use super::Endpoint;
+use crate::error::{Error, Result};
+
+/// Connection settings for the shared client.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub connect_timeout: Duration,
+    /// Longest silence while reading a response or a stream.
+    pub read_timeout: Duration,
+    pub pool_idle_timeout: Duration,
+    pub pool_max_idle_per_host: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(120),
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: 64,
+        }
+    }
+}
+
+/// Builds the shared client: connection reuse, HTTP/2 where offered, no proxy surprises
+/// from the environment beyond what reqwest honours by default.
+pub fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(cfg.connect_timeout)
+        .read_timeout(cfg.read_timeout)
+        .pool_idle_timeout(cfg.pool_idle_timeout)
+        .pool_max_idle_per_host(cfg.pool_max_idle_per_host)
+        .tcp_nodelay(true)
+        .user_agent(concat!("kestrel/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// How a provider wants its key sent.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth {
+    Bearer,
+    Header(&'static str),
+}
+
+/// Sends a JSON body to `url` with the endpoint's key and headers, and returns the
+/// response if its status is a success; any other status becomes the matching typed
+/// error. `timeout` bounds the whole exchange (headers and, for non-streaming calls, the
+/// body).
+pub async fn post_json(
+    client: &reqwest::Client,
+    endpoint: &Endpoint,
+    url: &str,
+    auth: Auth,
+    body: Vec<u8>,
+    timeout: Option<Duration>,
+) -> Result<reqwest::Response> {
+    let provider = endpoint.provider.as_str();
+    let mut headers = endpoint.headers.clone();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(key) = &endpoint.key {
+        let (name, value) = match auth {
+            Auth::Bearer => (AUTHORIZATION, format!("Bearer {}", key.expose())),
+            Auth::Header(h) => (reqwest::header::HeaderName::from_static(h), key.expose().to_string()),
+        };
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            Error::Config(format!("{provider}: the API key contains characters not allowed in a header"))
+        })?;
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
+    let mut req = client.post(url).headers(headers).body(body);
+    if let Some(t) = timeout {
+        req = req.timeout(t);
+    }
+    let resp = req.send().await.map_err(|e| transport_error(provider, &e))?;
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    Err(status_error(provider, resp).await)
+}
+
+/// A reqwest failure as a typed error. reqwest's messages carry the URL, never headers,
+/// so no key can appear here.
+pub fn transport_error(provider: &str, e: &reqwest::Error) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout { provider: provider.to_string() };
+    }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    if e.is_decode() || e.is_body() {
+        return Error::Provider { provider: provider.to_string(), status: 0, message, body: None };
+    }
+    Error::Connection { provider: provider.to_string(), message }
+}
+
+/// Largest error body kept (provider error bodies are small; anything bigger is noise).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Reads an error response and maps its status onto the typed errors.
+pub async fn status_error(provider: &str, resp: reqwest::Response) -> Error {
+    let status = resp.status().as_u16();
+    let retry_after = retry_after(resp.headers());
+    let raw = match resp.bytes().await {
+        Ok(b) => b,
+        Err(e) => return transport_error(provider, &e),
+    };
+    let raw = &raw[..raw.len().min(MAX_ERROR_BODY)];
+    let body: Option<Value> = serde_json::from_slice(raw).ok();
+    let message = body
+        .as_ref()
+        .and_then(error_message)
+        .unwrap_or_else(|| String::from_utf8_lossy(raw).trim().chars().take(500).collect());
+    classify(provider, status, message, body.map(Box::new), retry_after)
+}
+
+/// The human message in the common error body shapes: OpenAI `{"error": {"message"}}`,
+/// Anthropic `{"type": "error", "error": {"message"}}`, Gemini `{"error": {"message"}}`,
+/// Cohere `{"message"}`, FastAPI-style `{"detail"}`.
+pub fn error_message(body: &Value) -> Option<String> {
+    let err = body.get("error");
+    err.and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| err.and_then(Value::as_str).map(str::to_string))
+        .or_else(|| body.get("message").and_then(Value::as_str).map(str::to_string))
+        .or_else(|| body.get("detail").map(|d| d.as_str().map_or_else(|| d.to_string(), str::to_string)))
+}
+
+/// Status → error kind. 408 and 409 are transient (the OpenAI SDKs retry them); so is any 5xx.
+pub fn classify(
+    provider: &str,
+    status: u16,
+    message: String,
+    body: Option<Box<Value>>,
+    retry_after: Option<Duration>,
+) -> Error {
+    let provider = provider.to_string();
+    match status {
+        401 => Error::Authentication { provider, message, body },
+        403 => Error::PermissionDenied { provider, message, body },
+        404 => Error::NotFound { provider, message, body },
+        408 => Error::Timeout { provider },
+        429 => Error::RateLimited { provider, message, retry_after, body },
+        400..=499 if status != 409 => Error::BadRequest { provider, status, message, body },
+        _ => Error::Provider { provider, status, message, body },
+    }
+}
+
+/// `retry-after-ms` (OpenAI's), else `Retry-After` in seconds or as an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    let v = get("retry-after")?;
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+type ByteStream = std::pin::Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// Server-sent events from a response body: each `data:` payload, in order. The OpenAI
+/// terminator `[DONE]` ends the stream; a body that breaks off is a connection error.
+pub fn sse_data(provider: &str, resp: reqwest::Response) -> SseData {
+    use eventsource_stream::Eventsource;
+    let bytes: ByteStream = Box::pin(resp.bytes_stream());
+    SseData { provider: provider.to_string(), inner: bytes.eventsource(), done: false }
+}
+
+/// The `data` payloads of an event stream (see [`sse_data`]).
+pub struct SseData {
+    provider: String,
+    inner: eventsource_stream::EventStream<ByteStream>,
+    done: bool,
+}
+
+impl Stream for SseData {
+    type Item = Result<String>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        while !self.done {
+            let item = match self.inner.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(item) => item,
+            };
+            match item {
+                Some(Ok(ev)) if ev.data.is_empty() => continue,
+                Some(Ok(ev)) if ev.data == "[DONE]" => self.done = true,
+                Some(Ok(ev)) => return Poll::Ready(Some(Ok(ev.data))),
+                Some(Err(e)) => {
+                    self.done = true;
+                    let err = match e {
+                        eventsource_stream::EventStreamError::Transport(t) => transport_error(&self.provider, &t),
+                        other => Error::Provider {
+                            provider: self.provider.clone(),
+                            status: 0,
+                            message: format!("malformed event stream: {other}"),
+                            body: None,
+                        },
+                    };
+                    return Poll::Ready(Some(Err(err)));
+                }
+                None => self.done = true,
+            }
+        }
+        Poll::Ready(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+        let mut d = HeaderMap::new();
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        d.insert("retry-after", HeaderValue::from_str(&future).unwrap());
+        let got = retry_after(&d).unwrap();
+        assert!(got > Duration::from_secs(25) && got <= Duration::from_secs(30), "{got:?}");
+        let mut bad = HeaderMap::new();
+        bad.insert("retry-after", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&bad), None);
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        let e = |s| classify("p", s, "m".into(), None, None);
+        assert!(matches!(e(400), Error::BadRequest { .. }));
+        assert!(matches!(e(422), Error::BadRequest { .. }));
+        assert!(matches!(e(401), Error::Authentication { .. }));
+        assert!(matches!(e(403), Error::PermissionDenied { .. }));
+        assert!(matches!(e(404), Error::NotFound { .. }));
+        assert!(matches!(e(408), Error::Timeout { .. }));
+        assert!(matches!(e(409), Error::Provider { status: 409, .. }));
+        assert!(matches!(e(429), Error::RateLimited { .. }));
+        assert!(matches!(e(529), Error::Provider { status: 529, .. }));
+    }
+
+    #[test]
+    fn error_messages_in_common_shapes() {
+        let m = |v: Value| error_message(&v);
+        assert_eq!(m(serde_json::json!({"error": {"message": "a"}})).as_deref(), Some("a"));
+        assert_eq!(
+            m(serde_json::json!({"type": "error", "error": {"type": "x", "message": "b"}})).as_deref(),
+            Some("b")
+        );
+        assert_eq!(m(serde_json::json!({"message": "c"})).as_deref(), Some("c"));
+        assert_eq!(m(serde_json::json!({"error": "d"})).as_deref(), Some("d"));
+    }
+}

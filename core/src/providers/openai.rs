@@ -1,0 +1,325 @@
+//! OpenAI Chat Completions, and the servers that speak it (Groq, xAI, Mistral, Together,
+//! vLLM, Ollama, OpenRouter, ...). The request goes out as OpenAI's JSON with each
+//! provider's known quirks applied; answers come back in OpenAI's shape already.
+
+use futures_util::future::BoxFuture;
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use super::http::{self, Auth};
+use super::{Call, ChunkStream, Provider};
+use crate::error::{Error, Result};
+use crate::types::{ChatChunk, ChatResponse};
+
+/// The OpenAI wire format. Stateless: everything per call comes in the [`Call`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenAi;
+
+/// Fields only OpenAI's platform accepts.
+const OPENAI_PLATFORM: &[&str] =
+    &["store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "verbosity", "prediction"];
+
+/// What a compatible provider rejects or names differently.
+struct Quirks {
+    /// Top-level fields it rejects (dropped with a debug log).
+    drop: &'static [&'static str],
+    /// Dropped for its reasoning models only.
+    reasoning_drop: &'static [&'static str],
+    reasoning_models: &'static [&'static str],
+    /// OpenAI name → provider name.
+    rename: &'static [(&'static str, &'static str)],
+    /// Accepts `messages[].name`.
+    message_name: bool,
+    /// Takes `max_tokens` rather than `max_completion_tokens`.
+    legacy_max_tokens: bool,
+    /// Accepts `stream_options` (else usage arrives unasked or not at all).
+    stream_options: bool,
+}
+
+const fn quirks(drop: &'static [&'static str]) -> Quirks {
+    Quirks {
+        drop,
+        reasoning_drop: &[],
+        reasoning_models: &[],
+        rename: &[],
+        message_name: true,
+        legacy_max_tokens: false,
+        stream_options: true,
+    }
+}
+
+/// Per provider. Sources: Groq's OpenAI-compatibility page ("logprobs, logit_bias,
+/// top_logprobs, messages[].name ... will result in a 400"); xAI's reasoning guide
+/// (grok-3-mini rejects presencePenalty, frequencyPenalty and stop); Mistral's chat API
+/// (`random_seed`, `max_tokens`, strict request validation); Together's chat API
+/// (`logprobs` is an integer there, so OpenAI's boolean form is not forwarded).
+fn quirks_for(provider: &str) -> Quirks {
+    match provider {
+        "openai" => quirks(&[]),
+        "groq" => Quirks {
+            message_name: false,
+            ..quirks(&[
+                "logprobs",
+                "logit_bias",
+                "top_logprobs",
+                "store",
+                "metadata",
+                "service_tier",
+                "prediction",
+                "audio",
+                "modalities",
+                "web_search_options",
+                "prompt_cache_key",
+                "safety_identifier",
+                "verbosity",
+            ])
+        },
+        "xai" => Quirks {
+            reasoning_drop: &["presence_penalty", "frequency_penalty", "stop"],
+            reasoning_models: &["grok-3-mini"],
+            ..quirks(&[
+                "store",
+                "metadata",
+                "service_tier",
+                "prediction",
+                "audio",
+                "modalities",
+                "web_search_options",
+                "prompt_cache_key",
+                "safety_identifier",
+                "verbosity",
+            ])
+        },
+        "mistral" => Quirks {
+            rename: &[("seed", "random_seed")],
+            legacy_max_tokens: true,
+            stream_options: false,
+            ..quirks(&[
+                "store",
+                "metadata",
+                "service_tier",
+                "audio",
+                "modalities",
+                "web_search_options",
+                "prompt_cache_key",
+                "safety_identifier",
+                "verbosity",
+                "reasoning_effort",
+                "logit_bias",
+                "logprobs",
+                "top_logprobs",
+                "user",
+                "stream_options",
+            ])
+        },
+        "together" => quirks(&[
+            "store",
+            "metadata",
+            "service_tier",
+            "prediction",
+            "audio",
+            "modalities",
+            "web_search_options",
+            "prompt_cache_key",
+            "safety_identifier",
+            "verbosity",
+            "reasoning_effort",
+            "logprobs",
+            "top_logprobs",
+        ]),
+        // Self-hosted and other compatible servers: keep the standard fields, drop what
+        // only OpenAI's platform knows.
+        _ => quirks(OPENAI_PLATFORM),
+    }
+}
+
+/// The request body for this call, as JSON bytes.
+fn body(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
+    let provider = call.endpoint.provider.as_str();
+    let mut v = match serde_json::to_value(call.request) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(Error::invalid("body", "the request does not serialize to a JSON object")),
+    };
+    v.remove("kestrel");
+    if !call.pass_unknown {
+        for k in call.request.extra.keys() {
+            if v.remove(k).is_some() {
+                tracing::debug!(provider, param = %k, "unknown parameter not forwarded to another provider");
+            }
+        }
+    }
+    v.insert("model".into(), Value::String(call.model.to_string()));
+    let q = quirks_for(provider);
+    drop_fields(&mut v, q.drop, provider);
+    if q.reasoning_models.iter().any(|m| call.model.starts_with(m)) {
+        drop_fields(&mut v, q.reasoning_drop, provider);
+    }
+    for (from, to) in q.rename {
+        if let Some(x) = v.remove(*from) {
+            v.insert((*to).to_string(), x);
+        }
+    }
+    if q.legacy_max_tokens {
+        if let Some(x) = v.remove("max_completion_tokens") {
+            v.insert("max_tokens".into(), x);
+        }
+    }
+    if !q.message_name {
+        if let Some(Value::Array(msgs)) = v.get_mut("messages") {
+            for m in msgs.iter_mut().filter_map(Value::as_object_mut) {
+                if m.remove("name").is_some() {
+                    tracing::debug!(provider, "messages[].name dropped: not supported");
+                }
+            }
+        }
+    }
+    if stream {
+        v.insert("stream".into(), Value::Bool(true));
+        if q.stream_options {
+            // Always ask for usage: the ledger needs it. The client hides the usage
+            // chunk from callers who did not ask for it.
+            let opts = v.entry("stream_options").or_insert_with(|| Value::Object(Map::new()));
+            if let Some(o) = opts.as_object_mut() {
+                o.insert("include_usage".into(), Value::Bool(true));
+            }
+        }
+    } else {
+        v.remove("stream");
+        v.remove("stream_options");
+    }
+    serde_json::to_vec(&v).map_err(|e| Error::invalid("body", e.to_string()))
+}
+
+fn drop_fields(v: &mut Map<String, Value>, fields: &[&str], provider: &str) {
+    for f in fields {
+        if v.remove(*f).is_some() {
+            tracing::debug!(provider, param = f, "parameter dropped: the provider rejects it");
+        }
+    }
+}
+
+fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Provider {
+        provider: provider.to_string(),
+        status: 200,
+        message: format!("malformed {what}: {e}"),
+        body: None,
+    }
+}
+
+impl Provider for OpenAi {
+    fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
+        Box::pin(async move {
+            let provider = call.endpoint.provider.as_str();
+            let body = body(&call, false)?;
+            let url = call.endpoint.chat_url(call.model);
+            let resp = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, Some(call.timeout)).await?;
+            let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
+            serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))
+        })
+    }
+
+    fn stream<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChunkStream>> {
+        Box::pin(async move {
+            let provider = call.endpoint.provider.clone();
+            let body = body(&call, true)?;
+            let url = call.endpoint.chat_url(call.model);
+            let send = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, None);
+            let resp = tokio::time::timeout(call.timeout, send)
+                .await
+                .map_err(|_| Error::Timeout { provider: provider.clone() })??;
+            let chunks = http::sse_data(&provider, resp).map(move |data| {
+                let data = data?;
+                let v: Value = serde_json::from_str(&data).map_err(|e| malformed(&provider, "stream event", e))?;
+                if let Some(err) = v.get("error") {
+                    // OpenAI reports mid-stream failures as an event carrying an error body.
+                    let message = http::error_message(&v).unwrap_or_else(|| err.to_string());
+                    return Err(Error::Provider {
+                        provider: provider.clone(),
+                        status: 0,
+                        message,
+                        body: Some(Box::new(v)),
+                    });
+                }
+                serde_json::from_value::<ChatChunk>(v).map_err(|e| malformed(&provider, "stream chunk", e))
+            });
+            Ok(Box::pin(chunks) as ChunkStream)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::Endpoint;
+    use crate::types::ChatRequest;
+
+    fn body_for(provider: &str, model: &str, req: serde_json::Value, stream: bool, pass_unknown: bool) -> Value {
+        let request = ChatRequest::from_value(req).unwrap();
+        let endpoint = Endpoint {
+            provider: provider.into(),
+            base_url: "http://x".into(),
+            chat_path: "/chat/completions".into(),
+            key: None,
+            headers: Default::default(),
+        };
+        let http = reqwest::Client::new();
+        let call = Call {
+            request: &request,
+            model,
+            endpoint: &endpoint,
+            http: &http,
+            timeout: std::time::Duration::from_secs(1),
+            pass_unknown,
+        };
+        serde_json::from_slice(&body(&call, stream).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn quirks_are_applied_per_provider() {
+        let req = serde_json::json!({
+            "model": "gpt-4o", "messages": [{"role": "user", "name": "ana", "content": "hi"}],
+            "logprobs": true, "seed": 7, "max_completion_tokens": 50, "stop": ["x"], "store": true,
+            "kestrel": {"tenant": "t"}, "x_vendor": 1
+        });
+        let openai = body_for("openai", "gpt-4o", req.clone(), false, true);
+        assert_eq!(openai["logprobs"], true);
+        assert_eq!(openai["x_vendor"], 1);
+        assert!(openai.get("kestrel").is_none());
+
+        let groq = body_for("groq", "llama-3.1-8b-instant", req.clone(), false, false);
+        assert!(groq.get("logprobs").is_none() && groq.get("store").is_none() && groq.get("x_vendor").is_none());
+        assert!(groq["messages"][0].get("name").is_none());
+        assert_eq!(groq["model"], "llama-3.1-8b-instant");
+
+        let mistral = body_for("mistral", "mistral-small-latest", req.clone(), true, false);
+        assert_eq!(mistral["random_seed"], 7);
+        assert_eq!(mistral["max_tokens"], 50);
+        assert!(mistral.get("seed").is_none() && mistral.get("stream_options").is_none());
+        assert_eq!(mistral["stream"], true);
+
+        let xai = body_for("xai", "grok-3-mini", req.clone(), true, false);
+        assert!(xai.get("stop").is_none());
+        assert_eq!(xai["stream_options"]["include_usage"], true);
+        assert_eq!(body_for("xai", "grok-3", req, false, false)["stop"], serde_json::json!(["x"]));
+    }
+
+    #[test]
+    fn chat_urls_join_cleanly() {
+        let e = |base: &str, path: &str| Endpoint {
+            provider: "p".into(),
+            base_url: base.into(),
+            chat_path: path.into(),
+            key: None,
+            headers: Default::default(),
+        };
+        assert_eq!(
+            e("https://api.openai.com/v1/", "/chat/completions").chat_url("m"),
+            "https://api.openai.com/v1/chat/completions"
+        );
+        assert_eq!(
+            e("https://g", "/v1beta/models/{model}:generateContent").chat_url("gemini-2.5-flash"),
+            "https://g/v1beta/models/gemini-2.5-flash:generateContent"
+        );
+    }
+}

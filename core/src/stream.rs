@@ -1,0 +1,198 @@
+//! A routed stream of OpenAI chunks that ends with Kestrel's metadata and always leaves
+//! a usage record, whether it finishes, breaks, or is dropped early.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::{Stream, StreamExt};
+
+use crate::client::{usage_from_counts, Inner, RequestContext};
+use crate::error::{Error, Result};
+use crate::providers::ChunkStream;
+use crate::types::{ChatChunk, Usage};
+use crate::usage::ErrorKind;
+
+/// What the stream needs to price and record the request when it ends.
+pub(crate) struct StreamMeta {
+    client: Arc<Inner>,
+    ctx: RequestContext,
+    /// The caller set `stream_options.include_usage`; otherwise the usage chunk Kestrel
+    /// asked for is consumed, not forwarded.
+    wants_usage: bool,
+    usage: Option<Usage>,
+    /// Characters of answer seen, to estimate usage when a provider reports none.
+    answer_chars: usize,
+    /// The last chunk's envelope, for a closing chunk when nothing can carry the metadata.
+    last: Option<(String, u64, String)>,
+}
+
+impl StreamMeta {
+    pub(crate) fn new(client: Arc<Inner>, ctx: RequestContext, wants_usage: bool) -> Self {
+        StreamMeta { client, ctx, wants_usage, usage: None, answer_chars: 0, last: None }
+    }
+
+    fn observe(&mut self, chunk: &ChatChunk) {
+        if let Some(u) = &chunk.usage {
+            self.usage = Some(u.clone());
+        }
+        for c in &chunk.choices {
+            self.answer_chars += c.delta.content.as_ref().map_or(0, String::len);
+            for t in c.delta.tool_calls.iter().flatten() {
+                self.answer_chars += t.function.as_ref().and_then(|f| f.arguments.as_ref()).map_or(0, String::len);
+            }
+        }
+        if self.last.is_none() {
+            self.last = Some((chunk.id.clone(), chunk.created, chunk.model.clone()));
+        }
+    }
+
+    /// Prices the request, records it, and returns the metadata for the last chunk.
+    fn finish(&mut self, error: Option<ErrorKind>) -> crate::types::KestrelMeta {
+        let usage = self.usage.clone().unwrap_or_else(|| {
+            usage_from_counts(u64::from(self.ctx.decision.input_tokens), self.answer_chars.div_ceil(4) as u64)
+        });
+        let (meta, record) = self.client.account(&self.ctx, &usage, error);
+        self.client.ledger.record(record);
+        meta
+    }
+}
+
+/// Chunks shaped exactly like OpenAI's; the last one carries `kestrel` (routing, cost,
+/// savings). Dropping it early cancels the upstream request and still records usage.
+pub struct ChatStream {
+    inner: ChunkStream,
+    first: Option<ChatChunk>,
+    /// Chunks ready to hand out, in order.
+    ready: VecDeque<ChatChunk>,
+    /// The latest chunk that may be the last (a `finish_reason` or the usage chunk),
+    /// kept back so the metadata can ride on it.
+    held: Option<ChatChunk>,
+    /// `None` once the request has been recorded.
+    meta: Option<StreamMeta>,
+    /// An interruption, handed out after the chunks that arrived before it.
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for ChatStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatStream").field("finished", &self.meta.is_none()).finish_non_exhaustive()
+    }
+}
+
+impl ChatStream {
+    pub(crate) fn new(inner: ChunkStream, first: ChatChunk, meta: StreamMeta) -> Self {
+        ChatStream { inner, first: Some(first), ready: VecDeque::new(), held: None, meta: Some(meta), error: None }
+    }
+
+    /// Takes in one upstream chunk, queueing what can be handed out.
+    fn accept(&mut self, mut chunk: ChatChunk) {
+        let Some(meta) = self.meta.as_mut() else { return };
+        meta.observe(&chunk);
+        let usage_only = chunk.choices.is_empty() && chunk.usage.is_some();
+        if !meta.wants_usage {
+            chunk.usage = None;
+            if usage_only {
+                return;
+            }
+        }
+        let maybe_last = usage_only || chunk.choices.iter().any(|c| c.finish_reason.is_some());
+        if let Some(prev) = self.held.take() {
+            self.ready.push_back(prev);
+        }
+        if maybe_last {
+            self.held = Some(chunk);
+        } else {
+            self.ready.push_back(chunk);
+        }
+    }
+
+    /// The stream ended cleanly: the held chunk (or a closing one) carries the metadata.
+    fn close(&mut self) -> Option<ChatChunk> {
+        let mut meta = self.meta.take()?;
+        let kestrel = meta.finish(None);
+        let mut last = self.held.take().unwrap_or_else(|| {
+            let (id, created, model) = meta.last.clone().unwrap_or_default();
+            ChatChunk {
+                id,
+                object: "chat.completion.chunk".into(),
+                created,
+                model,
+                choices: Vec::new(),
+                usage: None,
+                system_fingerprint: None,
+                service_tier: None,
+                kestrel: None,
+                extra: Default::default(),
+            }
+        });
+        last.kestrel = Some(kestrel);
+        Some(last)
+    }
+}
+
+impl Stream for ChatStream {
+    type Item = Result<ChatChunk>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(c) = self.ready.pop_front() {
+                return Poll::Ready(Some(Ok(c)));
+            }
+            if self.meta.is_none() {
+                return Poll::Ready(self.error.take().map(Err));
+            }
+            if let Some(first) = self.first.take() {
+                self.accept(first);
+                continue;
+            }
+            match self.inner.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => self.accept(chunk),
+                Poll::Ready(None) => return Poll::Ready(self.close().map(Ok)),
+                Poll::Ready(Some(Err(e))) => {
+                    // The answer was complete if a finish_reason arrived; only the usage
+                    // chunk was lost. Otherwise the caller holds a partial answer: say so.
+                    if self.held.as_ref().is_some_and(|c| c.choices.iter().any(|c| c.finish_reason.is_some())) {
+                        return Poll::Ready(self.close().map(Ok));
+                    }
+                    if let Some(prev) = self.held.take() {
+                        self.ready.push_back(prev);
+                    }
+                    if let Some(mut meta) = self.meta.take() {
+                        meta.finish(Some(ErrorKind::StreamInterrupted));
+                    }
+                    self.error = Some(interrupted(e));
+                }
+            }
+        }
+    }
+}
+
+/// A break after the caller saw part of the answer: never retried (that could duplicate
+/// text), reported as the provider's error with that fact in the message.
+fn interrupted(e: Error) -> Error {
+    match e {
+        Error::Connection { provider, message } => {
+            Error::Connection { provider, message: format!("stream interrupted after the first chunk: {message}") }
+        }
+        Error::Provider { provider, status, message, body } => Error::Provider {
+            provider,
+            status,
+            message: format!("stream interrupted after the first chunk: {message}"),
+            body,
+        },
+        other => other,
+    }
+}
+
+impl Drop for ChatStream {
+    fn drop(&mut self) {
+        // Dropped before the end: the upstream request is cancelled with `inner`; the
+        // request is still counted, with the tokens seen so far.
+        if let Some(mut meta) = self.meta.take() {
+            meta.finish(None);
+        }
+    }
+}
