@@ -1,5 +1,6 @@
 //! `kestrel`: route requests offline, evaluate the router, project savings, run the demo.
 
+mod demo;
 mod eval;
 mod route;
 mod savings;
@@ -25,6 +26,8 @@ enum Command {
     Route(route::RouteArgs),
     /// Score the router on a labelled set: confusion matrix and the three goal figures.
     Eval(eval::EvalArgs),
+    /// Send a few real calls through the full client (to the bundled mock when no keys are set).
+    Demo(demo::DemoArgs),
     /// Route a workload of OpenAI requests and project the savings.
     Savings(savings::SavingsArgs),
     /// List the model catalog with prices and capabilities.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Route(a) => route::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Savings(a) => savings::run(a),
         Command::Models(a) => models(a),
