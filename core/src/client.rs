@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::catalog::{Catalog, ModelSpec, ProviderId, ProviderSpec};
+use crate::deadline::{Watch, Watchdog};
 use crate::error::{Error, Result};
 use crate::health::{Breaker, BreakerConfig, Clock, Cooldowns, ProviderHealth};
 use crate::providers::http::{build_client, HttpConfig};
@@ -139,7 +140,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Bounds one attempt: a whole non-streaming call, or the wait for a stream's first chunk.
+    /// The longest a provider may stay silent (before answering, or between two pieces of
+    /// a stream) before the attempt counts as timed out and the next candidate is tried.
+    /// Default 60 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -231,12 +234,12 @@ impl ClientBuilder {
                 router,
                 catalog,
                 http: build_client(&self.http)?,
+                watchdog: Watchdog::new(self.timeout),
                 slots,
                 ledger: Arc::new(Ledger::new(self.ledger)),
                 cooldowns: Cooldowns::new(models),
                 breaker: self.breaker,
                 clock: Clock::new(),
-                timeout: self.timeout,
                 max_retries: self.max_retries,
                 tenant: self.tenant,
             }),
@@ -267,13 +270,14 @@ pub(crate) struct Inner {
     router: Router,
     catalog: Arc<Catalog>,
     http: reqwest::Client,
+    /// Cancels attempts that stay silent longer than the timeout.
+    watchdog: Arc<Watchdog>,
     slots: Vec<Slot>,
     pub(crate) ledger: Arc<Ledger>,
     /// Models rate-limited with a `Retry-After`, until when.
     cooldowns: Cooldowns,
     breaker: BreakerConfig,
     clock: Clock,
-    timeout: Duration,
     max_retries: u32,
     tenant: Option<String>,
 }
@@ -302,8 +306,9 @@ impl std::fmt::Debug for Client {
 /// What one successful attempt produced.
 enum Answer {
     Complete(ChatResponse),
-    /// An open stream and its first chunk (which proves the stream started).
-    Stream(ChunkStream, ChatChunk),
+    /// An open stream, its first chunk (which proves the stream started), and the watch
+    /// that keeps bounding the silence between chunks.
+    Stream(ChunkStream, ChatChunk, Watch),
 }
 
 /// Which step of the plan answered, and every attempt made.
@@ -452,10 +457,10 @@ impl Client {
             Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, e)),
         };
         match self.execute(&req, &decision, true).await {
-            Ok(Executed { answer: Answer::Stream(stream, first), step, attempts }) => {
+            Ok(Executed { answer: Answer::Stream(stream, first, watch), step, attempts }) => {
                 let wants_usage = req.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
                 let ctx = RequestContext { decision, step, attempts, tenant, start, stream: true };
-                Ok(ChatStream::new(stream, first, StreamMeta::new(self.inner.clone(), ctx, wants_usage)))
+                Ok(ChatStream::new(stream, first, watch, StreamMeta::new(self.inner.clone(), ctx, wants_usage)))
             }
             Ok(Executed { answer: Answer::Complete(_), .. }) => unreachable!("a streaming call returns a stream"),
             Err((e, attempts)) => Err(self.record_failure(&req, tenant, start, true, attempts, Some(&decision), e)),
@@ -502,16 +507,12 @@ impl Client {
                     model,
                     endpoint: &endpoint,
                     http: &inner.http,
-                    timeout: inner.timeout,
+                    timeout: None,
                     pass_unknown: Some(cand.provider) == decision.requested.map(|r| inner.catalog.provider_of(r))
                         || decision.requested.is_none(),
                 };
                 let t0 = Instant::now();
-                let result = if stream {
-                    open_stream(imp.as_ref(), call, inner.timeout).await
-                } else {
-                    imp.complete(call).await.map(Answer::Complete)
-                };
+                let result = run_attempt(imp.as_ref(), call, stream, inner.watchdog.watch()).await;
                 let mut attempt = Attempt {
                     provider: endpoint.provider.clone(),
                     model: model.to_string(),
@@ -611,22 +612,43 @@ fn backoff(pass: u32) -> Duration {
     Duration::from_secs_f64(base.min(8.0) * jitter)
 }
 
-/// Opens a stream and waits for its first chunk: until then, failing over cannot
-/// duplicate anything the caller saw.
-async fn open_stream(imp: &dyn Provider, call: Call<'_>, timeout: Duration) -> Result<Answer> {
+/// What an attempt opened, before the watch is attached.
+enum Opened {
+    Complete(ChatResponse),
+    Stream(ChunkStream, ChatChunk),
+}
+
+/// One attempt under the watchdog: a whole call, or a stream up to its first chunk (until
+/// then, failing over cannot duplicate anything the caller saw).
+async fn run_attempt(imp: &dyn Provider, call: Call<'_>, stream: bool, watch: Watch) -> Result<Answer> {
     let provider = call.endpoint.provider.clone();
-    let mut stream = imp.stream(call).await?;
-    match tokio::time::timeout(timeout, stream.next()).await {
-        Err(_) => Err(Error::Timeout { provider }),
-        Ok(Some(Ok(first))) => Ok(Answer::Stream(stream, first)),
-        Ok(Some(Err(e))) => Err(e),
-        Ok(None) => Err(Error::Provider {
-            provider,
-            status: 200,
-            message: "the stream ended before any chunk".into(),
-            body: None,
-        }),
-    }
+    let Watch { guard, mut expired } = watch;
+    let work = async {
+        if !stream {
+            return imp.complete(call).await.map(Opened::Complete);
+        }
+        let mut s = imp.stream(call).await?;
+        guard.touch();
+        match s.next().await {
+            Some(Ok(first)) => Ok(Opened::Stream(s, first)),
+            Some(Err(e)) => Err(e),
+            None => Err(Error::Provider {
+                provider: provider.clone(),
+                status: 200,
+                message: "the stream ended before any chunk".into(),
+                body: None,
+            }),
+        }
+    };
+    let opened = tokio::select! {
+        biased;
+        r = work => r?,
+        _ = &mut expired => return Err(Error::Timeout { provider }),
+    };
+    Ok(match opened {
+        Opened::Complete(r) => Answer::Complete(r),
+        Opened::Stream(s, first) => Answer::Stream(s, first, Watch { guard, expired }),
+    })
 }
 
 /// Token counts when a provider reports none: the router's input estimate and the
@@ -653,6 +675,10 @@ pub(crate) fn usage_from_counts(prompt: u64, completion: u64) -> Usage {
 }
 
 impl Inner {
+    pub(crate) fn provider_name(&self, id: ProviderId) -> &str {
+        &self.catalog.provider(id).name
+    }
+
     /// Prices a finished request and builds its metadata and usage record.
     pub(crate) fn account(
         &self,

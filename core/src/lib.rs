@@ -7,6 +7,7 @@
 
 pub mod catalog;
 mod client;
+mod deadline;
 pub mod error;
 pub mod health;
 pub mod providers;

@@ -6,9 +6,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use std::future::Future;
+
 use futures_util::{Stream, StreamExt};
 
 use crate::client::{usage_from_counts, Inner, RequestContext};
+use crate::deadline::Watch;
 use crate::error::{Error, Result};
 use crate::providers::ChunkStream;
 use crate::types::{ChatChunk, Usage};
@@ -31,6 +34,10 @@ pub(crate) struct StreamMeta {
 impl StreamMeta {
     pub(crate) fn new(client: Arc<Inner>, ctx: RequestContext, wants_usage: bool) -> Self {
         StreamMeta { client, ctx, wants_usage, usage: None, answer_chars: 0, last: None }
+    }
+
+    fn provider(&self) -> &str {
+        self.client.provider_name(self.ctx.decision.plan[self.ctx.step].provider)
     }
 
     fn observe(&mut self, chunk: &ChatChunk) {
@@ -73,6 +80,8 @@ pub struct ChatStream {
     meta: Option<StreamMeta>,
     /// An interruption, handed out after the chunks that arrived before it.
     error: Option<Error>,
+    /// Bounds the silence between chunks; dropped when the stream ends.
+    watch: Option<Watch>,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -82,8 +91,16 @@ impl std::fmt::Debug for ChatStream {
 }
 
 impl ChatStream {
-    pub(crate) fn new(inner: ChunkStream, first: ChatChunk, meta: StreamMeta) -> Self {
-        ChatStream { inner, first: Some(first), ready: VecDeque::new(), held: None, meta: Some(meta), error: None }
+    pub(crate) fn new(inner: ChunkStream, first: ChatChunk, watch: Watch, meta: StreamMeta) -> Self {
+        ChatStream {
+            inner,
+            first: Some(first),
+            ready: VecDeque::new(),
+            held: None,
+            meta: Some(meta),
+            error: None,
+            watch: Some(watch),
+        }
     }
 
     /// Takes in one upstream chunk, queueing what can be handed out.
@@ -147,11 +164,29 @@ impl Stream for ChatStream {
                 self.accept(first);
                 continue;
             }
-            match self.inner.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(chunk))) => self.accept(chunk),
-                Poll::Ready(None) => return Poll::Ready(self.close().map(Ok)),
-                Poll::Ready(Some(Err(e))) => {
+            let next = match self.inner.poll_next_unpin(cx) {
+                Poll::Pending => {
+                    // Silent: has the watchdog given up on this provider?
+                    let stalled = self.watch.as_mut().is_some_and(|w| Pin::new(&mut w.expired).poll(cx).is_ready());
+                    if !stalled {
+                        return Poll::Pending;
+                    }
+                    let provider = self.meta.as_ref().map(|m| m.provider().to_string()).unwrap_or_default();
+                    Some(Err(Error::Timeout { provider }))
+                }
+                Poll::Ready(next) => next,
+            };
+            if let (Some(w), Some(Ok(_))) = (&self.watch, &next) {
+                w.guard.touch();
+            }
+            match next {
+                Some(Ok(chunk)) => self.accept(chunk),
+                None => {
+                    self.watch = None;
+                    return Poll::Ready(self.close().map(Ok));
+                }
+                Some(Err(e)) => {
+                    self.watch = None;
                     // The answer was complete if a finish_reason arrived; only the usage
                     // chunk was lost. Otherwise the caller holds a partial answer: say so.
                     if self.held.as_ref().is_some_and(|c| c.choices.iter().any(|c| c.finish_reason.is_some())) {

@@ -15,8 +15,6 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub connect_timeout: Duration,
-    /// Longest silence while reading a response or a stream.
-    pub read_timeout: Duration,
     pub pool_idle_timeout: Duration,
     pub pool_max_idle_per_host: usize,
 }
@@ -25,19 +23,18 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(120),
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
         }
     }
 }
 
-/// Builds the shared client: connection reuse, HTTP/2 where offered, no proxy surprises
-/// from the environment beyond what reqwest honours by default.
+/// Builds the shared client: connection reuse and HTTP/2 where offered. Silence from a
+/// provider is bounded by the client's watchdog (see `deadline.rs`), not by reqwest
+/// timers, which would cost a timer registration per request and per read.
 pub fn build_client(cfg: &HttpConfig) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(cfg.connect_timeout)
-        .read_timeout(cfg.read_timeout)
         .pool_idle_timeout(cfg.pool_idle_timeout)
         .pool_max_idle_per_host(cfg.pool_max_idle_per_host)
         .tcp_nodelay(true)
@@ -55,8 +52,8 @@ pub enum Auth {
 
 /// Sends a JSON body to `url` with the endpoint's key and headers, and returns the
 /// response if its status is a success; any other status becomes the matching typed
-/// error. `timeout` bounds the whole exchange (headers and, for non-streaming calls, the
-/// body).
+/// error. `timeout`, when set, bounds the whole exchange (headers and, for non-streaming
+/// calls, the body).
 pub async fn post_json(
     client: &reqwest::Client,
     endpoint: &Endpoint,

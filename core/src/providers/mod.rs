@@ -63,8 +63,9 @@ pub struct Call<'a> {
     pub model: &'a str,
     pub endpoint: &'a Endpoint,
     pub http: &'a reqwest::Client,
-    /// Bounds a non-streaming exchange, or the wait for a stream's response headers.
-    pub timeout: Duration,
+    /// A total time limit for this attempt, when one was set per request; otherwise the
+    /// client's read timeout alone bounds how long a provider may stay silent.
+    pub timeout: Option<Duration>,
     /// Request fields Kestrel does not know go only to the provider the caller addressed;
     /// another provider might reject them.
     pub pass_unknown: bool,

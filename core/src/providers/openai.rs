@@ -213,7 +213,7 @@ impl Provider for OpenAi {
             let provider = call.endpoint.provider.as_str();
             let body = body(&call, false)?;
             let url = call.endpoint.chat_url(call.model);
-            let resp = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, Some(call.timeout)).await?;
+            let resp = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, call.timeout).await?;
             let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
             serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))
         })
@@ -225,9 +225,12 @@ impl Provider for OpenAi {
             let body = body(&call, true)?;
             let url = call.endpoint.chat_url(call.model);
             let send = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, None);
-            let resp = tokio::time::timeout(call.timeout, send)
-                .await
-                .map_err(|_| Error::Timeout { provider: provider.clone() })??;
+            let resp = match call.timeout {
+                Some(t) => {
+                    tokio::time::timeout(t, send).await.map_err(|_| Error::Timeout { provider: provider.clone() })??
+                }
+                None => send.await?,
+            };
             let chunks = http::sse_data(&provider, resp).map(move |data| {
                 let data = data?;
                 let v: Value = serde_json::from_str(&data).map_err(|e| malformed(&provider, "stream event", e))?;
@@ -264,14 +267,7 @@ mod tests {
             headers: Default::default(),
         };
         let http = reqwest::Client::new();
-        let call = Call {
-            request: &request,
-            model,
-            endpoint: &endpoint,
-            http: &http,
-            timeout: std::time::Duration::from_secs(1),
-            pass_unknown,
-        };
+        let call = Call { request: &request, model, endpoint: &endpoint, http: &http, timeout: None, pass_unknown };
         serde_json::from_slice(&body(&call, stream).unwrap()).unwrap()
     }
 

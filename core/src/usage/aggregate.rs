@@ -192,14 +192,18 @@ impl Aggregate {
         self.cache_hits += u64::from(rec.cache_hit);
         self.baseline_cost_usd += rec.baseline_cost_usd;
         self.actual_cost_usd += rec.cost_usd;
-        self.routing.add(rec);
-
-        let m = entry(entry(&mut self.models, &rec.model), &rec.provider);
-        m.requests += 1;
-        m.prompt_tokens += rec.prompt_tokens;
-        m.completion_tokens += rec.completion_tokens;
-        m.cost_usd += rec.cost_usd;
-        m.baseline_cost_usd += rec.baseline_cost_usd;
+        // The routing mix and per-model analytics describe answers (a stream cut midway
+        // still cost its tokens); requests that got none show up in `errors` and in the
+        // providers' health.
+        if rec.error.is_none() || rec.error == Some(ErrorKind::StreamInterrupted) {
+            self.routing.add(rec);
+            let m = entry(entry(&mut self.models, &rec.model), &rec.provider);
+            m.requests += 1;
+            m.prompt_tokens += rec.prompt_tokens;
+            m.completion_tokens += rec.completion_tokens;
+            m.cost_usd += rec.cost_usd;
+            m.baseline_cost_usd += rec.baseline_cost_usd;
+        }
 
         let last = rec.attempts.len().saturating_sub(1);
         for (i, a) in rec.attempts.iter().enumerate() {
