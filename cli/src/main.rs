@@ -69,6 +69,13 @@ impl RouterArgs {
 }
 
 fn main() -> ExitCode {
+    // Piped into `head` and the like, exit quietly when the reader goes away, as Unix
+    // tools do, instead of panicking on the first failed write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of a signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Route(a) => route::run(a),
