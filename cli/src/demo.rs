@@ -22,16 +22,6 @@ pub struct DemoArgs {
     model: String,
 }
 
-/// OpenAI-compatible providers the mock stands in for, with the base URL each one's
-/// chat path expects under the mock's address.
-const MOCKED: [(&str, &str); 5] = [
-    ("openai", "/openai/v1"),
-    ("groq", "/groq"),
-    ("xai", "/xai/v1"),
-    ("mistral", "/mistral"),
-    ("together", "/together/v1"),
-];
-
 pub fn run(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(demo(args))
@@ -47,8 +37,8 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
             .model_queue("llama-3.1-8b-instant", [Behaviour::error(429).retry_after(30.0), Behaviour::new()]);
         let mock = MockServer::start(script).await?;
         let mut b = Client::builder().from_env(false);
-        for (name, prefix) in MOCKED {
-            b = b.api_key(name, "mock-key").base_url(name, format!("{}{prefix}", mock.url()));
+        for (name, url) in mock.provider_base_urls() {
+            b = b.api_key(name, "mock-key").base_url(name, url);
         }
         client = b.build()?;
         println!(

@@ -15,13 +15,26 @@ use crate::types::{ChatChunk, ChatResponse};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenAi;
 
-/// Fields only OpenAI's platform accepts.
-const OPENAI_PLATFORM: &[&str] =
-    &["store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "verbosity", "prediction"];
+/// Fields of OpenAI's own platform (storage, tiers, caching keys, audio, search) that
+/// compatible servers reject or ignore.
+const OPENAI_ONLY: &[&str] = &[
+    "store",
+    "metadata",
+    "service_tier",
+    "prompt_cache_key",
+    "safety_identifier",
+    "verbosity",
+    "prediction",
+    "audio",
+    "modalities",
+    "web_search_options",
+];
 
 /// What a compatible provider rejects or names differently.
 struct Quirks {
-    /// Top-level fields it rejects (dropped with a debug log).
+    /// Drop [`OPENAI_ONLY`].
+    drop_openai_only: bool,
+    /// Further top-level fields it rejects (dropped with a debug log).
     drop: &'static [&'static str],
     /// Dropped for its reasoning models only.
     reasoning_drop: &'static [&'static str],
@@ -36,8 +49,10 @@ struct Quirks {
     stream_options: bool,
 }
 
-const fn quirks(drop: &'static [&'static str]) -> Quirks {
+/// A compatible server: OpenAI's standard fields, minus the platform-only ones and `drop`.
+const fn compatible(drop: &'static [&'static str]) -> Quirks {
     Quirks {
+        drop_openai_only: true,
         drop,
         reasoning_drop: &[],
         reasoning_models: &[],
@@ -55,81 +70,22 @@ const fn quirks(drop: &'static [&'static str]) -> Quirks {
 /// (`logprobs` is an integer there, so OpenAI's boolean form is not forwarded).
 fn quirks_for(provider: &str) -> Quirks {
     match provider {
-        "openai" => quirks(&[]),
-        "groq" => Quirks {
-            message_name: false,
-            ..quirks(&[
-                "logprobs",
-                "logit_bias",
-                "top_logprobs",
-                "store",
-                "metadata",
-                "service_tier",
-                "prediction",
-                "audio",
-                "modalities",
-                "web_search_options",
-                "prompt_cache_key",
-                "safety_identifier",
-                "verbosity",
-            ])
-        },
+        "openai" => Quirks { drop_openai_only: false, ..compatible(&[]) },
+        "groq" => Quirks { message_name: false, ..compatible(&["logprobs", "logit_bias", "top_logprobs"]) },
         "xai" => Quirks {
             reasoning_drop: &["presence_penalty", "frequency_penalty", "stop"],
             reasoning_models: &["grok-3-mini"],
-            ..quirks(&[
-                "store",
-                "metadata",
-                "service_tier",
-                "prediction",
-                "audio",
-                "modalities",
-                "web_search_options",
-                "prompt_cache_key",
-                "safety_identifier",
-                "verbosity",
-            ])
+            ..compatible(&[])
         },
         "mistral" => Quirks {
             rename: &[("seed", "random_seed")],
             legacy_max_tokens: true,
             stream_options: false,
-            ..quirks(&[
-                "store",
-                "metadata",
-                "service_tier",
-                "audio",
-                "modalities",
-                "web_search_options",
-                "prompt_cache_key",
-                "safety_identifier",
-                "verbosity",
-                "reasoning_effort",
-                "logit_bias",
-                "logprobs",
-                "top_logprobs",
-                "user",
-                "stream_options",
-            ])
+            ..compatible(&["reasoning_effort", "logit_bias", "logprobs", "top_logprobs", "user", "stream_options"])
         },
-        "together" => quirks(&[
-            "store",
-            "metadata",
-            "service_tier",
-            "prediction",
-            "audio",
-            "modalities",
-            "web_search_options",
-            "prompt_cache_key",
-            "safety_identifier",
-            "verbosity",
-            "reasoning_effort",
-            "logprobs",
-            "top_logprobs",
-        ]),
-        // Self-hosted and other compatible servers: keep the standard fields, drop what
-        // only OpenAI's platform knows.
-        _ => quirks(OPENAI_PLATFORM),
+        "together" => compatible(&["reasoning_effort", "logprobs", "top_logprobs"]),
+        // Self-hosted and other compatible servers (vLLM, Ollama, OpenRouter, ...).
+        _ => compatible(&[]),
     }
 }
 
@@ -150,6 +106,9 @@ fn body(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
     }
     v.insert("model".into(), Value::String(call.model.to_string()));
     let q = quirks_for(provider);
+    if q.drop_openai_only {
+        drop_fields(&mut v, OPENAI_ONLY, provider);
+    }
     drop_fields(&mut v, q.drop, provider);
     if q.reasoning_models.iter().any(|m| call.model.starts_with(m)) {
         drop_fields(&mut v, q.reasoning_drop, provider);

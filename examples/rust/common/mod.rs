@@ -12,16 +12,6 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// The keys the mock stands in for; if any is set, the examples call the real providers.
 const KEY_VARS: [&str; 5] = ["OPENAI_API_KEY", "GROQ_API_KEY", "XAI_API_KEY", "MISTRAL_API_KEY", "TOGETHER_API_KEY"];
 
-/// Each mocked provider and its base URL below the mock's root, in the form that provider's
-/// SDK takes it (the catalog appends the chat path, e.g. Groq's `/openai/v1/chat/completions`).
-const MOCKED: [(&str, &str); 5] = [
-    ("openai", "/openai/v1"),
-    ("groq", "/groq"),
-    ("xai", "/xai/v1"),
-    ("mistral", "/mistral"),
-    ("together", "/together/v1"),
-];
-
 /// A client with every default (keys from the environment), or one pointed at a mock
 /// provider started here. Keep the returned `MockServer` alive as long as the client is used:
 /// dropping it stops the server.
@@ -41,8 +31,8 @@ pub async fn client_with(
     let mock = MockServer::start(Script::new()).await?;
     eprintln!("no provider keys set: using the bundled mock provider at {}", mock.url());
     let mut builder = Client::builder().from_env(false);
-    for (provider, path) in MOCKED {
-        builder = builder.api_key(provider, "mock-key").base_url(provider, format!("{}{path}", mock.url()));
+    for (provider, url) in mock.provider_base_urls() {
+        builder = builder.api_key(provider, "mock-key").base_url(provider, url);
     }
     Ok((configure(builder).build()?, Some(mock)))
 }

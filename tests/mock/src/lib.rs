@@ -37,4 +37,4 @@ mod server;
 mod wire;
 
 pub use script::{Behaviour, Script, Steps, ToolCallSpec, UsageOverride};
-pub use server::{serve, MockServer, RecordedRequest};
+pub use server::{serve, MockServer, RecordedRequest, OPENAI_COMPATIBLE};

@@ -115,6 +115,18 @@ impl Shared {
     }
 }
 
+/// The OpenAI-compatible providers the mock stands in for, each with its own path prefix
+/// (so the recorded path tells which one was called) and its base URL below the mock's
+/// root in the form that provider's SDK takes it; Kestrel's catalog appends the chat path
+/// (Groq's `/openai/v1/chat/completions`, Mistral's `/v1/chat/completions`, ...).
+pub const OPENAI_COMPATIBLE: [(&str, &str); 5] = [
+    ("openai", "/openai/v1"),
+    ("groq", "/groq"),
+    ("xai", "/xai/v1"),
+    ("mistral", "/mistral"),
+    ("together", "/together/v1"),
+];
+
 /// A mock provider running on its own thread, bound to `127.0.0.1` on a free port.
 ///
 /// It runs on a dedicated thread with its own runtime so that it keeps answering whatever
@@ -158,6 +170,12 @@ impl MockServer {
     /// The base URL, `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `(provider, base URL)` for each provider in [`OPENAI_COMPATIBLE`], at this server.
+    pub fn provider_base_urls(&self) -> Vec<(&'static str, String)> {
+        let root = self.url();
+        OPENAI_COMPATIBLE.iter().map(|(name, prefix)| (*name, format!("{root}{prefix}"))).collect()
     }
 
     /// The bound address.
