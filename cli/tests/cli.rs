@@ -100,3 +100,35 @@ fn demo_runs_without_keys_against_the_bundled_mock() {
     }
     assert!(!out.contains("mock-key"));
 }
+
+#[test]
+fn keys_and_base_urls_come_from_the_environment_as_the_sdks_read_them() {
+    let mock = kestrel_mock::MockServer::start_blocking(kestrel_mock::Script::new()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .arg("demo")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        // OpenAI's SDK takes the base URL with /v1; Groq's without (it appends /openai/v1).
+        .env("OPENAI_API_KEY", "sk-env-openai")
+        .env("OPENAI_BASE_URL", format!("{}/openai/v1", mock.url()))
+        .env("GROQ_API_KEY", "gsk-env-groq")
+        .env("GROQ_BASE_URL", format!("{}/groq", mock.url()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("Calling the configured providers: openai, groq"), "{stdout}");
+    let requests = mock.requests();
+    assert!(!requests.is_empty());
+    for r in &requests {
+        let (prefix, key) = if r.path.starts_with("/groq/") {
+            ("/groq/openai/v1/chat/completions", "Bearer gsk-env-groq")
+        } else {
+            ("/openai/v1/chat/completions", "Bearer sk-env-openai")
+        };
+        assert_eq!(r.path, prefix);
+        assert_eq!(r.header("authorization"), Some(key));
+    }
+    assert!(requests.iter().any(|r| r.path.starts_with("/groq/")), "the cheapest economy model is Groq's");
+}
