@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::catalog::{Catalog, ModelSpec, ProviderId, ProviderSpec};
+use crate::config::CallOptions;
 use crate::deadline::{Watch, Watchdog};
 use crate::error::{Error, Result};
 use crate::health::{Breaker, BreakerConfig, Clock, Cooldowns, ProviderHealth};
@@ -426,6 +427,11 @@ impl Client {
 
     /// A chat completion, routed to the cheapest capable model, with failover.
     pub async fn chat(&self, req: ChatRequest) -> Result<ChatResponse> {
+        self.chat_with(req, CallOptions::default()).await
+    }
+
+    /// [`Client::chat`] with per-call settings (a total timeout, a retry budget).
+    pub async fn chat_with(&self, req: ChatRequest, opts: CallOptions) -> Result<ChatResponse> {
         let start = Instant::now();
         let tenant = self.tenant_of(&req);
         // Stage 0 (the cache) answers here, before routing, once it exists.
@@ -433,7 +439,7 @@ impl Client {
             Ok(d) => d,
             Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, e)),
         };
-        match self.execute(&req, &decision, false).await {
+        match self.execute(&req, &decision, false, opts).await {
             Ok(Executed { answer: Answer::Complete(mut resp), step, attempts }) => {
                 let ctx = RequestContext { decision, step, attempts, tenant, start, stream: false };
                 let usage = resp.usage.clone().unwrap_or_else(|| estimate_usage(&ctx.decision, &resp));
@@ -450,13 +456,18 @@ impl Client {
     /// A streamed chat completion. Failover happens only before the first chunk; the
     /// last chunk carries the `kestrel` metadata.
     pub async fn chat_stream(&self, req: ChatRequest) -> Result<ChatStream> {
+        self.chat_stream_with(req, CallOptions::default()).await
+    }
+
+    /// [`Client::chat_stream`] with per-call settings.
+    pub async fn chat_stream_with(&self, req: ChatRequest, opts: CallOptions) -> Result<ChatStream> {
         let start = Instant::now();
         let tenant = self.tenant_of(&req);
         let decision = match self.route(&req) {
             Ok(d) => d,
             Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, e)),
         };
-        match self.execute(&req, &decision, true).await {
+        match self.execute(&req, &decision, true, opts).await {
             Ok(Executed { answer: Answer::Stream(stream, first, watch), step, attempts }) => {
                 let wants_usage = req.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
                 let ctx = RequestContext { decision, step, attempts, tenant, start, stream: true };
@@ -478,11 +489,14 @@ impl Client {
         req: &ChatRequest,
         decision: &Decision,
         stream: bool,
+        opts: CallOptions,
     ) -> std::result::Result<Executed, (Error, Vec<Attempt>)> {
         let inner = &*self.inner;
+        let timeout = opts.timeout().map_err(|e| (e, Vec::new()))?;
+        let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let mut attempts = Vec::with_capacity(decision.plan.len());
         let mut last_error: Option<Error> = None;
-        for pass in 0..=inner.max_retries {
+        for pass in 0..=max_retries {
             let mut wait: Option<Duration> = None;
             for (step, cand) in decision.plan.iter().enumerate() {
                 let slot = &inner.slots[cand.provider];
@@ -507,7 +521,7 @@ impl Client {
                     model,
                     endpoint: &endpoint,
                     http: &inner.http,
-                    timeout: None,
+                    timeout,
                     pass_unknown: Some(cand.provider) == decision.requested.map(|r| inner.catalog.provider_of(r))
                         || decision.requested.is_none(),
                 };
@@ -548,7 +562,7 @@ impl Client {
                     }
                 }
             }
-            if pass == inner.max_retries || last_error.is_none() {
+            if pass == max_retries || last_error.is_none() {
                 break;
             }
             let wait = wait.unwrap_or_else(|| backoff(pass));

@@ -81,6 +81,34 @@ impl Error {
         }
     }
 
+    /// The provider the error came from, when one was involved.
+    pub fn provider(&self) -> Option<&str> {
+        match self {
+            Error::Authentication { provider, .. }
+            | Error::PermissionDenied { provider, .. }
+            | Error::NotFound { provider, .. }
+            | Error::BadRequest { provider, .. }
+            | Error::RateLimited { provider, .. }
+            | Error::Timeout { provider }
+            | Error::Connection { provider, .. }
+            | Error::Provider { provider, .. } => Some(provider),
+            _ => None,
+        }
+    }
+
+    /// The provider's error body, parsed, when it sent one.
+    pub fn body(&self) -> Option<&serde_json::Value> {
+        match self {
+            Error::Authentication { body, .. }
+            | Error::PermissionDenied { body, .. }
+            | Error::NotFound { body, .. }
+            | Error::BadRequest { body, .. }
+            | Error::RateLimited { body, .. }
+            | Error::Provider { body, .. } => body.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error corresponds to, when there is one.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 mod client;
+pub mod config;
 mod deadline;
 pub mod error;
 pub mod health;
@@ -19,6 +20,7 @@ pub mod usage;
 
 pub use catalog::Catalog;
 pub use client::{Client, ClientBuilder};
+pub use config::{CallOptions, ClientConfig};
 pub use error::{Error, Result};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
 pub use secret::Secret;

@@ -1,0 +1,3 @@
+from . import _native
+
+__version__ = _native.__version__

@@ -1,0 +1,32 @@
+//! Core errors as one Python exception type carrying the facts; the Python layer maps it
+//! onto OpenAI-style classes (`kestrel/_errors.py`), the one place that mapping lives.
+
+use kestrel::usage::ErrorKind;
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+create_exception!(
+    _native,
+    NativeError,
+    PyException,
+    "A Kestrel error: args are (kind, message, status, body_json, retry_after_s, provider, field)."
+);
+
+pub fn to_py(e: kestrel::Error) -> PyErr {
+    let kind = ErrorKind::from(&e).as_str();
+    let status = e.status();
+    let body = e.body().map(|b| b.to_string());
+    let retry_after = e.retry_after().map(|d| d.as_secs_f64());
+    let provider = e.provider().map(str::to_string);
+    let field = match &e {
+        kestrel::Error::InvalidRequest { field, .. } => Some(field.clone()),
+        _ => None,
+    };
+    NativeError::new_err((kind, e.to_string(), status, body, retry_after, provider, field))
+}
+
+/// JSON that could not be produced: a bug, reported as an error rather than a panic.
+pub fn json_error(e: serde_json::Error) -> PyErr {
+    NativeError::new_err(("internal", format!("serialization failed: {e}"), None::<u16>))
+}

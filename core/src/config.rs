@@ -1,0 +1,191 @@
+//! Client configuration as data: what the Python and Node bindings pass in (as JSON), so
+//! every binding configures the client the same way and none re-implements it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::catalog::{ModelSpec, ProviderSpec};
+use crate::client::ClientBuilder;
+use crate::error::{Error, Result};
+use crate::health::BreakerConfig;
+use crate::router::{RoutingPolicy, Tier};
+use crate::usage::LedgerConfig;
+
+/// Everything a client can be configured with. Absent fields keep the builder's defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// Read keys and base URLs from the environment (default true).
+    pub from_env: Option<bool>,
+    /// Provider name → API key.
+    #[serde(default)]
+    pub api_keys: HashMap<String, String>,
+    /// Provider name → base URL, in the form the provider's SDK takes it.
+    #[serde(default)]
+    pub base_urls: HashMap<String, String>,
+    /// Sent with every provider request.
+    #[serde(default)]
+    pub default_headers: HashMap<String, String>,
+    /// Longest silence allowed from a provider, in seconds.
+    pub timeout: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub tenant: Option<String>,
+    /// A TOML file of providers and models merged over the catalog.
+    pub config_file: Option<PathBuf>,
+    #[serde(default)]
+    pub providers: Vec<ProviderSpec>,
+    #[serde(default)]
+    pub models: Vec<ModelSpec>,
+    pub policy: Option<PolicyConfig>,
+    pub usage: Option<UsageConfig>,
+    pub breaker: Option<BreakerSettings>,
+}
+
+/// The routing policy's fields; absent ones keep their defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    pub routing: Option<bool>,
+    pub floor: Option<Tier>,
+    pub ceiling: Option<Tier>,
+    pub allow_providers: Option<Vec<String>>,
+    pub deny_providers: Option<Vec<String>>,
+    pub min_confidence: Option<f32>,
+    pub same_provider_margin: Option<f64>,
+    pub max_candidates: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageConfig {
+    /// How many recent records the ledger keeps in memory.
+    pub recent_records: Option<usize>,
+    /// Append every usage record to this JSONL file.
+    pub jsonl_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSettings {
+    pub failure_threshold: Option<u32>,
+    /// Seconds an open circuit waits before a probe.
+    pub cooldown: Option<f64>,
+}
+
+/// Per-call settings, as the SDKs accept them on one request (or in `with_options`).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallOptions {
+    /// A total time limit per attempt, in seconds.
+    pub timeout: Option<f64>,
+    /// Retry passes over the failover plan, instead of the client's.
+    pub max_retries: Option<u32>,
+}
+
+impl CallOptions {
+    pub(crate) fn timeout(&self) -> Result<Option<Duration>> {
+        self.timeout.map(|t| seconds(t, "timeout")).transpose()
+    }
+}
+
+fn seconds(value: f64, field: &str) -> Result<Duration> {
+    if value.is_finite() && value > 0.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(Error::Config(format!("{field} must be a positive number of seconds, got {value}")))
+    }
+}
+
+impl ClientConfig {
+    /// Parses a JSON configuration; a misspelled field is an error naming it.
+    pub fn from_json(text: &str) -> Result<Self> {
+        serde_json::from_str(text).map_err(|e| Error::Config(format!("client configuration: {e}")))
+    }
+
+    /// A builder with this configuration applied.
+    pub fn into_builder(self) -> Result<ClientBuilder> {
+        let mut b = ClientBuilder::default();
+        if let Some(on) = self.from_env {
+            b = b.from_env(on);
+        }
+        if let Some(path) = self.config_file {
+            b = b.config_file(path);
+        }
+        for p in self.providers {
+            b = b.provider(p);
+        }
+        for m in self.models {
+            b = b.model(m);
+        }
+        for (provider, key) in self.api_keys {
+            b = b.api_key(&provider, key);
+        }
+        for (provider, url) in self.base_urls {
+            b = b.base_url(&provider, url);
+        }
+        for (name, value) in &self.default_headers {
+            b = b.default_header(name, value)?;
+        }
+        if let Some(t) = self.timeout {
+            b = b.timeout(seconds(t, "timeout")?);
+        }
+        if let Some(n) = self.max_retries {
+            b = b.max_retries(n);
+        }
+        if let Some(t) = self.tenant {
+            b = b.tenant(t);
+        }
+        if let Some(p) = self.policy {
+            let d = RoutingPolicy::default();
+            b = b.policy(RoutingPolicy {
+                enabled: p.routing.unwrap_or(d.enabled),
+                floor: p.floor.unwrap_or(d.floor),
+                ceiling: p.ceiling.unwrap_or(d.ceiling),
+                allow_providers: p.allow_providers.or(d.allow_providers),
+                deny_providers: p.deny_providers.unwrap_or(d.deny_providers),
+                min_confidence: p.min_confidence.unwrap_or(d.min_confidence),
+                same_provider_margin: p.same_provider_margin.unwrap_or(d.same_provider_margin),
+                max_candidates: p.max_candidates.unwrap_or(d.max_candidates),
+            });
+        }
+        if let Some(u) = self.usage {
+            let d = LedgerConfig::default();
+            b = b.ledger(LedgerConfig {
+                recent_capacity: u.recent_records.unwrap_or(d.recent_capacity),
+                jsonl_path: u.jsonl_path.or(d.jsonl_path),
+            });
+        }
+        if let Some(s) = self.breaker {
+            let d = BreakerConfig::default();
+            b = b.breaker(BreakerConfig {
+                failure_threshold: s.failure_threshold.unwrap_or(d.failure_threshold),
+                cooldown: s.cooldown.map(|c| seconds(c, "breaker.cooldown")).transpose()?.unwrap_or(d.cooldown),
+                ..d
+            });
+        }
+        Ok(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configures_a_client_and_rejects_typos() {
+        let cfg = ClientConfig::from_json(
+            r#"{"from_env": false, "api_keys": {"openai": "sk-x"}, "timeout": 5,
+                "policy": {"floor": "standard", "deny_providers": ["groq"]}, "usage": {"recent_records": 10}}"#,
+        )
+        .unwrap();
+        let client = cfg.into_builder().unwrap().build().unwrap();
+        assert!(client.health().iter().any(|h| h.provider == "openai" && h.configured));
+        let e = ClientConfig::from_json(r#"{"api_key": "x"}"#).unwrap_err();
+        assert!(e.to_string().contains("api_key"), "{e}");
+        let e = ClientConfig::from_json(r#"{"timeout": -1}"#).unwrap().into_builder().err().unwrap();
+        assert!(e.to_string().contains("timeout"), "{e}");
+    }
+}
