@@ -12,10 +12,17 @@ echo "== cargo test"
 cargo build --workspace
 cargo test --workspace
 
-echo "== python (official openai SDK against kestrel-mock)"
+echo "== python: the kestrel package (and the official openai SDK) against kestrel-mock"
 venv=target/venv-test
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r tests/python/requirements.txt
-KESTREL_MOCK_BIN="$PWD/target/debug/kestrel-mock" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
+# `pip install .` as users run it, but in the dev profile: it reuses the artifacts the
+# cargo build above left in target/, so Rust is compiled once per run.
+MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps .
+export KESTREL_MOCK_BIN="$PWD/target/debug/kestrel-mock"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python
+if compgen -G "examples/python/*.py" > /dev/null; then
+    "$venv/bin/python" -m mypy --strict examples/python
+fi
 
 echo "== all tests passed"

@@ -519,6 +519,7 @@ impl Client {
                 let call = Call {
                     request: req,
                     model,
+                    max_output: cand.model.map(|m| inner.catalog.model(m).max_output),
                     endpoint: &endpoint,
                     http: &inner.http,
                     timeout,

@@ -61,6 +61,9 @@ pub struct Call<'a> {
     pub request: &'a ChatRequest,
     /// The model id to put on the wire.
     pub model: &'a str,
+    /// The model's output limit from the catalog, for providers that require
+    /// `max_tokens` (Anthropic) when the caller set none; `None` for unknown models.
+    pub max_output: Option<u32>,
     pub endpoint: &'a Endpoint,
     pub http: &'a reqwest::Client,
     /// A total time limit for this attempt, when one was set per request; otherwise the
