@@ -226,7 +226,15 @@ mod tests {
             headers: Default::default(),
         };
         let http = reqwest::Client::new();
-        let call = Call { request: &request, model, endpoint: &endpoint, http: &http, timeout: None, pass_unknown };
+        let call = Call {
+            request: &request,
+            model,
+            max_output: None,
+            endpoint: &endpoint,
+            http: &http,
+            timeout: None,
+            pass_unknown,
+        };
         serde_json::from_slice(&body(&call, stream).unwrap()).unwrap()
     }
 
