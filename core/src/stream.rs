@@ -82,6 +82,8 @@ pub struct ChatStream {
     error: Option<Error>,
     /// Bounds the silence between chunks; dropped when the stream ends.
     watch: Option<Watch>,
+    /// A `finish_reason` arrived: the answer is complete whatever follows.
+    finished: bool,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -100,6 +102,7 @@ impl ChatStream {
             meta: Some(meta),
             error: None,
             watch: Some(watch),
+            finished: false,
         }
     }
 
@@ -114,7 +117,9 @@ impl ChatStream {
                 return;
             }
         }
-        let maybe_last = usage_only || chunk.choices.iter().any(|c| c.finish_reason.is_some());
+        let finishes = chunk.choices.iter().any(|c| c.finish_reason.is_some());
+        self.finished |= finishes;
+        let maybe_last = usage_only || finishes;
         if let Some(prev) = self.held.take() {
             self.ready.push_back(prev);
         }
@@ -188,8 +193,9 @@ impl Stream for ChatStream {
                 Some(Err(e)) => {
                     self.watch = None;
                     // The answer was complete if a finish_reason arrived; only the usage
-                    // chunk was lost. Otherwise the caller holds a partial answer: say so.
-                    if self.held.as_ref().is_some_and(|c| c.choices.iter().any(|c| c.finish_reason.is_some())) {
+                    // chunk (or the end marker) was lost. Otherwise the caller holds a
+                    // partial answer: say so.
+                    if self.finished {
                         return Poll::Ready(self.close().map(Ok));
                     }
                     if let Some(prev) = self.held.take() {
