@@ -3,6 +3,7 @@
 //! (Groq, xAI, Mistral, Together, and any base URL); native Anthropic, Gemini and Cohere
 //! providers implement the same trait.
 
+mod anthropic;
 pub mod http;
 mod openai;
 
@@ -86,6 +87,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
 pub fn for_api(api: Api) -> Option<Arc<dyn Provider>> {
     match api {
         Api::Openai => Some(Arc::new(OpenAi)),
-        Api::Anthropic | Api::Gemini | Api::Cohere => None,
+        Api::Anthropic => Some(Arc::new(anthropic::Anthropic)),
+        Api::Gemini | Api::Cohere => None,
     }
 }

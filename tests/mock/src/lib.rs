@@ -7,12 +7,17 @@
 //!
 //! Routes (any path prefix, so each provider under test can have its own, e.g. `/groq/...`):
 //! - `POST …/chat/completions`: a completion or an SSE stream, per the [`Script`].
+//! - `POST …/v1/messages`: Anthropic's Messages API with the same script: a `message` or its
+//!   event stream, Anthropic's error bodies (`529 overloaded_error`, ...), a key
+//!   (`x-api-key` or `Authorization: Bearer`) and `anthropic-version` required, and the API's own checks of the request (`max_tokens`
+//!   required, roles, `tool_use`/`tool_result` pairing, `temperature` ≤ 1).
 //! - `GET …/models`: the scripted model names as an OpenAI model list.
 //! - `GET /_mock/requests`, `DELETE /_mock/requests`: the record of provider requests.
 //! - `PUT /_mock/script` (and `GET`): replace (read) the script as JSON.
 //! - `GET /_mock/health`.
 //!
-//! Provider routes need `Authorization: Bearer <non-empty>` (or `api-key`), else 401.
+//! OpenAI routes need `Authorization: Bearer <non-empty>` (or `api-key`), the Anthropic
+//! route `x-api-key` (or `Authorization: Bearer`); else 401.
 //!
 //! Without a script entry a model answers deterministically: `Mock answer from MODEL: you
 //! said "…"` (echoing the last user message); with `tools` (and `tool_choice` not `"none"`)
@@ -32,6 +37,7 @@
 //! ```
 
 mod answer;
+mod anthropic;
 mod script;
 mod server;
 mod wire;

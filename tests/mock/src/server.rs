@@ -1,6 +1,6 @@
 //! The HTTP server: routing, auth, the script cursor, the request record, and its lifecycle.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::answer::{self, Answer};
+use crate::anthropic;
 use crate::script::{Behaviour, Script};
 use crate::wire::{self, Meta};
 
@@ -64,7 +65,7 @@ impl RecordedRequest {
 
 /// State shared by all connections and by the [`MockServer`] handle.
 #[derive(Debug)]
-struct Shared {
+pub(crate) struct Shared {
     inner: Mutex<Inner>,
     seq: AtomicU64,
 }
@@ -75,12 +76,19 @@ struct Inner {
     /// How many requests each model's queue (or the default queue) has served.
     cursors: HashMap<String, usize>,
     requests: Vec<RecordedRequest>,
+    /// Prompt prefixes marked for caching on the Anthropic route (seen once: later reads hit).
+    cached_prefixes: HashSet<u64>,
 }
 
 impl Shared {
-    fn new(script: Script) -> Self {
+    pub(crate) fn new(script: Script) -> Self {
         Shared {
-            inner: Mutex::new(Inner { script, cursors: HashMap::new(), requests: Vec::new() }),
+            inner: Mutex::new(Inner {
+                script,
+                cursors: HashMap::new(),
+                requests: Vec::new(),
+                cached_prefixes: HashSet::new(),
+            }),
             seq: AtomicU64::new(0),
         }
     }
@@ -98,7 +106,7 @@ impl Shared {
     }
 
     /// Takes the next behaviour for `model` from its queue (or the default queue).
-    fn next_behaviour(&self, model: &str) -> Behaviour {
+    pub(crate) fn next_behaviour(&self, model: &str) -> Behaviour {
         let mut inner = self.lock();
         let inner = &mut *inner;
         let (key, steps) = match inner.script.models.get(model) {
@@ -112,6 +120,11 @@ impl Shared {
         let behaviour = steps.nth(*cursor);
         *cursor += 1;
         behaviour
+    }
+
+    /// Records a cached prompt prefix; `true` if it was already cached (a cache read).
+    pub(crate) fn remember_prefix(&self, key: u64) -> bool {
+        !self.lock().cached_prefixes.insert(key)
     }
 }
 
@@ -283,7 +296,8 @@ async fn put_script(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
     }
 }
 
-/// Everything that is not a control route: the OpenAI-compatible API under any prefix.
+/// Everything that is not a control route: the OpenAI-compatible API (and Anthropic's
+/// Messages API, `…/v1/messages`) under any prefix.
 async fn provider(
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -304,7 +318,8 @@ async fn provider(
 
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
     let is_models = method == Method::GET && path.ends_with("/models");
-    if !is_chat && !is_models {
+    let is_messages = method == Method::POST && path.ends_with("/v1/messages");
+    if !is_chat && !is_models && !is_messages {
         let body = wire::error_with(&format!("Invalid URL ({method} {path})"), "invalid_request_error", None, None);
         return respond_json(StatusCode::NOT_FOUND, &body, seq);
     }
@@ -313,6 +328,9 @@ async fn provider(
         let inner = shared.lock();
         required_key(&inner.script, &path).map(str::to_string)
     };
+    if is_messages {
+        return anthropic::messages(&shared, &headers, required.as_deref(), &body_json, seq).await;
+    }
     if let Err(body) = check_key(&headers, required.as_deref()) {
         return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
     }
@@ -444,12 +462,12 @@ fn malformed(meta: &Meta, object: &str) -> String {
 
 /// A body that sends `chunks` and then fails, so hyper drops the connection without the
 /// terminating chunk and the client sees an incomplete body rather than a clean end.
-fn cut_body(chunks: Vec<Bytes>, delay: Duration) -> Body {
+pub(crate) fn cut_body(chunks: Vec<Bytes>, delay: Duration) -> Body {
     let error = io::Error::new(io::ErrorKind::ConnectionAborted, "kestrel-mock: connection cut by script");
     delayed_body(chunks, delay, Some(error))
 }
 
-fn delayed_body(chunks: Vec<Bytes>, delay: Duration, error: Option<io::Error>) -> Body {
+pub(crate) fn delayed_body(chunks: Vec<Bytes>, delay: Duration, error: Option<io::Error>) -> Body {
     let items = chunks.into_iter().map(Ok).chain(error.map(Err)).enumerate();
     let stream = futures_util::stream::iter(items).then(move |(i, item)| async move {
         let pause = match &item {
