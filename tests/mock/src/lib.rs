@@ -43,4 +43,4 @@ mod server;
 mod wire;
 
 pub use script::{Behaviour, Script, Steps, ToolCallSpec, UsageOverride};
-pub use server::{serve, MockServer, RecordedRequest, OPENAI_COMPATIBLE};
+pub use server::{serve, MockServer, RecordedRequest, MOCKED_PROVIDERS};

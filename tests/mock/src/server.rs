@@ -132,7 +132,7 @@ impl Shared {
 /// (so the recorded path tells which one was called) and its base URL below the mock's
 /// root in the form that provider's SDK takes it; Kestrel's catalog appends the chat path
 /// (Groq's `/openai/v1/chat/completions`, Mistral's `/v1/chat/completions`, ...).
-pub const OPENAI_COMPATIBLE: [(&str, &str); 5] = [
+pub const MOCKED_PROVIDERS: [(&str, &str); 5] = [
     ("openai", "/openai/v1"),
     ("groq", "/groq"),
     ("xai", "/xai/v1"),
@@ -185,10 +185,10 @@ impl MockServer {
         format!("http://{}", self.addr)
     }
 
-    /// `(provider, base URL)` for each provider in [`OPENAI_COMPATIBLE`], at this server.
+    /// `(provider, base URL)` for each provider in [`MOCKED_PROVIDERS`], at this server.
     pub fn provider_base_urls(&self) -> Vec<(&'static str, String)> {
         let root = self.url();
-        OPENAI_COMPATIBLE.iter().map(|(name, prefix)| (*name, format!("{root}{prefix}"))).collect()
+        MOCKED_PROVIDERS.iter().map(|(name, prefix)| (*name, format!("{root}{prefix}"))).collect()
     }
 
     /// The bound address.
