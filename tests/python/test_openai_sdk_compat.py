@@ -4,27 +4,21 @@ If the SDK parses everything the mock sends (completions, streams, tool calls, e
 tests that use the mock exercise the same code paths as a real OpenAI-compatible provider.
 
 The mock binary comes from $KESTREL_MOCK_BIN (default: <repo>/target/debug/kestrel-mock;
-build it with `cargo build -p kestrel-mock`).
+build it with `cargo build -p kestrel-mock`); conftest.py starts it once per session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
-import subprocess
-import threading
-import urllib.request
-from pathlib import Path
-from typing import Any, Iterator, List
+from typing import Any, List
 
 import openai
 import pydantic
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-MOCK_BIN = Path(os.environ.get("KESTREL_MOCK_BIN", REPO / "target" / "debug" / "kestrel-mock"))
+from _mock import recorded, set_script
+
 MODEL = "gpt-4o-mini"
 WEATHER_TOOL = {
     "type": "function",
@@ -44,58 +38,8 @@ WEATHER_TOOL = {
 }
 
 
-# --- the mock process and its control API ------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def mock_url() -> Iterator[str]:
-    """Starts the mock binary once per session and yields its base URL."""
-    if not MOCK_BIN.exists():
-        pytest.fail(f"mock binary not found at {MOCK_BIN}: run `cargo build -p kestrel-mock` "
-                    "or set KESTREL_MOCK_BIN")
-    proc = subprocess.Popen([str(MOCK_BIN), "--port", "0"], stdout=subprocess.PIPE, text=True)
-    first_line: List[str] = []
-    reader = threading.Thread(target=lambda: first_line.append(proc.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout=15)
-    match = re.fullmatch(r"kestrel-mock listening on (http://127\.0\.0\.1:\d+)\n",
-                         first_line[0] if first_line else "")
-    if not match:
-        proc.kill()
-        pytest.fail(f"unexpected first line from kestrel-mock: {first_line!r}")
-    try:
-        yield match.group(1)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def control(url: str, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method=method,
-                                 headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"null")
-
-
-def set_script(url: str, script: dict) -> None:
-    control(url, "PUT", "/_mock/script", script)
-
-
-def recorded(url: str) -> list:
-    return control(url, "GET", "/_mock/requests")
-
-
-@pytest.fixture(autouse=True)
-def fresh_mock(mock_url: str) -> str:
-    """Every test starts with an empty script and an empty request record."""
-    set_script(mock_url, {})
-    control(mock_url, "DELETE", "/_mock/requests")
-    return mock_url
+# The mock process (`mock_url`, started once per session) and the per-test reset
+# (`fresh_mock`) are fixtures in conftest.py; the control API is in _mock.py.
 
 
 @pytest.fixture

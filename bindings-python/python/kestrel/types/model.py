@@ -1,0 +1,5 @@
+"""As ``openai.types.model``."""
+
+from .._types import Model
+
+__all__ = ["Model"]

@@ -1,0 +1,170 @@
+"""kestrel.langchain.ChatKestrel against the mock provider (skipped without langchain-core)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Callable, List
+
+import pytest
+
+pytest.importorskip("langchain_core")
+
+from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+import kestrel  # noqa: E402
+from _mock import Mock  # noqa: E402
+from kestrel.langchain import ChatKestrel  # noqa: E402
+
+
+class Person(BaseModel):
+    """A person."""
+
+    name: str
+    age: int
+
+
+def get_weather(city: str, unit: str) -> str:
+    """Current weather for a city."""
+    return f"18 {unit} in {city}"
+
+
+@pytest.fixture
+def llm(make_client: Callable[..., kestrel.OpenAI]) -> ChatKestrel:
+    return ChatKestrel(model="gpt-4o", client=make_client())
+
+
+def test_invoke(llm: ChatKestrel, mock: Mock) -> None:
+    msg = llm.invoke([SystemMessage("Be terse."), HumanMessage("What is 2+2?")])
+    assert isinstance(msg, AIMessage)
+    meta = msg.response_metadata
+    assert msg.content == f'Mock answer from {meta["model_name"]}: you said "What is 2+2?".'
+    assert meta["kestrel"]["requested_model"] == "gpt-4o" and meta["kestrel"]["tier"] == "economy"
+    assert meta["finish_reason"] == "stop"
+    assert msg.usage_metadata is not None
+    assert msg.usage_metadata["total_tokens"] == msg.usage_metadata["input_tokens"] + msg.usage_metadata["output_tokens"]
+    body = mock.chat_requests()[0]["body"]
+    assert body["messages"] == [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "What is 2+2?"}]
+    assert llm.usage.savings().requests == 1
+
+
+def test_parameters_and_routing_options(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
+    llm = ChatKestrel(model="gpt-4o", client=make_client(), temperature=0.1, max_tokens=20,
+                      model_kwargs={"seed": 3}, kestrel_options={"routing": False})
+    msg = llm.invoke("hi", stop=["END"])
+    assert msg.response_metadata["model_name"] == "gpt-4o"
+    body = mock.chat_requests()[0]["body"]
+    assert (body["temperature"], body["max_tokens"], body["seed"], body["stop"]) == (0.1, 20, 3, ["END"])
+    assert "kestrel" not in body
+
+
+def test_stream(llm: ChatKestrel) -> None:
+    chunks = list(llm.stream("What is 2+2?"))
+    assert all(isinstance(c, AIMessageChunk) for c in chunks)
+    full = chunks[0]
+    for c in chunks[1:]:
+        full = full + c
+    model = full.response_metadata["model_name"]
+    assert full.content == f'Mock answer from {model}: you said "What is 2+2?".'
+    assert full.response_metadata["finish_reason"] == "stop"
+    assert full.response_metadata["kestrel"]["model"] == model
+    assert full.usage_metadata is not None and full.usage_metadata["output_tokens"] > 0
+
+
+def test_streaming_flag_fires_token_callbacks(make_client: Callable[..., kestrel.OpenAI]) -> None:
+    tokens: List[str] = []
+
+    class Collect(BaseCallbackHandler):
+        def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+            tokens.append(token)
+
+    llm = ChatKestrel(model="gpt-4o", client=make_client(), streaming=True)
+    msg = llm.invoke("What is 2+2?", config={"callbacks": [Collect()]})
+    assert "".join(tokens) == msg.content and len(tokens) > 3
+
+
+def test_async(llm: ChatKestrel) -> None:
+    async def main() -> tuple:
+        msg = await llm.ainvoke("What is 2+2?")
+        parts = [c async for c in llm.astream("What is 2+2?")]
+        many = await asyncio.gather(*[llm.ainvoke(f"q{i}") for i in range(20)])
+        return msg, parts, many
+
+    msg, parts, many = asyncio.run(main())
+    assert msg.content.endswith('you said "What is 2+2?".')
+    assert "".join(str(p.content) for p in parts) == msg.content
+    assert len(many) == 20
+    # Sync and async share one client, so one ledger.
+    assert llm.usage.savings().requests == 22
+
+
+def test_bind_tools_and_tool_messages(llm: ChatKestrel, mock: Mock) -> None:
+    bound = llm.bind_tools([get_weather])
+    msg = bound.invoke("What's the weather in Paris?")
+    (call,) = msg.tool_calls
+    assert call["name"] == "get_weather" and set(call["args"]) == {"city", "unit"}
+    assert msg.response_metadata["finish_reason"] == "tool_calls"
+    sent_tools = mock.chat_requests()[0]["body"]["tools"]
+    assert sent_tools[0]["function"]["name"] == "get_weather"
+
+    follow = bound.invoke([
+        HumanMessage("What's the weather in Paris?"),
+        msg,
+        ToolMessage(get_weather(**call["args"]), tool_call_id=call["id"]),
+    ])
+    assert "18 example in example" in str(follow.content)
+    sent = mock.chat_requests()[1]["body"]["messages"]
+    assert sent[1]["tool_calls"][0]["id"] == call["id"]
+    assert json.loads(sent[1]["tool_calls"][0]["function"]["arguments"]) == call["args"]
+    assert sent[2] == {"role": "tool", "tool_call_id": call["id"], "content": "18 example in example"}
+
+
+def test_bind_tools_streaming_and_tool_choice(llm: ChatKestrel, mock: Mock) -> None:
+    bound = llm.bind_tools([get_weather, Person], tool_choice="Person")
+    full = None
+    for chunk in bound.stream("Alice is 30"):
+        full = chunk if full is None else full + chunk
+    assert isinstance(full, AIMessageChunk)
+    assert full.tool_calls[0]["name"] == "Person" and full.tool_calls[0]["args"] == {"name": "example", "age": 1}
+    body = mock.chat_requests()[0]["body"]
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "Person"}}
+    llm.bind_tools([get_weather], tool_choice="any").invoke("weather?")
+    assert mock.chat_requests()[1]["body"]["tool_choice"] == "required"
+
+
+@pytest.mark.parametrize("method", ["function_calling", "json_schema"])
+def test_with_structured_output_pydantic(llm: ChatKestrel, method: str) -> None:
+    person = llm.with_structured_output(Person, method=method).invoke("Alice is 30.")  # type: ignore[arg-type]
+    assert person == Person(name="example", age=1)
+
+
+def test_with_structured_output_dict_schema_and_json_mode(llm: ChatKestrel, mock: Mock) -> None:
+    schema = {"title": "city", "description": "A city.", "type": "object",
+              "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    assert llm.with_structured_output(schema).invoke("Paris") == {"name": "example"}
+    data = llm.with_structured_output(None, method="json_mode").invoke("Reply in JSON.")
+    assert isinstance(data, dict)
+    assert mock.chat_requests()[-1]["body"]["response_format"] == {"type": "json_object"}
+
+
+def test_with_structured_output_include_raw(llm: ChatKestrel) -> None:
+    out = llm.with_structured_output(Person, include_raw=True).invoke("Alice is 30.")
+    assert isinstance(out, dict)
+    assert isinstance(out["raw"], AIMessage) and out["parsing_error"] is None
+    assert out["parsed"] == Person(name="example", age=1)
+
+
+def test_client_options_build_a_client(mock: Mock) -> None:
+    llm = ChatKestrel(model="gpt-4o-mini", client_options={"api_key": "sk-test", "base_url": mock.base_url("openai"),
+                                                           "from_env": False, "routing": False})
+    assert llm.invoke("hi").response_metadata["model_name"] == "gpt-4o-mini"
+    assert llm._llm_type == "kestrel-chat"
+
+
+def test_errors_surface_as_kestrel_errors(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
+    mock.script(models={"gpt-4o-mini": {"status": 401}})
+    llm = ChatKestrel(model="gpt-4o-mini", client=make_client(routing=False))
+    with pytest.raises(kestrel.AuthenticationError):
+        llm.invoke("hi")
