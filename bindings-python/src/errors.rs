@@ -14,7 +14,11 @@ create_exception!(
 );
 
 pub fn to_py(e: kestrel::Error) -> PyErr {
-    let kind = ErrorKind::from(&e).as_str();
+    // Configuration errors are the caller's setup, not a request: their own kind.
+    let kind = match &e {
+        kestrel::Error::Config(_) => "config",
+        _ => ErrorKind::from(&e).as_str(),
+    };
     let status = e.status();
     let body = e.body().map(|b| b.to_string());
     let retry_after = e.retry_after().map(|d| d.as_secs_f64());

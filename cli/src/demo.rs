@@ -42,7 +42,7 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         client = b.build()?;
         println!(
-            "No provider keys set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY, XAI_API_KEY, MISTRAL_API_KEY, TOGETHER_API_KEY): \
+            "No provider keys set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, COHERE_API_KEY, GROQ_API_KEY, ...): \
              running against the bundled mock provider at {}.\n\
              Answers are canned; routing, failover, costs and savings are computed for real.\n",
             mock.url()

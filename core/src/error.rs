@@ -52,10 +52,14 @@ pub enum Error {
     #[error("{provider}: connection error: {message}")]
     Connection { provider: String, message: String },
 
-    /// Any other provider failure: 5xx, a body that is not the expected shape, a stream
-    /// cut after the caller already saw part of the answer.
+    /// Any other provider failure: 5xx, a body that is not the expected shape.
     #[error("{provider}: provider error ({status}): {message}")]
     Provider { provider: String, status: u16, message: String, body: Option<Box<serde_json::Value>> },
+
+    /// A stream broke after the caller had part of the answer. Never retried: that could
+    /// show the caller a second, different answer.
+    #[error("{provider}: stream interrupted after the first chunk: {message}")]
+    StreamInterrupted { provider: String, message: String },
 }
 
 impl Error {
@@ -91,7 +95,8 @@ impl Error {
             | Error::RateLimited { provider, .. }
             | Error::Timeout { provider }
             | Error::Connection { provider, .. }
-            | Error::Provider { provider, .. } => Some(provider),
+            | Error::Provider { provider, .. }
+            | Error::StreamInterrupted { provider, .. } => Some(provider),
             _ => None,
         }
     }

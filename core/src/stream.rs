@@ -211,21 +211,14 @@ impl Stream for ChatStream {
     }
 }
 
-/// A break after the caller saw part of the answer: never retried (that could duplicate
-/// text), reported as the provider's error with that fact in the message.
+/// A break after the caller saw part of the answer (see [`Error::StreamInterrupted`]).
 fn interrupted(e: Error) -> Error {
-    match e {
-        Error::Connection { provider, message } => {
-            Error::Connection { provider, message: format!("stream interrupted after the first chunk: {message}") }
-        }
-        Error::Provider { provider, status, message, body } => Error::Provider {
-            provider,
-            status,
-            message: format!("stream interrupted after the first chunk: {message}"),
-            body,
-        },
-        other => other,
-    }
+    let provider = e.provider().unwrap_or_default().to_string();
+    let message = match &e {
+        Error::Connection { message, .. } | Error::Provider { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    Error::StreamInterrupted { provider, message }
 }
 
 impl Drop for ChatStream {

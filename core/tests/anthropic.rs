@@ -482,7 +482,7 @@ async fn streams_fail_over_on_errors_before_the_first_chunk() {
         }
     }
     assert_eq!(text, "Mock answer ");
-    assert!(matches!(failed, Some(Error::Connection { .. } | Error::Provider { .. })), "{failed:?}");
+    assert!(matches!(failed, Some(Error::StreamInterrupted { .. })), "{failed:?}");
     assert_eq!(mock.requests().len(), 1);
 }
 

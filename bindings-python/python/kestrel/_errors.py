@@ -262,23 +262,21 @@ def from_native(exc: BaseException) -> APIError:
     body = full_body.get("error", full_body) if isinstance(full_body, dict) else full_body
     err: APIError
 
-    if kind == "invalid_request":
-        if status is None and field is None:
-            # Kestrel's own configuration errors (unknown provider, bad option values).
-            err = ConfigurationError(message)
-        else:
-            err = InvalidRequestError(message, param=field)
+    if kind == "config":
+        # Kestrel's own configuration errors (unknown provider, bad option values).
+        err = ConfigurationError(message)
+    elif kind == "invalid_request":
+        err = InvalidRequestError(message, param=field)
     elif kind == "no_eligible_model":
         err = NoEligibleModelError(message)
-    elif kind == "stream_interrupted" or (kind == "provider" and status == 0):
-        # A stream cut after its first chunk (reported as a provider error with status 0).
+    elif kind == "stream_interrupted":
         err = StreamInterruptedError(message=message)
     elif kind == "timeout":
         err = APITimeoutError(message=message)
     elif kind == "connection":
         err = APIConnectionError(message=message)
-    elif kind == "provider" and isinstance(status, int) and 200 <= status < 300:
-        # A 2xx answer whose body is not a valid completion.
+    elif kind == "provider" and isinstance(status, int) and (status == 0 or 200 <= status < 300):
+        # A 2xx answer (or event stream) whose body is not a valid completion.
         err = APIResponseValidationError(message, body=body, status_code=status)
     elif isinstance(status, int) and status >= 400:
         detail = body.get("message") if isinstance(body, dict) else None

@@ -4,6 +4,8 @@
 //! providers implement the same trait.
 
 mod anthropic;
+mod cohere;
+mod gemini;
 pub mod http;
 mod openai;
 
@@ -88,6 +90,7 @@ pub fn for_api(api: Api) -> Option<Arc<dyn Provider>> {
     match api {
         Api::Openai => Some(Arc::new(OpenAi)),
         Api::Anthropic => Some(Arc::new(anthropic::Anthropic)),
-        Api::Gemini | Api::Cohere => None,
+        Api::Gemini => Some(Arc::new(gemini::Gemini)),
+        Api::Cohere => Some(Arc::new(cohere::Cohere)),
     }
 }

@@ -161,6 +161,7 @@ impl From<&crate::Error> for ErrorKind {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Connection { .. } => ErrorKind::Connection,
             Error::Provider { .. } => ErrorKind::Provider,
+            Error::StreamInterrupted { .. } => ErrorKind::StreamInterrupted,
         }
     }
 }

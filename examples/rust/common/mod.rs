@@ -10,8 +10,18 @@ use kestrel_mock::{MockServer, Script};
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// The keys the mock stands in for; if any is set, the examples call the real providers.
-const KEY_VARS: [&str; 6] =
-    ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GROQ_API_KEY", "XAI_API_KEY", "MISTRAL_API_KEY", "TOGETHER_API_KEY"];
+const KEY_VARS: [&str; 10] = [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "COHERE_API_KEY",
+    "CO_API_KEY",
+    "GROQ_API_KEY",
+    "XAI_API_KEY",
+    "MISTRAL_API_KEY",
+    "TOGETHER_API_KEY",
+];
 
 /// A client with every default (keys from the environment), or one pointed at a mock
 /// provider started here. Keep the returned `MockServer` alive as long as the client is used:

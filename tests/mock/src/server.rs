@@ -25,6 +25,12 @@ use tokio::task::JoinSet;
 
 use crate::answer::{self, Answer};
 use crate::anthropic;
+// Declared here (not in lib.rs) so the Cohere route stays within this file's registration.
+#[path = "cohere.rs"]
+mod cohere;
+// Declared here (not in lib.rs) so the Gemini route stays within this file's registration.
+#[path = "gemini.rs"]
+mod gemini;
 use crate::script::{Behaviour, Script};
 use crate::wire::{self, Meta};
 
@@ -128,12 +134,16 @@ impl Shared {
     }
 }
 
-/// The OpenAI-compatible providers the mock stands in for, each with its own path prefix
-/// (so the recorded path tells which one was called) and its base URL below the mock's
-/// root in the form that provider's SDK takes it; Kestrel's catalog appends the chat path
-/// (Groq's `/openai/v1/chat/completions`, Mistral's `/v1/chat/completions`, ...).
-pub const MOCKED_PROVIDERS: [(&str, &str); 5] = [
+/// The providers the mock stands in for, each with its own path prefix (so the recorded
+/// path tells which one was called) and its base URL below the mock's root in the form
+/// that provider's SDK takes it; Kestrel's catalog appends the chat path (Groq's
+/// `/openai/v1/chat/completions`, Anthropic's `/v1/messages`, Gemini's
+/// `/v1beta/models/{model}:generateContent`, Cohere's `/v2/chat`, ...).
+pub const MOCKED_PROVIDERS: [(&str, &str); 8] = [
     ("openai", "/openai/v1"),
+    ("anthropic", "/anthropic"),
+    ("gemini", "/gemini"),
+    ("cohere", "/cohere"),
     ("groq", "/groq"),
     ("xai", "/xai/v1"),
     ("mistral", "/mistral"),
@@ -315,11 +325,16 @@ async fn provider(
         body: body_json.clone(),
     });
     let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
+    if method == Method::POST && gemini::is_route(&path) {
+        let required = required_key(&shared.lock().script, &path).map(str::to_string);
+        return gemini::generate(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;
+    }
 
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
     let is_models = method == Method::GET && path.ends_with("/models");
     let is_messages = method == Method::POST && path.ends_with("/v1/messages");
-    if !is_chat && !is_models && !is_messages {
+    let is_cohere = method == Method::POST && path.ends_with("/v2/chat");
+    if !is_chat && !is_models && !is_messages && !is_cohere {
         let body = wire::error_with(&format!("Invalid URL ({method} {path})"), "invalid_request_error", None, None);
         return respond_json(StatusCode::NOT_FOUND, &body, seq);
     }
@@ -330,6 +345,9 @@ async fn provider(
     };
     if is_messages {
         return anthropic::messages(&shared, &headers, required.as_deref(), &body_json, seq).await;
+    }
+    if is_cohere {
+        return cohere::chat(&shared, &headers, required.as_deref(), &body_json, seq).await;
     }
     if let Err(body) = check_key(&headers, required.as_deref()) {
         return respond_json(StatusCode::UNAUTHORIZED, &body, seq);

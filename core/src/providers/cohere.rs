@@ -1,0 +1,960 @@
+//! Cohere's v2 Chat API (`POST /v2/chat`): OpenAI chat requests become v2 chat requests,
+//! and the response (or each stream event) comes back as an OpenAI completion (or chunk).
+//!
+//! Shapes follow the official SDK (cohere-python `src/cohere/v2/raw_client.py` for the
+//! request fields and errors, `src/cohere/types/`: `chat_message_v2.py`, `content.py`,
+//! `image_url.py`, `tool_v2.py`, `tool_call_v2.py`, `response_format_v2.py`,
+//! `chat_finish_reason.py`, `usage.py`, and `src/cohere/v2/types/v2chat_response.py`,
+//! `v2chat_stream_response.py` with the `chat_*_event_delta*.py` types for streams).
+//!
+//! | OpenAI | Cohere v2 |
+//! |---|---|
+//! | `system` / `developer` messages | `system` messages |
+//! | `image_url` parts | `image_url` content parts (`{url, detail}`) |
+//! | assistant `tool_calls` (+ text) | `tool_calls` (+ `tool_plan`) |
+//! | `tool` messages | `tool` messages (`tool_call_id`, `content`) |
+//! | `max_completion_tokens` / `max_tokens` | `max_tokens` |
+//! | `top_p` / `stop` | `p` / `stop_sequences` |
+//! | `tool_choice` auto / none / required / named | omitted / `NONE` / `REQUIRED` / `REQUIRED` + only that tool |
+//! | `response_format` JSON | `{type: json_object, json_schema?}` |
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::future::BoxFuture;
+use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::http::{self, Auth};
+use super::{Call, ChunkStream, Provider};
+use crate::error::{Error, Result};
+use crate::types::{
+    AssistantMessage, ChatChunk, ChatRequest, ChatResponse, Choice, ChunkChoice, Content, ContentPart, Delta, Extra,
+    FunctionCall, FunctionCallDelta, Message, PromptTokensDetails, ResponseFormat, Role, ToolCall, ToolCallDelta,
+    ToolChoice, ToolChoiceMode, Usage,
+};
+
+/// Parameters of OpenAI's API that v2 chat has no equivalent for (the caller set them if
+/// `true`): dropped with a debug log, never sent. `logprobs` exists in v2 but answers in
+/// another shape, so it is dropped too.
+fn openai_only(r: &ChatRequest) -> [(&'static str, bool); 19] {
+    [
+        ("n", r.n.is_some()),
+        ("logit_bias", r.logit_bias.is_some()),
+        ("logprobs", r.logprobs.is_some()),
+        ("top_logprobs", r.top_logprobs.is_some()),
+        ("parallel_tool_calls", r.parallel_tool_calls.is_some()),
+        ("reasoning_effort", r.reasoning_effort.is_some()),
+        ("verbosity", r.verbosity.is_some()),
+        ("modalities", r.modalities.is_some()),
+        ("audio", r.audio.is_some()),
+        ("prediction", r.prediction.is_some()),
+        ("service_tier", r.service_tier.is_some()),
+        ("store", r.store.is_some()),
+        ("metadata", r.metadata.is_some()),
+        ("user", r.user.is_some()),
+        ("safety_identifier", r.safety_identifier.is_some()),
+        ("prompt_cache_key", r.prompt_cache_key.is_some()),
+        ("web_search_options", r.web_search_options.is_some()),
+        ("functions", r.functions.is_some()),
+        ("function_call", r.function_call.is_some()),
+    ]
+}
+
+/// The Cohere v2 chat wire format. Stateless: everything per call comes in the [`Call`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cohere;
+
+/// `value` clamped into `lo..=hi`, with a debug log when it had to move.
+fn clamp(provider: &str, param: &'static str, value: f64, lo: f64, hi: f64) -> f64 {
+    let c = value.clamp(lo, hi);
+    if c != value {
+        tracing::debug!(provider, param, value, clamped = c, "parameter clamped to the provider's range");
+    }
+    c
+}
+
+/// The request body for this call.
+fn build(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
+    let req = call.request;
+    let provider = call.endpoint.provider.as_str();
+    let mut out = Map::new();
+    out.insert("model".into(), Value::String(call.model.to_string()));
+    out.insert("messages".into(), Value::Array(convert_messages(req)?));
+    tools(req, &mut out);
+
+    if let Some(rf) = &req.response_format {
+        // response_format_v2.py: JsonObjectResponseFormatV2 {type: json_object, json_schema?}.
+        // The SDK notes the parameter "is not supported when used in combinations with the
+        // `documents` or `tools` parameters"; it is sent as asked and Cohere says so if not.
+        match rf {
+            ResponseFormat::JsonObject => {
+                out.insert("response_format".into(), json!({"type": "json_object"}));
+            }
+            ResponseFormat::JsonSchema { json_schema } => {
+                let mut f = json!({"type": "json_object"});
+                if let Some(schema) = &json_schema.schema {
+                    f["json_schema"] = schema.clone();
+                }
+                out.insert("response_format".into(), f);
+            }
+            ResponseFormat::Text => {}
+        }
+    }
+    if let Some(m) = req.max_output() {
+        out.insert("max_tokens".into(), json!(m));
+    }
+    if let Some(t) = req.temperature {
+        out.insert("temperature".into(), json!(t));
+    }
+    if let Some(p) = req.top_p {
+        // raw_client.py `p`: "min value of `0.01`, max value of `0.99`"; OpenAI takes 0..=1.
+        out.insert("p".into(), json!(clamp(provider, "top_p", p, 0.01, 0.99)));
+    }
+    if let Some(stop) = &req.stop {
+        out.insert("stop_sequences".into(), json!(stop.as_slice()));
+    }
+    if let Some(seed) = req.seed {
+        out.insert("seed".into(), json!(seed));
+    }
+    // raw_client.py: both penalties "min value of `0.0`, max value of `1.0`"; OpenAI takes -2..=2.
+    if let Some(v) = req.frequency_penalty {
+        out.insert("frequency_penalty".into(), json!(clamp(provider, "frequency_penalty", v, 0.0, 1.0)));
+    }
+    if let Some(v) = req.presence_penalty {
+        out.insert("presence_penalty".into(), json!(clamp(provider, "presence_penalty", v, 0.0, 1.0)));
+    }
+
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        for (param, _) in openai_only(req).into_iter().filter(|(_, set)| *set) {
+            tracing::debug!(provider, param, "parameter dropped: the provider has no equivalent");
+        }
+        if req.stream_options.is_some() {
+            tracing::debug!(provider, param = "stream_options", "parameter dropped: Cohere streams usage unasked");
+        }
+    }
+    // Fields Kestrel does not know (`k`, `safety_mode`, `thinking`, ...) go only to the
+    // provider the caller addressed, and never replace a translated field.
+    for (k, v) in &req.extra {
+        if !call.pass_unknown {
+            tracing::debug!(provider, param = %k, "unknown parameter not forwarded to another provider");
+        } else if !out.contains_key(k) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out.insert("stream".into(), Value::Bool(stream));
+    serde_json::to_vec(&Value::Object(out)).map_err(|e| Error::invalid("body", e.to_string()))
+}
+
+/// The text of a message's content, parts joined (refusals included).
+fn joined_text(m: &Message) -> String {
+    m.texts().collect::<Vec<_>>().join("\n")
+}
+
+fn convert_messages(req: &ChatRequest) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(req.messages.len());
+    for (i, m) in req.messages.iter().enumerate() {
+        let msg = match m.role {
+            // chat_message_v2.py SystemChatMessageV2: content is a string or text parts.
+            Role::System | Role::Developer => json!({"role": "system", "content": joined_text(m)}),
+            Role::User => json!({"role": "user", "content": user_content(i, m)?}),
+            Role::Assistant => assistant(m),
+            // ToolChatMessageV2 {tool_call_id, content: str | [TextToolContent]}.
+            Role::Tool => json!({
+                "role": "tool",
+                "tool_call_id": m.tool_call_id.as_deref().unwrap_or_default(),
+                "content": joined_text(m),
+            }),
+            Role::Function => {
+                return Err(Error::invalid(
+                    format!("messages[{i}].role"),
+                    "`function` messages (deprecated) cannot be sent to Cohere; use `tool` messages",
+                ))
+            }
+        };
+        out.push(msg);
+    }
+    Ok(out)
+}
+
+/// UserChatMessageV2 content: a string, or `content.py` parts: TextContent and
+/// ImageUrlContent `{type: image_url, image_url: {url, detail?}}` (`image_url.py`: "either
+/// a base64 data URI or a web URL"), the same shape as OpenAI's part.
+fn user_content(i: usize, m: &Message) -> Result<Value> {
+    let parts = match &m.content {
+        Some(Content::Parts(parts)) => parts,
+        Some(Content::Text(s)) => return Ok(Value::String(s.clone())),
+        None => return Ok(Value::String(String::new())),
+    };
+    let mut out = Vec::with_capacity(parts.len());
+    for (j, p) in parts.iter().enumerate() {
+        match p {
+            ContentPart::Text { text, .. } | ContentPart::Refusal { refusal: text, .. } => {
+                out.push(json!({"type": "text", "text": text}));
+            }
+            ContentPart::ImageUrl { image_url, .. } => {
+                let mut img = json!({"url": image_url.url});
+                if let Some(d) = &image_url.detail {
+                    img["detail"] = json!(d);
+                }
+                out.push(json!({"type": "image_url", "image_url": img}));
+            }
+            ContentPart::InputAudio { .. } | ContentPart::File { .. } => {
+                return Err(Error::invalid(
+                    format!("messages[{i}].content[{j}]"),
+                    "Cohere's chat API takes text and images only (no audio or files)",
+                ))
+            }
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+/// AssistantChatMessageV2 `{tool_calls, tool_plan, content}`. With tool calls, the text the
+/// model wrote before them is its `tool_plan` ("a chain-of-thought style reflection and
+/// plan", assistant_message.py), which is also how answers come back (see [`to_response`]).
+fn assistant(m: &Message) -> Value {
+    let mut text = joined_text(m);
+    if text.is_empty() {
+        text = m.refusal.clone().unwrap_or_default();
+    }
+    let calls: Vec<Value> = m
+        .tool_calls
+        .iter()
+        .flatten()
+        .map(|c| {
+            json!({"id": c.id, "type": "function",
+                   "function": {"name": c.function.name, "arguments": c.function.arguments}})
+        })
+        .collect();
+    let mut msg = json!({"role": "assistant"});
+    if calls.is_empty() {
+        msg["content"] = Value::String(text);
+    } else {
+        if !text.is_empty() {
+            msg["tool_plan"] = Value::String(text);
+        }
+        msg["tool_calls"] = Value::Array(calls);
+    }
+    msg
+}
+
+/// Writes `tools` (tool_v2.py `{type: function, function: {name, description, parameters}}`)
+/// and `tool_choice` (v2chat_request_tool_choice.py: `REQUIRED` | `NONE`; omitted = auto).
+fn tools(req: &ChatRequest, out: &mut Map<String, Value>) {
+    // A named choice has no v2 equivalent: the nearest is REQUIRED with that tool alone,
+    // so the model must call it (it still chooses the arguments, and may call it twice).
+    let named = match &req.tool_choice {
+        Some(ToolChoice::Named(n)) => Some(n.function.name.as_str()),
+        _ => None,
+    };
+    let tools: Vec<Value> = req
+        .tools
+        .iter()
+        .flatten()
+        .filter(|t| t.kind == "function")
+        .filter_map(|t| t.function.as_ref())
+        .filter(|f| named.is_none_or(|n| n == f.name))
+        .map(|f| {
+            let mut function = json!({"name": f.name});
+            if let Some(d) = &f.description {
+                function["description"] = Value::String(d.clone());
+            }
+            // `parameters` is required in ToolV2Function.
+            function["parameters"] =
+                f.parameters.clone().unwrap_or_else(|| json!({"type": "object", "properties": {}}));
+            json!({"type": "function", "function": function})
+        })
+        .collect();
+    if tools.is_empty() {
+        return;
+    }
+    out.insert("tools".into(), Value::Array(tools));
+    let choice = match (&req.tool_choice, named) {
+        (_, Some(_)) | (Some(ToolChoice::Mode(ToolChoiceMode::Required)), _) => Some("REQUIRED"),
+        (Some(ToolChoice::Mode(ToolChoiceMode::None)), _) => Some("NONE"),
+        _ => None,
+    };
+    if let Some(c) = choice {
+        out.insert("tool_choice".into(), json!(c));
+    }
+}
+
+// ─────────────────────────────────── answers ───────────────────────────────────
+
+/// v2chat_response.py `V2ChatResponse` (the fields used here).
+#[derive(Debug, Deserialize)]
+struct WireResponse {
+    id: String,
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    message: WireMessage,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+/// assistant_message_response.py.
+#[derive(Debug, Default, Deserialize)]
+struct WireMessage {
+    #[serde(default)]
+    content: Option<Vec<WireContent>>,
+    #[serde(default)]
+    tool_calls: Option<Vec<WireToolCall>>,
+    #[serde(default)]
+    tool_plan: Option<String>,
+}
+
+/// Text items translate; `thinking` items have no OpenAI equivalent and are skipped.
+#[derive(Debug, Deserialize)]
+struct WireContent {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// tool_call_v2.py (also the `tool-call-start` delta).
+#[derive(Debug, Default, Deserialize)]
+struct WireToolCall {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    function: Option<WireFunction>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WireFunction {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    arguments: Option<String>,
+}
+
+/// usage.py: `tokens` (what the model processed) and `billed_units` (what is charged);
+/// counts are floats in the SDK types.
+#[derive(Debug, Default, Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    billed_units: Option<WireTokens>,
+    #[serde(default)]
+    tokens: Option<WireTokens>,
+    #[serde(default)]
+    cached_tokens: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WireTokens {
+    #[serde(default)]
+    input_tokens: Option<f64>,
+    #[serde(default)]
+    output_tokens: Option<f64>,
+}
+
+impl WireUsage {
+    /// `tokens` counts, each falling back to `billed_units` when absent.
+    fn to_openai(&self) -> Usage {
+        let pick = |f: fn(&WireTokens) -> Option<f64>| {
+            self.tokens.as_ref().and_then(f).or_else(|| self.billed_units.as_ref().and_then(f)).unwrap_or(0.0).max(0.0)
+                as u64
+        };
+        let prompt = pick(|t| t.input_tokens);
+        let completion = pick(|t| t.output_tokens);
+        Usage {
+            prompt_tokens: prompt,
+            completion_tokens: completion,
+            total_tokens: prompt + completion,
+            prompt_tokens_details: self
+                .cached_tokens
+                .map(|c| PromptTokensDetails { cached_tokens: Some(c.max(0.0) as u64), ..Default::default() }),
+            completion_tokens_details: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+/// chat_finish_reason.py → OpenAI's finish_reason; `ERROR` (and `TIMEOUT`) are failures.
+fn finish_reason(provider: &str, reason: Option<&str>, error: Option<&str>) -> Result<&'static str> {
+    match reason {
+        Some("MAX_TOKENS") => Ok("length"),
+        Some("TOOL_CALL") => Ok("tool_calls"),
+        Some("ERROR") => Err(Error::Provider {
+            provider: provider.to_string(),
+            status: 500,
+            message: format!(
+                "the generation failed (finish_reason ERROR){}",
+                error.map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            body: None,
+        }),
+        Some("TIMEOUT") => Err(Error::Timeout { provider: provider.to_string() }),
+        // COMPLETE, STOP_SEQUENCE, or a reason newer than this mapping.
+        _ => Ok("stop"),
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn to_response(provider: &str, model: &str, r: WireResponse) -> Result<ChatResponse> {
+    let finish = finish_reason(provider, r.finish_reason.as_deref(), None)?;
+    let mut text: String = r
+        .message
+        .content
+        .iter()
+        .flatten()
+        .filter(|c| c.kind == "text" || c.kind.is_empty())
+        .filter_map(|c| c.text.as_deref())
+        .collect();
+    let calls: Vec<ToolCall> = r
+        .message
+        .tool_calls
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, c)| {
+            let f = c.function.unwrap_or_default();
+            ToolCall {
+                id: c.id.unwrap_or_else(|| format!("call_{i}")),
+                kind: "function".into(),
+                function: FunctionCall {
+                    name: f.name.unwrap_or_default(),
+                    arguments: f.arguments.filter(|a| !a.trim().is_empty()).unwrap_or_else(|| "{}".into()),
+                    extra: Extra::new(),
+                },
+                extra: Extra::new(),
+            }
+        })
+        .collect();
+    // The tool plan is the text the model wrote before its calls: OpenAI's content.
+    if text.is_empty() && !calls.is_empty() {
+        text = r.message.tool_plan.unwrap_or_default();
+    }
+    let content = if text.is_empty() && !calls.is_empty() { None } else { Some(text) };
+    Ok(ChatResponse {
+        id: r.id,
+        object: "chat.completion".into(),
+        created: now(),
+        model: model.to_string(),
+        choices: vec![Choice {
+            index: 0,
+            message: AssistantMessage {
+                role: Role::Assistant,
+                content,
+                refusal: None,
+                tool_calls: (!calls.is_empty()).then_some(calls),
+                annotations: None,
+                audio: None,
+                function_call: None,
+                extra: Extra::new(),
+            },
+            finish_reason: Some(finish.into()),
+            logprobs: None,
+            extra: Extra::new(),
+        }],
+        usage: Some(r.usage.unwrap_or_default().to_openai()),
+        system_fingerprint: None,
+        service_tier: None,
+        kestrel: None,
+        extra: Extra::new(),
+    })
+}
+
+fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Provider {
+        provider: provider.to_string(),
+        status: 200,
+        message: format!("malformed {what}: {e}"),
+        body: None,
+    }
+}
+
+/// Cohere's own statuses beyond the common ones (raw_client.py): 498 `InvalidTokenError`
+/// is a rejected key; 499 `ClientClosedRequestError` is not the caller's fault.
+fn cohere_status(e: Error) -> Error {
+    match e {
+        Error::BadRequest { provider, status: 498, message, body } => Error::Authentication { provider, message, body },
+        Error::BadRequest { provider, status: 499, message, body } => {
+            Error::Provider { provider, status: 499, message, body }
+        }
+        e => e,
+    }
+}
+
+// ─────────────────────────────────── streams ───────────────────────────────────
+
+/// v2chat_stream_response.py: the `delta` of every event type in one shape (all fields
+/// optional there too); `citation-*` and `debug` events are skipped.
+#[derive(Debug, Deserialize)]
+struct Event {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    index: Option<usize>,
+    #[serde(default)]
+    delta: Option<EventDelta>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EventDelta {
+    #[serde(default)]
+    message: Option<DeltaMessage>,
+    /// message-end (chat_message_end_event_delta.py).
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeltaMessage {
+    /// content-start / content-delta: `{type?, text?, thinking?}`.
+    #[serde(default)]
+    content: Option<DeltaContent>,
+    /// tool-plan-delta.
+    #[serde(default)]
+    tool_plan: Option<String>,
+    /// tool-call-start: a whole ToolCallV2; tool-call-delta: `{function: {arguments}}`.
+    #[serde(default)]
+    tool_calls: Option<WireToolCall>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeltaContent {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// Turns Cohere stream events into OpenAI chunks.
+struct Translator {
+    provider: String,
+    id: String,
+    model: String,
+    created: u64,
+    role_sent: bool,
+    /// Content indexes that are `thinking` rather than text.
+    thinking: Vec<usize>,
+    /// Per Cohere tool-call index: the OpenAI index and whether arguments were sent.
+    tools: Vec<(usize, u32, bool)>,
+    /// `message-end` arrived: the stream is complete.
+    finished: bool,
+}
+
+impl Translator {
+    fn new(provider: String, model: &str) -> Self {
+        Translator {
+            provider,
+            id: String::new(),
+            model: model.to_string(),
+            created: now(),
+            role_sent: false,
+            thinking: Vec::new(),
+            tools: Vec::new(),
+            finished: false,
+        }
+    }
+
+    fn chunk(&mut self, mut delta: Delta, finish_reason: Option<&str>) -> ChatChunk {
+        if !self.role_sent {
+            // OpenAI's first delta names the role.
+            self.role_sent = true;
+            delta.role = Some(Role::Assistant);
+            if delta.tool_calls.is_none() && delta.content.is_none() {
+                delta.content = Some(String::new());
+            }
+        }
+        ChatChunk {
+            id: self.id.clone(),
+            object: "chat.completion.chunk".into(),
+            created: self.created,
+            model: self.model.clone(),
+            choices: vec![ChunkChoice {
+                index: 0,
+                delta,
+                finish_reason: finish_reason.map(str::to_string),
+                logprobs: None,
+                extra: Extra::new(),
+            }],
+            usage: None,
+            system_fingerprint: None,
+            service_tier: None,
+            kestrel: None,
+            extra: Extra::new(),
+        }
+    }
+
+    fn text(&mut self, text: String) -> Option<ChatChunk> {
+        (!text.is_empty()).then(|| self.chunk(Delta { content: Some(text), ..Delta::default() }, None))
+    }
+
+    fn tool_delta(&mut self, call: ToolCallDelta) -> ChatChunk {
+        self.chunk(Delta { tool_calls: Some(vec![call]), ..Delta::default() }, None)
+    }
+
+    fn arguments(&mut self, index: u32, fragment: String) -> ChatChunk {
+        self.tool_delta(ToolCallDelta {
+            index,
+            id: None,
+            kind: None,
+            function: Some(FunctionCallDelta { name: None, arguments: Some(fragment) }),
+            extra: Extra::new(),
+        })
+    }
+
+    /// One event's `data`, appending the chunks it makes to `out`. No chunk is made before
+    /// the first content, so a `message-end` with `ERROR` right away still fails over.
+    fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
+        let ev: Event = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
+        let delta = ev.delta.unwrap_or_default();
+        let message = delta.message.unwrap_or_default();
+        let index = ev.index.unwrap_or(0);
+        match ev.kind.as_str() {
+            "message-start" => {
+                if let Some(id) = ev.id {
+                    self.id = id;
+                }
+            }
+            "content-start" | "content-delta" => {
+                let content = message.content.unwrap_or_default();
+                if content.kind.as_deref() == Some("thinking") {
+                    self.thinking.push(index);
+                } else if !self.thinking.contains(&index) {
+                    out.extend(self.text(content.text.unwrap_or_default()));
+                }
+            }
+            "tool-plan-delta" => out.extend(self.text(message.tool_plan.unwrap_or_default())),
+            "tool-call-start" => {
+                let call = message.tool_calls.unwrap_or_default();
+                let f = call.function.unwrap_or_default();
+                let n = self.tools.len() as u32;
+                let args = f.arguments.unwrap_or_default();
+                self.tools.push((index, n, !args.is_empty()));
+                let header = ToolCallDelta {
+                    index: n,
+                    id: Some(call.id.unwrap_or_else(|| format!("call_{n}"))),
+                    kind: Some("function".into()),
+                    function: Some(FunctionCallDelta { name: f.name, arguments: Some(String::new()) }),
+                    extra: Extra::new(),
+                };
+                out.push_back(self.tool_delta(header));
+                if !args.is_empty() {
+                    out.push_back(self.arguments(n, args));
+                }
+            }
+            "tool-call-delta" => {
+                let args = message.tool_calls.and_then(|c| c.function).and_then(|f| f.arguments).unwrap_or_default();
+                if let Some(t) = self.tools.iter_mut().rev().find(|t| t.0 == index).filter(|_| !args.is_empty()) {
+                    t.2 = true;
+                    let n = t.1;
+                    out.push_back(self.arguments(n, args));
+                }
+            }
+            "tool-call-end" => {
+                // A call without parameters may stream no arguments; OpenAI sends `{}`.
+                if let Some(t) = self.tools.iter_mut().rev().find(|t| t.0 == index).filter(|t| !t.2) {
+                    t.2 = true;
+                    let n = t.1;
+                    out.push_back(self.arguments(n, "{}".into()));
+                }
+            }
+            "message-end" => {
+                let reason = finish_reason(&self.provider, delta.finish_reason.as_deref(), delta.error.as_deref())?;
+                self.finished = true;
+                out.push_back(self.chunk(Delta::default(), Some(reason)));
+                // The usage-only chunk OpenAI sends last with `include_usage`; the client
+                // hides it from callers who did not ask for usage.
+                let mut chunk = self.chunk(Delta::default(), None);
+                chunk.choices.clear();
+                chunk.usage = Some(delta.usage.unwrap_or_default().to_openai());
+                out.push_back(chunk);
+            }
+            // content-end, citation-start/end, debug, and event types newer than this.
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The chunk stream of one response: ends at `message-end` (Cohere sends no `[DONE]`).
+struct Chunks {
+    events: http::SseData,
+    translator: Translator,
+    pending: VecDeque<ChatChunk>,
+    done: bool,
+}
+
+impl Stream for Chunks {
+    type Item = Result<ChatChunk>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(chunk) = this.pending.pop_front() {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            let next = match this.events.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(next) => next,
+            };
+            match next {
+                Some(Ok(data)) => {
+                    if let Err(e) = this.translator.on_event(&data, &mut this.pending) {
+                        this.done = true;
+                        this.pending.clear();
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    this.done = this.translator.finished;
+                }
+                Some(Err(e)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                None => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::Provider {
+                        provider: this.translator.provider.clone(),
+                        status: 200,
+                        message: "the event stream ended before message-end".into(),
+                        body: None,
+                    })));
+                }
+            }
+        }
+    }
+}
+
+/// The SDK sends the key as `Authorization: Bearer` (core/client_wrapper.py).
+const AUTH: Auth = Auth::Bearer;
+
+impl Provider for Cohere {
+    fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
+        Box::pin(async move {
+            let provider = call.endpoint.provider.as_str();
+            let body = build(&call, false)?;
+            let url = call.endpoint.chat_url(call.model);
+            let resp = http::post_json(call.http, call.endpoint, &url, AUTH, body, call.timeout)
+                .await
+                .map_err(cohere_status)?;
+            let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
+            let r: WireResponse = serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))?;
+            to_response(provider, call.model, r)
+        })
+    }
+
+    fn stream<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChunkStream>> {
+        Box::pin(async move {
+            let provider = call.endpoint.provider.clone();
+            let body = build(&call, true)?;
+            let url = call.endpoint.chat_url(call.model);
+            let send = http::post_json(call.http, call.endpoint, &url, AUTH, body, None);
+            let resp = match call.timeout {
+                Some(t) => {
+                    tokio::time::timeout(t, send).await.map_err(|_| Error::Timeout { provider: provider.clone() })?
+                }
+                None => send.await,
+            }
+            .map_err(cohere_status)?;
+            let events = http::sse_data(&provider, resp);
+            let translator = Translator::new(provider, call.model);
+            Ok(Box::pin(Chunks { events, translator, pending: VecDeque::new(), done: false }) as ChunkStream)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::Endpoint;
+
+    fn body_for(req: Value, pass_unknown: bool) -> Result<Value> {
+        let request = ChatRequest::from_value(req).unwrap();
+        let endpoint = Endpoint {
+            provider: "cohere".into(),
+            base_url: "http://x".into(),
+            chat_path: "/v2/chat".into(),
+            key: None,
+            headers: Default::default(),
+        };
+        let http = reqwest::Client::new();
+        let call = Call {
+            request: &request,
+            model: "command-r-plus-08-2024",
+            max_output: Some(4000),
+            endpoint: &endpoint,
+            http: &http,
+            timeout: None,
+            pass_unknown,
+        };
+        build(&call, false).map(|b| serde_json::from_slice(&b).unwrap())
+    }
+
+    #[test]
+    fn messages_and_sampling_translate() {
+        let b = body_for(
+            json!({"model": "command-r-plus", "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "developer", "content": [{"type": "text", "text": "Metric."}]},
+                {"role": "user", "content": [{"type": "text", "text": "What is this?"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO", "detail": "low"}}]},
+                {"role": "assistant", "content": "A cat."}
+            ], "temperature": 1.5, "top_p": 1.0, "stop": "END", "seed": 3, "n": 1, "user": "u",
+               "frequency_penalty": -1.0, "presence_penalty": 0.5, "max_completion_tokens": 50, "k": 5}),
+            true,
+        )
+        .unwrap();
+        assert_eq!(b["messages"][0], json!({"role": "system", "content": "Be brief."}));
+        assert_eq!(b["messages"][1], json!({"role": "system", "content": "Metric."}));
+        assert_eq!(
+            b["messages"][2]["content"][1],
+            json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO", "detail": "low"}})
+        );
+        assert_eq!(b["messages"][3], json!({"role": "assistant", "content": "A cat."}));
+        assert_eq!((b["temperature"].as_f64(), b["p"].as_f64()), (Some(1.5), Some(0.99)));
+        assert_eq!(b["stop_sequences"], json!(["END"]));
+        assert_eq!((b["seed"].as_i64(), b["max_tokens"].as_u64()), (Some(3), Some(50)));
+        assert_eq!((b["frequency_penalty"].as_f64(), b["presence_penalty"].as_f64()), (Some(0.0), Some(0.5)));
+        assert_eq!(b["k"], 5);
+        assert_eq!(b["stream"], false);
+        for k in ["n", "user", "top_p", "stop", "max_completion_tokens"] {
+            assert!(b.get(k).is_none(), "{k}");
+        }
+        let err = body_for(
+            json!({"model": "m", "messages": [{"role": "user", "content": [
+                {"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}}]}]}),
+            false,
+        )
+        .unwrap_err();
+        assert!(matches!(&err, Error::InvalidRequest { field, .. } if field == "messages[0].content[0]"), "{err}");
+    }
+
+    #[test]
+    fn tools_and_choices_translate() {
+        let req = json!({"model": "m", "messages": [
+            {"role": "user", "content": "Weather?"},
+            {"role": "assistant", "content": "I will check.", "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "18C"}
+        ], "tools": [
+            {"type": "function", "function": {"name": "get_weather", "description": "W", "parameters": {"type": "object"}}},
+            {"type": "function", "function": {"name": "ping"}}]});
+        let b = body_for(req.clone(), false).unwrap();
+        assert_eq!(
+            b["messages"][1],
+            json!({"role": "assistant", "tool_plan": "I will check.", "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]})
+        );
+        assert_eq!(b["messages"][2], json!({"role": "tool", "tool_call_id": "c1", "content": "18C"}));
+        assert_eq!(b["tools"][1]["function"]["parameters"], json!({"type": "object", "properties": {}}));
+        assert!(b.get("tool_choice").is_none());
+        let choice = |c: Value| {
+            let mut r = req.clone();
+            r["tool_choice"] = c;
+            body_for(r, false).unwrap()
+        };
+        assert!(choice(json!("auto")).get("tool_choice").is_none());
+        assert_eq!(choice(json!("none"))["tool_choice"], "NONE");
+        assert_eq!(choice(json!("required"))["tool_choice"], "REQUIRED");
+        let named = choice(json!({"type": "function", "function": {"name": "ping"}}));
+        assert_eq!(named["tool_choice"], "REQUIRED");
+        assert_eq!(named["tools"].as_array().unwrap().len(), 1);
+        assert_eq!(named["tools"][0]["function"]["name"], "ping");
+    }
+
+    #[test]
+    fn response_formats_translate() {
+        let schema = json!({"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]});
+        let b = body_for(
+            json!({"model": "m", "messages": [{"role": "user", "content": "x"}],
+                "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(b["response_format"], json!({"type": "json_object", "json_schema": schema}));
+        let b = body_for(
+            json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}),
+            false,
+        )
+        .unwrap();
+        assert_eq!(b["response_format"], json!({"type": "json_object"}));
+    }
+
+    #[test]
+    fn responses_map_back() {
+        let r: WireResponse = serde_json::from_value(json!({
+            "id": "r1", "finish_reason": "TOOL_CALL",
+            "message": {"role": "assistant", "tool_plan": "Checking.", "tool_calls": [
+                {"id": "get_weather_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
+            "usage": {"billed_units": {"input_tokens": 5, "output_tokens": 7}, "tokens": {"input_tokens": 50.0}}
+        }))
+        .unwrap();
+        let r = to_response("cohere", "command-r", r).unwrap();
+        let c = &r.choices[0];
+        assert_eq!(c.finish_reason.as_deref(), Some("tool_calls"));
+        assert_eq!(c.message.content.as_deref(), Some("Checking."));
+        assert_eq!(c.message.tool_calls.as_ref().unwrap()[0].id, "get_weather_1");
+        let u = r.usage.unwrap();
+        assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (50, 7, 57));
+
+        for (reason, want) in [("COMPLETE", "stop"), ("STOP_SEQUENCE", "stop"), ("MAX_TOKENS", "length")] {
+            assert_eq!(finish_reason("cohere", Some(reason), None).unwrap(), want);
+        }
+        let err = finish_reason("cohere", Some("ERROR"), Some("boom")).unwrap_err();
+        assert!(matches!(&err, Error::Provider { status: 500, message, .. } if message.contains("boom")), "{err}");
+        assert!(err.is_transient());
+    }
+
+    #[test]
+    fn stream_events_translate() {
+        let mut t = Translator::new("cohere".into(), "command-r");
+        let events = [
+            r#"{"type":"message-start","id":"s1","delta":{"message":{"role":"assistant","content":[],"tool_plan":"","tool_calls":[],"citations":[]}}}"#,
+            r#"{"type":"tool-plan-delta","delta":{"message":{"tool_plan":"I will"}}}"#,
+            r#"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"f_1","type":"function","function":{"name":"f","arguments":""}}}}}"#,
+            r#"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"{\"a\":"}}}}}"#,
+            r#"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"1}"}}}}}"#,
+            r#"{"type":"tool-call-end","index":0}"#,
+            r#"{"type":"tool-call-start","index":1,"delta":{"message":{"tool_calls":{"id":"g_2","type":"function","function":{"name":"g","arguments":""}}}}}"#,
+            r#"{"type":"tool-call-end","index":1}"#,
+            r#"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":3,"output_tokens":4},"tokens":{"input_tokens":30,"output_tokens":4}}}}"#,
+        ];
+        let mut out = VecDeque::new();
+        for e in events {
+            t.on_event(e, &mut out).unwrap();
+        }
+        let chunks: Vec<ChatChunk> = out.into_iter().collect();
+        assert_eq!(chunks.len(), 8, "{chunks:#?}");
+        assert_eq!(chunks[0].choices[0].delta.role, Some(Role::Assistant));
+        assert_eq!(chunks[0].choices[0].delta.content.as_deref(), Some("I will"));
+        assert_eq!(chunks[0].id, "s1");
+        let header = &chunks[1].choices[0].delta.tool_calls.as_ref().unwrap()[0];
+        assert_eq!((header.index, header.id.as_deref()), (0, Some("f_1")));
+        let second = &chunks[4].choices[0].delta.tool_calls.as_ref().unwrap()[0];
+        assert_eq!((second.index, second.id.as_deref()), (1, Some("g_2")));
+        let empty = &chunks[5].choices[0].delta.tool_calls.as_ref().unwrap()[0];
+        assert_eq!(empty.function.as_ref().unwrap().arguments.as_deref(), Some("{}"));
+        assert_eq!(chunks[6].choices[0].finish_reason.as_deref(), Some("tool_calls"));
+        let u = chunks[7].usage.as_ref().unwrap();
+        assert!(chunks[7].choices.is_empty());
+        assert_eq!((u.prompt_tokens, u.completion_tokens), (30, 4));
+        assert!(t.finished);
+
+        let mut t = Translator::new("cohere".into(), "m");
+        let err = t
+            .on_event(r#"{"type":"message-end","delta":{"finish_reason":"ERROR","error":"x"}}"#, &mut VecDeque::new())
+            .unwrap_err();
+        assert!(err.is_transient(), "{err:?}");
+    }
+}
