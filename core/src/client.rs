@@ -207,7 +207,7 @@ impl ClientBuilder {
                     .base_urls
                     .get(&spec.name)
                     .cloned()
-                    .or_else(|| spec.base_url_env.as_deref().and_then(env))
+                    .or_else(|| spec.base_url_env.iter().find_map(|v| env(v)))
                     .unwrap_or_else(|| spec.base_url.clone());
                 let endpoint = Endpoint {
                     provider: spec.name.clone(),

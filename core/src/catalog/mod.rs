@@ -42,9 +42,9 @@ pub struct ProviderSpec {
     /// Environment variables holding the key; the first one set wins.
     #[serde(default)]
     pub key_env: Vec<String>,
-    /// Environment variable that overrides `base_url`.
+    /// Environment variables that override `base_url`; the first one set wins.
     #[serde(default)]
-    pub base_url_env: Option<String>,
+    pub base_url_env: Vec<String>,
     /// Local servers (Ollama, vLLM) need no key to be a candidate.
     #[serde(default)]
     pub key_optional: bool,
