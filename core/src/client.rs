@@ -704,8 +704,11 @@ impl Inner {
         let d = &ctx.decision;
         let cand = d.plan[ctx.step];
         let (p, c, cached) = (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens());
-        let cost = cand.model.map_or(0.0, |m| self.catalog.model(m).cost(p, c, cached));
-        let baseline = d.requested.map_or(cost, |m| self.catalog.model(m).cost(p, c, cached));
+        // Anthropic reports prompt-cache writes under its own name (see the provider's
+        // `to_openai`); they are part of `prompt_tokens`, priced at the write price.
+        let written = usage.extra.get("cache_creation_input_tokens").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let cost = cand.model.map_or(0.0, |m| self.catalog.model(m).cost(p, c, cached, written));
+        let baseline = d.requested.map_or(cost, |m| self.catalog.model(m).cost(p, c, cached, written));
         let model = d.model_name(&self.catalog, &cand).to_string();
         let provider = self.catalog.provider(cand.provider).name.clone();
         let latency_ms = ctx.start.elapsed().as_secs_f64() * 1000.0;

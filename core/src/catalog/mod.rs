@@ -73,6 +73,11 @@ pub struct ModelSpec {
     /// USD per million input tokens served from the provider's prompt cache.
     #[serde(default)]
     pub cached_input_per_mtok: Option<f64>,
+    /// USD per million input tokens written to the provider's prompt cache, where writes
+    /// cost more than plain input (Anthropic's 5-minute cache writes: 1.25 × input).
+    /// Without it, cache writes are billed at the input price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_per_mtok: Option<f64>,
     pub context_window: u32,
     pub max_output: u32,
     #[serde(default)]
@@ -94,13 +99,21 @@ impl ModelSpec {
         self.api_id.as_deref().unwrap_or(&self.id)
     }
 
-    /// Cost in USD of a call with these token counts; `cached` of the input tokens are
-    /// billed at the cached price where the model has one.
-    pub fn cost(&self, input_tokens: u64, output_tokens: u64, cached: u64) -> f64 {
-        let cached = cached.min(input_tokens);
-        let cached_price = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
-        ((input_tokens - cached) as f64 * self.input_per_mtok
-            + cached as f64 * cached_price
+    /// Cost in USD of a call with these token counts. `input_tokens` counts every prompt
+    /// token (OpenAI's `prompt_tokens`, which for Anthropic includes cache reads and
+    /// writes); of those, `cached` (cache reads) are billed at the cached price and
+    /// `cache_write` at the cache-write price where the model has them, the rest at the
+    /// input price. No token is billed twice: writes are taken first, then reads, each
+    /// capped by what remains of the input.
+    pub fn cost(&self, input_tokens: u64, output_tokens: u64, cached: u64, cache_write: u64) -> f64 {
+        let written = cache_write.min(input_tokens);
+        let read = cached.min(input_tokens - written);
+        let plain = input_tokens - written - read;
+        let read_price = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
+        let write_price = self.cache_write_per_mtok.unwrap_or(self.input_per_mtok);
+        (plain as f64 * self.input_per_mtok
+            + read as f64 * read_price
+            + written as f64 * write_price
             + output_tokens as f64 * self.output_per_mtok)
             / 1_000_000.0
     }
@@ -210,7 +223,11 @@ impl Catalog {
             .provider_id(&m.provider)
             .ok_or_else(|| Error::Config(format!("model `{}`: unknown provider `{}`", m.id, m.provider)))?;
         let finite = |x: f64| x.is_finite() && x >= 0.0;
-        if !finite(m.input_per_mtok) || !finite(m.output_per_mtok) || !m.cached_input_per_mtok.is_none_or(finite) {
+        if !finite(m.input_per_mtok)
+            || !finite(m.output_per_mtok)
+            || !m.cached_input_per_mtok.is_none_or(finite)
+            || !m.cache_write_per_mtok.is_none_or(finite)
+        {
             return Err(Error::Config(format!("model `{}`: prices must be finite and non-negative", m.id)));
         }
         if m.context_window == 0 || m.max_output == 0 {

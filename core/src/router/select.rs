@@ -166,7 +166,7 @@ pub(crate) fn decide(
         expected_output_tokens: out,
         baseline_cost: 0.0,
     };
-    let cost = |m: ModelId| catalog.model(m).cost(u64::from(f.input_tokens), u64::from(out), 0);
+    let cost = |m: ModelId| catalog.model(m).cost(u64::from(f.input_tokens), u64::from(out), 0, 0);
 
     let Some(req_id) = requested else {
         let provider = catalog.provider_for_unknown(&req.model).or_else(|| catalog.provider_id("openai"));

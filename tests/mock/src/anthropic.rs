@@ -24,7 +24,8 @@
 //!   minimum length, unlike the real API).
 //! - A stream whose behaviour has `error_type` but no `status` answers 200, sends
 //!   `message_start`, then an `error` event of that type (how the API reports, e.g., an
-//!   overload after a stream started).
+//!   overload after a stream started); with `cut_after_chunks: n` as well, the error
+//!   event comes after the first `n` content events instead of the stream being cut.
 //! - Script `finish_reason` takes Anthropic stop reasons (`end_turn`, `refusal`, ...) or
 //!   OpenAI names (`stop`, `length`, `tool_calls`, `content_filter`), mapped.
 
@@ -554,9 +555,14 @@ fn stream_response(reply: &Reply, behaviour: &Behaviour, seq: u64) -> Response {
             "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"te\n\n";
         events.push(Event { data: broken.to_string(), content: true });
         events.push(event("message_stop", &json!({"type": "message_stop"}), false));
-    } else if let Some(kind) = behaviour.error_type.as_deref().filter(|_| behaviour.status.is_none()) {
-        // A failure after the 200: message_start, then an `error` event, and the end.
-        events.truncate(1);
+    } else if let Some(kind) = mid_stream_error(behaviour) {
+        // A failure after the 200: message_start (and, with `cut_after_chunks`, that many
+        // content events), then an `error` event, and the end.
+        let keep = behaviour.cut_after_chunks.map_or(1, |n| {
+            let finish = events.len().saturating_sub(2);
+            events.iter().enumerate().filter(|(_, e)| e.content).nth(n).map_or(finish, |(i, _)| i.min(finish))
+        });
+        events.truncate(keep.max(1));
         let message = behaviour.error_message.as_deref().unwrap_or(match kind {
             "overloaded_error" => "Overloaded",
             "api_error" => "Internal server error",
@@ -566,7 +572,7 @@ fn stream_response(reply: &Reply, behaviour: &Behaviour, seq: u64) -> Response {
         events.push(event("error", &error, false));
     }
     let delay = Duration::from_millis(behaviour.chunk_delay_ms.unwrap_or(0));
-    let body = match behaviour.cut_after_chunks {
+    let body = match behaviour.cut_after_chunks.filter(|_| mid_stream_error(behaviour).is_none()) {
         Some(n) => {
             // Cut just before the (n+1)-th content event, or before message_delta.
             let finish = events.len().saturating_sub(2);
@@ -577,6 +583,12 @@ fn stream_response(reply: &Reply, behaviour: &Behaviour, seq: u64) -> Response {
         None => delayed_body(events.into_iter().map(|e| Bytes::from(e.data)).collect(), delay, None),
     };
     with_headers(StatusCode::OK, "text/event-stream; charset=utf-8", body, seq)
+}
+
+/// The type of the `error` event a stream sends after its 200, if scripted: `error_type`
+/// without `status`.
+fn mid_stream_error(behaviour: &Behaviour) -> Option<&str> {
+    behaviour.error_type.as_deref().filter(|_| behaviour.status.is_none())
 }
 
 // ─────────────────────────────────── errors ────────────────────────────────────

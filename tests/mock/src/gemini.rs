@@ -151,7 +151,7 @@ fn validate(request: &Value) -> Result<(), String> {
     let Some(body) = request.as_object() else {
         return Err("Invalid JSON payload received. Expected an object.".into());
     };
-    if let Some(unknown) = body.keys().find(|k| !REQUEST_FIELDS.contains(&k.as_str())) {
+    if let Some(unknown) = body.keys().find(|k| !REQUEST_FIELDS.contains(&lower_camel(k).as_str())) {
         return Err(format!("Invalid JSON payload received. Unknown name \"{unknown}\": Cannot find field."));
     }
     let contents = body.get("contents").and_then(Value::as_array).filter(|c| !c.is_empty());
@@ -191,15 +191,34 @@ fn validate(request: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A field name in proto JSON's lowerCamelCase: the API, like every proto3 JSON parser,
+/// accepts the proto field name too (`property_ordering`, which the SDK sends, for
+/// `propertyOrdering`).
+fn lower_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn check_schema(schema: &Value, at: &str) -> Result<(), String> {
     let Some(obj) = schema.as_object() else {
         return Ok(());
     };
     for (k, v) in obj {
-        if !SCHEMA_FIELDS.contains(&k.as_str()) {
+        if !SCHEMA_FIELDS.contains(&lower_camel(k).as_str()) {
             return Err(format!("Invalid JSON payload received. Unknown name \"{k}\" at '{at}': Cannot find field."));
         }
-        match k.as_str() {
+        match lower_camel(k).as_str() {
             "properties" => {
                 for (name, sub) in v.as_object().into_iter().flatten() {
                     check_schema(sub, &format!("{at}.properties[{name}].value"))?;
@@ -291,7 +310,14 @@ fn openai_view(request: &Value) -> Value {
         .filter_map(|t| t.get("functionDeclarations").and_then(Value::as_array))
         .flatten()
         .map(|d| {
-            let params = d.get("parameters").map(lower_types).unwrap_or(json!({"type": "object", "properties": {}}));
+            // `parametersJsonSchema` (JSON Schema, lower-case types) is the alternative the
+            // SDK sends for Python callables, under its proto name `parameters_json_schema`.
+            let json_schema = d.get("parametersJsonSchema").or_else(|| d.get("parameters_json_schema")).cloned();
+            let params = d
+                .get("parameters")
+                .map(lower_types)
+                .or(json_schema)
+                .unwrap_or(json!({"type": "object", "properties": {}}));
             json!({"type": "function", "function": {"name": d["name"], "parameters": params}})
         })
         .collect();
@@ -573,6 +599,11 @@ mod tests {
         let bad_schema = json!({"contents": [user("x")], "generationConfig": {"responseSchema":
             {"type": "OBJECT", "properties": {"a": {"type": "STRING"}}, "additionalProperties": false}}});
         assert!(validate(&bad_schema).unwrap_err().contains("additionalProperties"));
+        // Proto field names are accepted alongside lowerCamelCase (the SDK sends some).
+        let snake = json!({"contents": [user("x")], "generation_config": {"responseSchema":
+            {"type": "OBJECT", "properties": {"a": {"type": "STRING"}}, "property_ordering": ["a"]}}});
+        assert_eq!(validate(&snake), Ok(()));
+        assert!(validate(&json!({"contents": [user("x")], "additional_properties": 1})).is_err());
     }
 
     #[test]
@@ -605,6 +636,10 @@ mod tests {
             3,
         );
         assert!(after.calls.is_empty());
+        let json_schema = json!([{"functionDeclarations": [{"name": "f", "parameters_json_schema": {"type": "object",
+            "properties": {"q": {"type": "string"}}, "required": ["q"]}}]}]);
+        let r = Reply::build(&json!({"contents": [user("go")], "tools": json_schema}), "g", &Behaviour::new(), 5);
+        assert_eq!(r.calls, vec![("f".to_string(), json!({"q": "example"}))]);
         assert!(after.text.unwrap().contains("18C"));
         let capped = Reply::build(
             &json!({"contents": [user("x")], "generationConfig": {"maxOutputTokens": 2}}),

@@ -7,6 +7,8 @@
 //!
 //! Routes (any path prefix, so each provider under test can have its own, e.g. `/groq/...`):
 //! - `POST …/chat/completions`: a completion or an SSE stream, per the [`Script`].
+//!   Under `/mistral/` a stream ends with `usage` on its finishing chunk even unasked, as
+//!   Mistral's do (Mistral takes no `stream_options`).
 //! - `POST …/v1/messages`: Anthropic's Messages API with the same script: a `message` or its
 //!   event stream, Anthropic's error bodies (`529 overloaded_error`, ...), a key
 //!   (`x-api-key` or `Authorization: Bearer`) and `anthropic-version` required, and the API's own checks of the request (`max_tokens`

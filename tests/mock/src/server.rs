@@ -360,10 +360,12 @@ async fn provider(
         };
         return respond_json(StatusCode::OK, &list, seq);
     }
-    chat(&shared, &body_json, seq).await
+    chat(&shared, &body_json, path.starts_with("/mistral/"), seq).await
 }
 
-async fn chat(shared: &Shared, request: &Value, seq: u64) -> Response {
+/// `usage_unasked`: the provider streams usage on its finishing chunk without
+/// `stream_options` (Mistral).
+async fn chat(shared: &Shared, request: &Value, usage_unasked: bool, seq: u64) -> Response {
     if !request.is_object() {
         let body = wire::error_with(
             "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
@@ -411,7 +413,7 @@ async fn chat(shared: &Shared, request: &Value, seq: u64) -> Response {
     let streaming = request.get("stream").and_then(Value::as_bool) == Some(true);
     let mut response = if streaming {
         let include_usage = request.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);
-        stream_response(&meta, &answer, &behaviour, include_usage, status, seq)
+        stream_response(&meta, &answer, &behaviour, include_usage, usage_unasked, status, seq)
     } else {
         completion_response(&meta, &answer, &behaviour, status, seq)
     };
@@ -441,10 +443,15 @@ fn stream_response(
     answer: &Answer,
     behaviour: &Behaviour,
     include_usage: bool,
+    usage_unasked: bool,
     status: StatusCode,
     seq: u64,
 ) -> Response {
     let mut events = wire::stream_events(meta, answer, include_usage);
+    if usage_unasked && !include_usage && events.len() >= 2 {
+        let finish = events.len() - 2;
+        events[finish] = wire::finish_with_usage(meta, answer);
+    }
     if behaviour.malformed_json {
         // Keep the role chunk, then an event whose data is broken JSON, then `[DONE]`.
         let broken = format!("data: {}\n\n", malformed(meta, "chat.completion.chunk"));

@@ -162,6 +162,13 @@ pub(crate) fn stream_events(meta: &Meta, answer: &Answer, include_usage: bool) -
     events
 }
 
+/// Mistral's last chunk: the finish reason and the usage together, sent unasked (Mistral
+/// takes no `stream_options`; its streams end with `usage` on the finishing chunk).
+pub(crate) fn finish_with_usage(meta: &Meta, answer: &Answer) -> Event {
+    let choices = json!([{"index": 0, "delta": {}, "logprobs": null, "finish_reason": answer.finish_reason}]);
+    event(&chunk(meta, choices, true, usage(answer)), false)
+}
+
 /// OpenAI's error body `{"error": {"message", "type", "param", "code"}}` for `status`, with
 /// the message, type and code api.openai.com uses for it unless overridden.
 pub(crate) fn error(
