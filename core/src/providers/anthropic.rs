@@ -91,14 +91,14 @@ fn openai_only(r: &ChatRequest) -> [(&'static str, bool); 19] {
 pub struct Anthropic;
 
 /// A translated request.
-struct Wire {
-    body: Vec<u8>,
+pub(super) struct Wire {
+    pub(super) body: Vec<u8>,
     /// The forced tool whose input is the JSON answer (`response_format`), if any.
-    json_tool: Option<String>,
+    pub(super) json_tool: Option<String>,
 }
 
 /// The request body for this call.
-fn build(call: &Call<'_>, stream: bool) -> Result<Wire> {
+pub(super) fn build(call: &Call<'_>, stream: bool) -> Result<Wire> {
     let req = call.request;
     let provider = call.endpoint.provider.as_str();
     let mut out = Map::new();
@@ -710,7 +710,7 @@ enum BlockKind {
 }
 
 /// Turns Anthropic stream events into OpenAI chunks, at most one per event.
-struct Translator {
+pub(super) struct Translator {
     provider: String,
     json_tool: Option<String>,
     id: String,
@@ -725,7 +725,7 @@ struct Translator {
 }
 
 impl Translator {
-    fn new(provider: String, json_tool: Option<String>, model: &str) -> Self {
+    pub(super) fn new(provider: String, json_tool: Option<String>, model: &str) -> Self {
         Translator {
             provider,
             json_tool,
@@ -795,7 +795,7 @@ impl Translator {
     /// One event's `data`; `Ok(None)` for events that carry nothing to forward. No chunk
     /// is made before the first content block, so an `error` event right after
     /// `message_start` still fails over.
-    fn on_event(&mut self, data: &str) -> Result<Option<ChatChunk>> {
+    pub(super) fn on_event(&mut self, data: &str) -> Result<Option<ChatChunk>> {
         let v: Value = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
         if v.get("type").and_then(Value::as_str) == Some("error") {
             return Err(stream_error(&self.provider, v));
@@ -940,6 +940,12 @@ fn versioned(endpoint: &Endpoint) -> Cow<'_, Endpoint> {
 /// 2.x SDKs send `Authorization: Bearer`, and the API takes either).
 const AUTH: Auth = Auth::Header("x-api-key");
 
+/// A Messages response body, as OpenAI's response.
+pub(super) fn decode(provider: &str, bytes: &[u8], json_tool: Option<&str>) -> Result<ChatResponse> {
+    let msg: WireMessage = serde_json::from_slice(bytes).map_err(|e| malformed(provider, "response", e))?;
+    Ok(to_response(msg, json_tool))
+}
+
 impl Provider for Anthropic {
     fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
         Box::pin(async move {
@@ -949,8 +955,7 @@ impl Provider for Anthropic {
             let endpoint = versioned(call.endpoint);
             let resp = http::post_json(call.http, &endpoint, &url, AUTH, wire.body, call.timeout).await?;
             let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
-            let msg: WireMessage = serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))?;
-            Ok(to_response(msg, wire.json_tool.as_deref()))
+            decode(provider, &bytes, wire.json_tool.as_deref())
         })
     }
 

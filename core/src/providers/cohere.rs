@@ -78,7 +78,7 @@ fn clamp(provider: &str, param: &'static str, value: f64, lo: f64, hi: f64) -> f
 }
 
 /// The request body for this call.
-fn build(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
+pub(super) fn build(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
     let req = call.request;
     let provider = call.endpoint.provider.as_str();
     let mut out = Map::new();
@@ -536,7 +536,7 @@ struct DeltaContent {
 }
 
 /// Turns Cohere stream events into OpenAI chunks.
-struct Translator {
+pub(super) struct Translator {
     provider: String,
     id: String,
     model: String,
@@ -551,7 +551,7 @@ struct Translator {
 }
 
 impl Translator {
-    fn new(provider: String, model: &str) -> Self {
+    pub(super) fn new(provider: String, model: &str) -> Self {
         Translator {
             provider,
             id: String::new(),
@@ -613,7 +613,7 @@ impl Translator {
 
     /// One event's `data`, appending the chunks it makes to `out`. No chunk is made before
     /// the first content, so a `message-end` with `ERROR` right away still fails over.
-    fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
+    pub(super) fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
         let ev: Event = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
         let delta = ev.delta.unwrap_or_default();
         let message = delta.message.unwrap_or_default();
@@ -739,6 +739,12 @@ impl Stream for Chunks {
 /// The SDK sends the key as `Authorization: Bearer` (core/client_wrapper.py).
 const AUTH: Auth = Auth::Bearer;
 
+/// A v2 chat response body, as OpenAI's response.
+pub(super) fn decode(provider: &str, bytes: &[u8], model: &str) -> Result<ChatResponse> {
+    let r: WireResponse = serde_json::from_slice(bytes).map_err(|e| malformed(provider, "response", e))?;
+    to_response(provider, model, r)
+}
+
 impl Provider for Cohere {
     fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
         Box::pin(async move {
@@ -749,8 +755,7 @@ impl Provider for Cohere {
                 .await
                 .map_err(cohere_status)?;
             let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
-            let r: WireResponse = serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))?;
-            to_response(provider, call.model, r)
+            decode(provider, &bytes, call.model)
         })
     }
 

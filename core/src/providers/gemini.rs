@@ -77,7 +77,7 @@ fn openai_only(r: &ChatRequest) -> [(&'static str, bool); 15] {
 pub struct Gemini;
 
 /// The request body for this call (the same for streams: the URL differs, not the body).
-fn build(call: &Call<'_>) -> Result<Vec<u8>> {
+pub(super) fn build(call: &Call<'_>) -> Result<Vec<u8>> {
     let req = call.request;
     let provider = call.endpoint.provider.as_str();
     let mut out = Map::new();
@@ -730,7 +730,7 @@ fn stream_error(provider: &str, v: Value) -> Error {
 // ─────────────────────────────────── streams ───────────────────────────────────
 
 /// Turns each streamed `GenerateContentResponse` into OpenAI chunks.
-struct Translator {
+pub(super) struct Translator {
     provider: String,
     id: String,
     model: String,
@@ -745,7 +745,7 @@ struct Translator {
 }
 
 impl Translator {
-    fn new(provider: String, model: &str) -> Self {
+    pub(super) fn new(provider: String, model: &str) -> Self {
         Translator {
             provider,
             id: String::new(),
@@ -802,7 +802,7 @@ impl Translator {
     }
 
     /// One event's `data`: the chunks it makes, in order.
-    fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
+    pub(super) fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
         let v: Value = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
         if v.get("error").is_some() {
             return Err(stream_error(&self.provider, v));
@@ -945,6 +945,16 @@ fn stream_url(url: &str) -> String {
     }
 }
 
+/// A `GenerateContentResponse` body, as OpenAI's response.
+pub(super) fn decode(provider: &str, bytes: &[u8], model: &str) -> Result<ChatResponse> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| malformed(provider, "response", e))?;
+    if v.get("error").is_some() {
+        return Err(stream_error(provider, v));
+    }
+    let wire: WireResponse = serde_json::from_value(v).map_err(|e| malformed(provider, "response", e))?;
+    Ok(to_response(wire, model))
+}
+
 impl Provider for Gemini {
     fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
         Box::pin(async move {
@@ -953,12 +963,7 @@ impl Provider for Gemini {
             let url = call.endpoint.chat_url(path_model(call.model));
             let resp = http::post_json(call.http, call.endpoint, &url, AUTH, body, call.timeout).await?;
             let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
-            let v: Value = serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))?;
-            if v.get("error").is_some() {
-                return Err(stream_error(provider, v));
-            }
-            let wire: WireResponse = serde_json::from_value(v).map_err(|e| malformed(provider, "response", e))?;
-            Ok(to_response(wire, call.model))
+            decode(provider, &bytes, call.model)
         })
     }
 

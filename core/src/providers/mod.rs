@@ -94,3 +94,83 @@ pub fn for_api(api: Api) -> Option<Arc<dyn Provider>> {
         Api::Cohere => Some(Arc::new(cohere::Cohere)),
     }
 }
+
+/// The translation functions alone, with no network, for the `translate` benchmark.
+/// Not a stable API.
+#[doc(hidden)]
+pub mod bench {
+    use std::collections::VecDeque;
+    use std::sync::OnceLock;
+
+    use super::{anthropic, cohere, gemini, openai, Call, Endpoint};
+    use crate::catalog::Api;
+    use crate::error::Result;
+    use crate::types::{ChatChunk, ChatRequest, ChatResponse};
+
+    /// Never used to send anything: `Call` only needs one to exist.
+    fn http() -> &'static reqwest::Client {
+        static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+        HTTP.get_or_init(reqwest::Client::new)
+    }
+
+    /// The request body `provider` (speaking `api`) would be sent for `req`.
+    pub fn encode(api: Api, provider: &str, req: &ChatRequest, model: &str, stream: bool) -> Result<Vec<u8>> {
+        let endpoint = Endpoint {
+            provider: provider.to_string(),
+            base_url: String::new(),
+            chat_path: String::new(),
+            key: None,
+            headers: Default::default(),
+        };
+        let call = Call {
+            request: req,
+            model,
+            max_output: None,
+            endpoint: &endpoint,
+            http: http(),
+            timeout: None,
+            pass_unknown: true,
+        };
+        match api {
+            Api::Openai => openai::body(&call, stream),
+            Api::Anthropic => anthropic::build(&call, stream).map(|w| w.body),
+            Api::Gemini => gemini::build(&call),
+            Api::Cohere => cohere::build(&call, stream),
+        }
+    }
+
+    /// A non-streaming response body, as OpenAI's response.
+    pub fn decode(api: Api, provider: &str, body: &[u8], model: &str) -> Result<ChatResponse> {
+        match api {
+            Api::Openai => openai::decode(provider, body),
+            Api::Anthropic => anthropic::decode(provider, body, None),
+            Api::Gemini => gemini::decode(provider, body, model),
+            Api::Cohere => cohere::decode(provider, body, model),
+        }
+    }
+
+    /// A stream translator: each call takes one event's `data` and returns the chunks it makes.
+    pub type Translate = Box<dyn FnMut(&str) -> Result<Vec<ChatChunk>> + Send>;
+
+    /// A fresh stream translator for `provider` (speaking `api`).
+    pub fn translator(api: Api, provider: &str, model: &str) -> Translate {
+        let provider = provider.to_string();
+        match api {
+            Api::Openai => Box::new(move |data| openai::on_event(&provider, data).map(|c| vec![c])),
+            Api::Anthropic => {
+                let mut t = anthropic::Translator::new(provider, None, model);
+                Box::new(move |data| t.on_event(data).map(|c| c.into_iter().collect()))
+            }
+            Api::Gemini => {
+                let mut t = gemini::Translator::new(provider, model);
+                let mut out = VecDeque::new();
+                Box::new(move |data| t.on_event(data, &mut out).map(|()| out.drain(..).collect()))
+            }
+            Api::Cohere => {
+                let mut t = cohere::Translator::new(provider, model);
+                let mut out = VecDeque::new();
+                Box::new(move |data| t.on_event(data, &mut out).map(|()| out.drain(..).collect()))
+            }
+        }
+    }
+}

@@ -90,7 +90,7 @@ fn quirks_for(provider: &str) -> Quirks {
 }
 
 /// The request body for this call, as JSON bytes.
-fn body(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
+pub(super) fn body(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
     let provider = call.endpoint.provider.as_str();
     let mut v = match serde_json::to_value(call.request) {
         Ok(Value::Object(m)) => m,
@@ -166,6 +166,22 @@ fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// A response body, already in OpenAI's shape.
+pub(super) fn decode(provider: &str, bytes: &[u8]) -> Result<ChatResponse> {
+    serde_json::from_slice(bytes).map_err(|e| malformed(provider, "response", e))
+}
+
+/// One stream event's `data`: an OpenAI chunk, or the error it reports.
+pub(super) fn on_event(provider: &str, data: &str) -> Result<ChatChunk> {
+    let v: Value = serde_json::from_str(data).map_err(|e| malformed(provider, "stream event", e))?;
+    if let Some(err) = v.get("error") {
+        // OpenAI reports mid-stream failures as an event carrying an error body.
+        let message = http::error_message(&v).unwrap_or_else(|| err.to_string());
+        return Err(Error::Provider { provider: provider.to_string(), status: 0, message, body: Some(Box::new(v)) });
+    }
+    serde_json::from_value::<ChatChunk>(v).map_err(|e| malformed(provider, "stream chunk", e))
+}
+
 impl Provider for OpenAi {
     fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
         Box::pin(async move {
@@ -174,7 +190,7 @@ impl Provider for OpenAi {
             let url = call.endpoint.chat_url(call.model);
             let resp = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, call.timeout).await?;
             let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
-            serde_json::from_slice(&bytes).map_err(|e| malformed(provider, "response", e))
+            decode(provider, &bytes)
         })
     }
 
@@ -190,21 +206,7 @@ impl Provider for OpenAi {
                 }
                 None => send.await?,
             };
-            let chunks = http::sse_data(&provider, resp).map(move |data| {
-                let data = data?;
-                let v: Value = serde_json::from_str(&data).map_err(|e| malformed(&provider, "stream event", e))?;
-                if let Some(err) = v.get("error") {
-                    // OpenAI reports mid-stream failures as an event carrying an error body.
-                    let message = http::error_message(&v).unwrap_or_else(|| err.to_string());
-                    return Err(Error::Provider {
-                        provider: provider.clone(),
-                        status: 0,
-                        message,
-                        body: Some(Box::new(v)),
-                    });
-                }
-                serde_json::from_value::<ChatChunk>(v).map_err(|e| malformed(&provider, "stream chunk", e))
-            });
+            let chunks = http::sse_data(&provider, resp).map(move |data| on_event(&provider, &data?));
             Ok(Box::pin(chunks) as ChunkStream)
         })
     }
