@@ -173,6 +173,13 @@ pub(super) fn decode(provider: &str, bytes: &[u8]) -> Result<ChatResponse> {
 
 /// One stream event's `data`: an OpenAI chunk, or the error it reports.
 pub(super) fn on_event(provider: &str, data: &str) -> Result<ChatChunk> {
+    // One typed parse on the common path. An error event lacks a chunk's fields (or carries
+    // an `error` member, which would land in `extra`), so it takes the slow path below.
+    if let Ok(chunk) = serde_json::from_str::<ChatChunk>(data) {
+        if !chunk.extra.contains_key("error") {
+            return Ok(chunk);
+        }
+    }
     let v: Value = serde_json::from_str(data).map_err(|e| malformed(provider, "stream event", e))?;
     if let Some(err) = v.get("error") {
         // OpenAI reports mid-stream failures as an event carrying an error body.
