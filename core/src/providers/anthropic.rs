@@ -671,6 +671,10 @@ enum Event {
         usage: Option<WireUsage>,
     },
     MessageStop,
+    /// `{"type": "error", "error": {"type", "message"}}` inside a 200 stream.
+    Error {
+        error: Value,
+    },
     #[serde(other)]
     Other,
 }
@@ -796,12 +800,12 @@ impl Translator {
     /// is made before the first content block, so an `error` event right after
     /// `message_start` still fails over.
     pub(super) fn on_event(&mut self, data: &str) -> Result<Option<ChatChunk>> {
-        let v: Value = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
-        if v.get("type").and_then(Value::as_str) == Some("error") {
-            return Err(stream_error(&self.provider, v));
-        }
-        let event: Event = serde_json::from_value(v).map_err(|e| malformed(&self.provider, "stream event", e))?;
+        // One typed parse: error events are a variant of their own, not a second pass.
+        let event: Event = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
         Ok(match event {
+            Event::Error { error } => {
+                return Err(stream_error(&self.provider, serde_json::json!({"type": "error", "error": error})))
+            }
             Event::MessageStart { message } => {
                 self.id = message.id;
                 self.model = message.model;

@@ -524,6 +524,9 @@ struct WireResponse {
     model_version: Option<String>,
     #[serde(default)]
     response_id: Option<String>,
+    /// An error body inside a 200 stream (`{"error": {"code", "message", "status"}}`).
+    #[serde(default)]
+    error: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -803,11 +806,12 @@ impl Translator {
 
     /// One event's `data`: the chunks it makes, in order.
     pub(super) fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
-        let v: Value = serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
-        if v.get("error").is_some() {
-            return Err(stream_error(&self.provider, v));
+        // One typed parse: an error body is a field of its own, not a second pass.
+        let mut resp: WireResponse =
+            serde_json::from_str(data).map_err(|e| malformed(&self.provider, "stream event", e))?;
+        if let Some(error) = resp.error.take() {
+            return Err(stream_error(&self.provider, serde_json::json!({ "error": error })));
         }
-        let resp: WireResponse = serde_json::from_value(v).map_err(|e| malformed(&self.provider, "stream event", e))?;
         if !self.started {
             self.started = true;
             if let Some(id) = &resp.response_id {
