@@ -34,6 +34,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::http::malformed;
 use super::http::{self, Auth};
 use super::{Call, ChunkStream, Endpoint, Provider};
 use crate::error::{Error, Result};
@@ -611,15 +612,6 @@ fn to_response(msg: WireMessage, json_tool: Option<&str>) -> ChatResponse {
         service_tier: None,
         kestrel: None,
         extra: Extra::new(),
-    }
-}
-
-fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Provider {
-        provider: provider.to_string(),
-        status: 200,
-        message: format!("malformed {what}: {e}"),
-        body: None,
     }
 }
 

@@ -28,6 +28,7 @@ use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::http::malformed;
 use super::http::{self, Auth};
 use super::{Call, ChunkStream, Provider};
 use crate::error::{Error, Result};
@@ -462,15 +463,6 @@ fn to_response(provider: &str, model: &str, r: WireResponse) -> Result<ChatRespo
         kestrel: None,
         extra: Extra::new(),
     })
-}
-
-fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Provider {
-        provider: provider.to_string(),
-        status: 200,
-        message: format!("malformed {what}: {e}"),
-        body: None,
-    }
 }
 
 /// Cohere's own statuses beyond the common ones (raw_client.py): 498 `InvalidTokenError`

@@ -34,6 +34,7 @@ use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::http::malformed;
 use super::http::{self, Auth};
 use super::{Call, ChunkStream, Provider};
 use crate::error::{Error, Result};
@@ -710,15 +711,6 @@ fn choice(index: u32, content: Option<String>, calls: Vec<ToolCall>, reason: &st
         finish_reason: Some(reason.into()),
         logprobs: None,
         extra: Extra::new(),
-    }
-}
-
-fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Provider {
-        provider: provider.to_string(),
-        status: 200,
-        message: format!("malformed {what}: {e}"),
-        body: None,
     }
 }
 

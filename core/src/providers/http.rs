@@ -106,6 +106,17 @@ pub fn transport_error(provider: &str, e: &reqwest::Error) -> Error {
     Error::Connection { provider: provider.to_string(), message }
 }
 
+/// A 2xx answer (or stream event) that is not the shape the provider documents: a
+/// provider fault, so it fails over like a 5xx.
+pub fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Provider {
+        provider: provider.to_string(),
+        status: 200,
+        message: format!("malformed {what}: {e}"),
+        body: None,
+    }
+}
+
 /// Largest error body kept (provider error bodies are small; anything bigger is noise).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

@@ -6,6 +6,7 @@ use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
+use super::http::malformed;
 use super::http::{self, Auth};
 use super::{Call, ChunkStream, Provider};
 use crate::error::{Error, Result};
@@ -154,15 +155,6 @@ fn drop_fields(v: &mut Map<String, Value>, fields: &[&str], provider: &str) {
         if v.remove(*f).is_some() {
             tracing::debug!(provider, param = f, "parameter dropped: the provider rejects it");
         }
-    }
-}
-
-fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Provider {
-        provider: provider.to_string(),
-        status: 200,
-        message: format!("malformed {what}: {e}"),
-        body: None,
     }
 }
 
