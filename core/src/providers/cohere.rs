@@ -19,12 +19,9 @@
 //! | `response_format` JSON | `{type: json_object, json_schema?}` |
 
 use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
-use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -542,6 +539,25 @@ pub(super) struct Translator {
     finished: bool,
 }
 
+impl http::EventTranslator for Translator {
+    fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
+        Translator::on_event(self, data, out)
+    }
+
+    fn finished(&self) -> bool {
+        self.finished
+    }
+
+    fn on_end(&mut self) -> Result<ChatChunk> {
+        Err(Error::Provider {
+            provider: self.provider.clone(),
+            status: 200,
+            message: "the event stream ended before message-end".into(),
+            body: None,
+        })
+    }
+}
+
 impl Translator {
     pub(super) fn new(provider: String, model: &str) -> Self {
         Translator {
@@ -677,57 +693,6 @@ impl Translator {
     }
 }
 
-/// The chunk stream of one response: ends at `message-end` (Cohere sends no `[DONE]`).
-struct Chunks {
-    events: http::SseData,
-    translator: Translator,
-    pending: VecDeque<ChatChunk>,
-    done: bool,
-}
-
-impl Stream for Chunks {
-    type Item = Result<ChatChunk>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        loop {
-            if let Some(chunk) = this.pending.pop_front() {
-                return Poll::Ready(Some(Ok(chunk)));
-            }
-            if this.done {
-                return Poll::Ready(None);
-            }
-            let next = match this.events.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(next) => next,
-            };
-            match next {
-                Some(Ok(data)) => {
-                    if let Err(e) = this.translator.on_event(&data, &mut this.pending) {
-                        this.done = true;
-                        this.pending.clear();
-                        return Poll::Ready(Some(Err(e)));
-                    }
-                    this.done = this.translator.finished;
-                }
-                Some(Err(e)) => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                None => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(Error::Provider {
-                        provider: this.translator.provider.clone(),
-                        status: 200,
-                        message: "the event stream ended before message-end".into(),
-                        body: None,
-                    })));
-                }
-            }
-        }
-    }
-}
-
 /// The SDK sends the key as `Authorization: Bearer` (core/client_wrapper.py).
 const AUTH: Auth = Auth::Bearer;
 
@@ -766,7 +731,7 @@ impl Provider for Cohere {
             .map_err(cohere_status)?;
             let events = http::sse_data(&provider, resp);
             let translator = Translator::new(provider, call.model);
-            Ok(Box::pin(Chunks { events, translator, pending: VecDeque::new(), done: false }) as ChunkStream)
+            Ok(Box::pin(http::Translated::new(events, translator)) as ChunkStream)
         })
     }
 }

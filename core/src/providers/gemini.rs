@@ -25,12 +25,9 @@
 //! | `tool_choice` auto / none / required / named | `toolConfig.functionCallingConfig` `AUTO` / `NONE` / `ANY` / `ANY` + `allowedFunctionNames` |
 
 use std::collections::VecDeque;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
-use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -739,6 +736,16 @@ pub(super) struct Translator {
     usage: Option<WireUsage>,
 }
 
+impl http::EventTranslator for Translator {
+    fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
+        Translator::on_event(self, data, out)
+    }
+
+    fn on_end(&mut self) -> Result<ChatChunk> {
+        Translator::on_end(self)
+    }
+}
+
 impl Translator {
     pub(super) fn new(provider: String, model: &str) -> Self {
         Translator {
@@ -882,51 +889,6 @@ impl Translator {
     }
 }
 
-/// The chunk stream of one response; Gemini ends a stream by closing the body (no `[DONE]`).
-struct Chunks {
-    events: http::SseData,
-    translator: Translator,
-    pending: VecDeque<ChatChunk>,
-    done: bool,
-}
-
-impl Stream for Chunks {
-    type Item = Result<ChatChunk>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        loop {
-            if let Some(chunk) = this.pending.pop_front() {
-                return Poll::Ready(Some(Ok(chunk)));
-            }
-            if this.done {
-                return Poll::Ready(None);
-            }
-            let next = match this.events.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(next) => next,
-            };
-            match next {
-                Some(Ok(data)) => {
-                    if let Err(e) = this.translator.on_event(&data, &mut this.pending) {
-                        this.done = true;
-                        this.pending.clear();
-                        return Poll::Ready(Some(Err(e)));
-                    }
-                }
-                Some(Err(e)) => {
-                    this.done = true;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                None => {
-                    this.done = true;
-                    return Poll::Ready(Some(this.translator.on_end()));
-                }
-            }
-        }
-    }
-}
-
 /// The model id as the path takes it (`models/` is already in the path).
 fn path_model(model: &str) -> &str {
     model.strip_prefix("models/").unwrap_or(model)
@@ -977,7 +939,7 @@ impl Provider for Gemini {
             };
             let events = http::sse_data(&provider, resp);
             let translator = Translator::new(provider, call.model);
-            Ok(Box::pin(Chunks { events, translator, pending: VecDeque::new(), done: false }) as ChunkStream)
+            Ok(Box::pin(http::Translated::new(events, translator)) as ChunkStream)
         })
     }
 }

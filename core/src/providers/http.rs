@@ -186,6 +186,75 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
+/// A native provider's stream translation: provider events in, OpenAI chunks out.
+pub trait EventTranslator: Send + Unpin + 'static {
+    /// Translates one event's data, queueing the chunks it yields.
+    fn on_event(&mut self, data: &str, out: &mut std::collections::VecDeque<crate::types::ChatChunk>) -> Result<()>;
+    /// The provider's own end marker arrived: nothing more is read.
+    fn finished(&self) -> bool {
+        false
+    }
+    /// The body ended without the end marker: the last item (a closing chunk, or the
+    /// error saying the stream was cut short).
+    fn on_end(&mut self) -> Result<crate::types::ChatChunk>;
+}
+
+/// OpenAI chunks from a provider's event stream, through its [`EventTranslator`].
+pub struct Translated<T> {
+    events: SseData,
+    translator: T,
+    pending: std::collections::VecDeque<crate::types::ChatChunk>,
+    done: bool,
+}
+
+impl<T: EventTranslator> Translated<T> {
+    pub fn new(events: SseData, translator: T) -> Self {
+        Translated { events, translator, pending: Default::default(), done: false }
+    }
+}
+
+impl<T: EventTranslator> Stream for Translated<T> {
+    type Item = Result<crate::types::ChatChunk>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        loop {
+            if let Some(chunk) = this.pending.pop_front() {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            let next = match this.events.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(next) => next,
+            };
+            match next {
+                Some(Ok(data)) => {
+                    if let Err(e) = this.translator.on_event(&data, &mut this.pending) {
+                        this.done = true;
+                        this.pending.clear();
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    this.done = this.translator.finished();
+                }
+                Some(Err(e)) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                None => {
+                    this.done = true;
+                    return Poll::Ready(Some(this.translator.on_end()));
+                }
+            }
+        }
+    }
+}
+
 type ByteStream = std::pin::Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// Server-sent events from a response body: each `data:` payload, in order. The OpenAI
