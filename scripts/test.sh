@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The Redis cache tests start their own redis-server on loopback.
+if ! command -v redis-server > /dev/null; then
+    echo "== installing redis-server (Debian package) for the Redis cache tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server > /dev/null
+fi
+
 echo "== rustfmt / clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -1,5 +1,6 @@
 //! `kestrel`: route requests offline, evaluate the router, project savings, run the demo.
 
+mod cache_eval;
 mod demo;
 mod eval;
 mod route;
@@ -26,6 +27,8 @@ enum Command {
     Route(route::RouteArgs),
     /// Score the router on a labelled set: confusion matrix and the three goal figures.
     Eval(eval::EvalArgs),
+    /// Score the cache on labelled request pairs: hit rate and false-hit rate.
+    CacheEval(cache_eval::CacheEvalArgs),
     /// Send a few real calls through the full client (to the bundled mock when no keys are set).
     Demo(demo::DemoArgs),
     /// Route a workload of OpenAI requests and project the savings.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Route(a) => route::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::CacheEval(a) => cache_eval::run(a),
         Command::Savings(a) => savings::run(a),
         Command::Models(a) => models(a),
     };

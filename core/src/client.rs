@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::cache::{replay, CacheConfig, CacheLayer, CacheStatus, Entry, HttpEmbedder, Lookup, Plan, Stage0};
 use crate::catalog::{Catalog, ModelSpec, ProviderId, ProviderSpec};
 use crate::config::CallOptions;
 use crate::deadline::{Watch, Watchdog};
@@ -51,6 +52,7 @@ pub struct ClientBuilder {
     tenant: Option<String>,
     extra_providers: Vec<ProviderSpec>,
     extra_models: Vec<ModelSpec>,
+    cache: Option<CacheConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -72,6 +74,7 @@ impl Default for ClientBuilder {
             tenant: None,
             extra_providers: Vec::new(),
             extra_models: Vec::new(),
+            cache: None,
         }
     }
 }
@@ -170,6 +173,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Turns on Stage 0: repeated (and, with `semantic`, reworded) requests are answered
+    /// from the cache at no provider cost. Off unless called.
+    pub fn cache(mut self, cfg: CacheConfig) -> Self {
+        self.cache = Some(cfg);
+        self
+    }
+
     /// The tenant usage is counted under when a request names none.
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
         self.tenant = Some(tenant.into());
@@ -194,7 +204,7 @@ impl ClientBuilder {
         }
         let env =
             |var: &str| if self.from_env { std::env::var(var).ok().filter(|v| !v.trim().is_empty()) } else { None };
-        let slots = catalog
+        let slots: Vec<Slot> = catalog
             .providers()
             .iter()
             .map(|spec| {
@@ -224,6 +234,20 @@ impl ClientBuilder {
                 }
             })
             .collect();
+        let cache = match self.cache {
+            Some(mut cfg) => {
+                if let (None, Some(model)) = (&cfg.embedder, cfg.embedding_model.clone()) {
+                    let provider = cfg.embedding_provider.as_deref().unwrap_or("openai");
+                    let id = catalog
+                        .provider_id(provider)
+                        .ok_or_else(|| Error::Config(format!("unknown embedding provider `{provider}`")))?;
+                    let endpoint = slots[id].endpoint();
+                    cfg.embedder = Some(Arc::new(HttpEmbedder::new(&endpoint.base_url, model, endpoint.key.clone())?));
+                }
+                Some(Arc::new(Stage0::new(cfg)?))
+            }
+            None => None,
+        };
         let models = catalog.models().len();
         let catalog = Arc::new(catalog);
         let mut router = Router::new(catalog.clone()).with_policy(self.policy);
@@ -243,6 +267,7 @@ impl ClientBuilder {
                 clock: Clock::new(),
                 max_retries: self.max_retries,
                 tenant: self.tenant,
+                cache,
             }),
         })
     }
@@ -281,6 +306,8 @@ pub(crate) struct Inner {
     clock: Clock,
     max_retries: u32,
     tenant: Option<String>,
+    /// Stage 0, when turned on.
+    pub(crate) cache: Option<Arc<Stage0>>,
 }
 
 /// An embeddable router with an OpenAI-shaped API. Cheap to clone: clones share the
@@ -327,6 +354,28 @@ pub(crate) struct RequestContext {
     pub(crate) tenant: Option<String>,
     pub(crate) start: Instant,
     pub(crate) stream: bool,
+    pub(crate) cache: Option<CacheStatus>,
+}
+
+/// What Stage 0 made of a request.
+enum Consulted {
+    /// The client has no cache.
+    Off,
+    Bypass,
+    Miss(Lookup),
+    Hit(Arc<Entry>, CacheLayer),
+}
+
+impl Consulted {
+    fn status(&self) -> Option<CacheStatus> {
+        match self {
+            Consulted::Off => None,
+            Consulted::Bypass => Some(CacheStatus::Bypass),
+            Consulted::Miss(_) => Some(CacheStatus::Miss),
+            Consulted::Hit(_, CacheLayer::Exact) => Some(CacheStatus::Exact),
+            Consulted::Hit(_, CacheLayer::Semantic) => Some(CacheStatus::Semantic),
+        }
+    }
 }
 
 impl Client {
@@ -434,16 +483,28 @@ impl Client {
     pub async fn chat_with(&self, req: ChatRequest, opts: CallOptions) -> Result<ChatResponse> {
         let start = Instant::now();
         let tenant = self.tenant_of(&req);
-        // Stage 0 (the cache) answers here, before routing, once it exists.
+        let consulted = match self.consult_cache(&req, tenant.as_deref()).await {
+            Ok(Consulted::Hit(entry, layer)) => {
+                let (mut resp, meta) = self.answer_from_cache(&req, tenant, start, &entry, layer, false);
+                resp.kestrel = Some(meta);
+                return Ok(resp);
+            }
+            Ok(c) => c,
+            Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, e)),
+        };
         let decision = match self.route(&req) {
             Ok(d) => d,
             Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, e)),
         };
         match self.execute(&req, &decision, false, opts).await {
             Ok(Executed { answer: Answer::Complete(mut resp), step, attempts }) => {
-                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: false };
+                let cache = consulted.status();
+                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: false, cache };
                 let usage = resp.usage.clone().unwrap_or_else(|| estimate_usage(&ctx.decision, &resp));
                 let (meta, record) = self.inner.account(&ctx, &usage, None);
+                if let (Some(stage0), Consulted::Miss(lookup)) = (&self.inner.cache, consulted) {
+                    stage0.store(lookup, &resp, &meta.model).await;
+                }
                 self.inner.ledger.record(record);
                 resp.kestrel = Some(meta);
                 Ok(resp)
@@ -463,18 +524,114 @@ impl Client {
     pub async fn chat_stream_with(&self, req: ChatRequest, opts: CallOptions) -> Result<ChatStream> {
         let start = Instant::now();
         let tenant = self.tenant_of(&req);
+        let wants_usage = req.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
+        let consulted = match self.consult_cache(&req, tenant.as_deref()).await {
+            Ok(Consulted::Hit(entry, layer)) => {
+                let (resp, meta) = self.answer_from_cache(&req, tenant, start, &entry, layer, true);
+                let mut chunks = replay(&resp, wants_usage);
+                if let Some(last) = chunks.last_mut() {
+                    last.kestrel = Some(meta);
+                }
+                return Ok(ChatStream::replayed(chunks));
+            }
+            Ok(c) => c,
+            Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, e)),
+        };
         let decision = match self.route(&req) {
             Ok(d) => d,
             Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, e)),
         };
         match self.execute(&req, &decision, true, opts).await {
             Ok(Executed { answer: Answer::Stream(stream, first, watch), step, attempts }) => {
-                let wants_usage = req.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
-                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: true };
-                Ok(ChatStream::new(stream, first, watch, StreamMeta::new(self.inner.clone(), ctx, wants_usage)))
+                let cache = consulted.status();
+                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: true, cache };
+                let mut meta = StreamMeta::new(self.inner.clone(), ctx, wants_usage);
+                if let (Some(stage0), Consulted::Miss(lookup)) = (&self.inner.cache, consulted) {
+                    meta.cache_answer(stage0.clone(), lookup);
+                }
+                Ok(ChatStream::new(stream, first, watch, meta))
             }
             Ok(Executed { answer: Answer::Complete(_), .. }) => unreachable!("a streaming call returns a stream"),
             Err((e, attempts)) => Err(self.record_failure(&req, tenant, start, true, attempts, Some(&decision), e)),
+        }
+    }
+
+    /// Stage 0: validates the request (before any I/O), then looks it up.
+    async fn consult_cache(&self, req: &ChatRequest, tenant: Option<&str>) -> Result<Consulted> {
+        let Some(stage0) = &self.inner.cache else { return Ok(Consulted::Off) };
+        req.validate()?;
+        Ok(match stage0.plan(req, tenant) {
+            Plan::Bypass => Consulted::Bypass,
+            Plan::Use(mut lookup) => match stage0.lookup(&mut lookup).await {
+                Some((entry, layer)) => Consulted::Hit(entry, layer),
+                None => Consulted::Miss(lookup),
+            },
+        })
+    }
+
+    /// A cached answer as a fresh response, its metadata (cost 0, the whole baseline
+    /// saved), and its usage record.
+    #[allow(clippy::too_many_arguments)]
+    fn answer_from_cache(
+        &self,
+        req: &ChatRequest,
+        tenant: Option<String>,
+        start: Instant,
+        entry: &Entry,
+        layer: CacheLayer,
+        stream: bool,
+    ) -> (ChatResponse, KestrelMeta) {
+        let inner = &self.inner;
+        let mut resp = entry.response.clone();
+        resp.id = fresh_completion_id();
+        resp.created = UsageRecord::now_ms() / 1000;
+        let usage = resp.usage.clone().unwrap_or_default();
+        let (p, c, cached) = (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens());
+        let baseline = inner.catalog.resolve(&req.model).map_or(0.0, |m| inner.catalog.model(m).cost(p, c, cached, 0));
+        let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let meta = KestrelMeta {
+            requested_model: req.model.clone(),
+            model: entry.model.clone(),
+            provider: CACHE_PROVIDER.into(),
+            tier: None,
+            scores: None,
+            confidence: None,
+            reasons: vec![format!("answered from the cache ({} match)", layer.as_str())],
+            cost_usd: 0.0,
+            baseline_cost_usd: baseline,
+            saved_usd: baseline,
+            cache_hit: true,
+            cache_layer: Some(layer.as_str().into()),
+            attempts: 0,
+            latency_ms,
+        };
+        inner.ledger.record(UsageRecord {
+            timestamp_ms: UsageRecord::now_ms(),
+            tenant,
+            requested_model: req.model.clone(),
+            model: entry.model.clone(),
+            provider: CACHE_PROVIDER.into(),
+            cache_hit: true,
+            cache: Some(match layer {
+                CacheLayer::Exact => CacheStatus::Exact,
+                CacheLayer::Semantic => CacheStatus::Semantic,
+            }),
+            stream,
+            prompt_tokens: p,
+            completion_tokens: c,
+            cached_tokens: cached,
+            baseline_cost_usd: baseline,
+            latency_ms,
+            ..UsageRecord::default()
+        });
+        (resp, meta)
+    }
+
+    /// Drops every cached answer this client can see (for Redis: under its prefix).
+    pub async fn clear_cache(&self) -> Result<()> {
+        match &self.inner.cache {
+            Some(stage0) => stage0.backend().clear().await,
+            None => Ok(()),
         }
     }
 
@@ -616,6 +773,20 @@ impl Client {
     }
 }
 
+/// The `provider` of answers served from the cache, in metadata and usage records.
+pub const CACHE_PROVIDER: &str = "cache";
+
+/// A new `chatcmpl-...` id for a replayed answer, so no two responses share one.
+fn fresh_completion_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut h = blake3::Hasher::new();
+    h.update(&std::process::id().to_le_bytes());
+    h.update(&UsageRecord::now_ms().to_le_bytes());
+    h.update(&n.to_le_bytes());
+    format!("chatcmpl-kc{}", &h.finalize().to_hex()[..24])
+}
+
 /// Longest wait between passes; a longer `Retry-After` returns the error instead.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
@@ -744,6 +915,7 @@ impl Inner {
             latency_ms,
             attempts: ctx.attempts.clone(),
             error,
+            cache: ctx.cache,
             ..UsageRecord::default()
         };
         (meta, record)

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::cache::CacheConfig;
 use crate::catalog::{ModelSpec, ProviderSpec};
 use crate::client::ClientBuilder;
 use crate::error::{Error, Result};
@@ -42,6 +43,59 @@ pub struct ClientConfig {
     pub policy: Option<PolicyConfig>,
     pub usage: Option<UsageConfig>,
     pub breaker: Option<BreakerSettings>,
+    /// `true` for the defaults, or the settings; absent or `false`: no cache.
+    pub cache: Option<CacheSetting>,
+}
+
+/// `cache: true` or `cache: {...}`, as every binding takes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CacheSetting {
+    On(bool),
+    With(CacheSettings),
+}
+
+/// [`CacheConfig`]'s fields as data; durations in seconds. Absent fields keep the defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    pub semantic: Option<bool>,
+    pub threshold: Option<f32>,
+    pub ttl: Option<f64>,
+    pub max_entries: Option<usize>,
+    pub max_bytes: Option<usize>,
+    pub max_temperature: Option<f64>,
+    pub cache_tool_results: Option<bool>,
+    pub redis_url: Option<String>,
+    pub redis_prefix: Option<String>,
+    pub redis_timeout: Option<f64>,
+    pub embedding_model: Option<String>,
+    pub embedding_provider: Option<String>,
+}
+
+impl CacheSettings {
+    fn into_config(self) -> Result<CacheConfig> {
+        let d = CacheConfig::default();
+        Ok(CacheConfig {
+            semantic: self.semantic.unwrap_or(d.semantic),
+            threshold: self.threshold.unwrap_or(d.threshold),
+            ttl: self.ttl.map(|t| seconds(t, "cache.ttl")).transpose()?.unwrap_or(d.ttl),
+            max_entries: self.max_entries.unwrap_or(d.max_entries),
+            max_bytes: self.max_bytes.unwrap_or(d.max_bytes),
+            max_temperature: self.max_temperature.unwrap_or(d.max_temperature),
+            cache_tool_results: self.cache_tool_results.unwrap_or(d.cache_tool_results),
+            redis_url: self.redis_url.or(d.redis_url),
+            redis_prefix: self.redis_prefix.unwrap_or(d.redis_prefix),
+            redis_timeout: self
+                .redis_timeout
+                .map(|t| seconds(t, "cache.redis_timeout"))
+                .transpose()?
+                .unwrap_or(d.redis_timeout),
+            embedding_model: self.embedding_model,
+            embedding_provider: self.embedding_provider,
+            ..d
+        })
+    }
 }
 
 /// The routing policy's fields; absent ones keep their defaults.
@@ -158,6 +212,11 @@ impl ClientConfig {
                 jsonl_path: u.jsonl_path.or(d.jsonl_path),
             });
         }
+        match self.cache {
+            Some(CacheSetting::On(true)) => b = b.cache(CacheConfig::default()),
+            Some(CacheSetting::With(s)) => b = b.cache(s.into_config()?),
+            Some(CacheSetting::On(false)) | None => {}
+        }
         if let Some(s) = self.breaker {
             let d = BreakerConfig::default();
             b = b.breaker(BreakerConfig {
@@ -187,5 +246,11 @@ mod tests {
         assert!(e.to_string().contains("api_key"), "{e}");
         let e = ClientConfig::from_json(r#"{"timeout": -1}"#).unwrap().into_builder().err().unwrap();
         assert!(e.to_string().contains("timeout"), "{e}");
+        for ok in [r#"{"cache": true}"#, r#"{"cache": {"semantic": false, "ttl": 60, "max_entries": 5}}"#] {
+            ClientConfig::from_json(ok).unwrap().into_builder().unwrap().from_env(false).build().unwrap();
+        }
+        assert!(ClientConfig::from_json(r#"{"cache": {"treshold": 0.9}}"#).is_err(), "typos are errors");
+        let e = ClientConfig::from_json(r#"{"cache": {"threshold": 2}}"#).unwrap().into_builder().unwrap().build();
+        assert!(e.unwrap_err().to_string().contains("threshold"));
     }
 }

@@ -5,6 +5,7 @@
 //! and saved. This crate holds all the logic; the Python and Node packages are thin
 //! bindings over it.
 
+pub mod cache;
 pub mod catalog;
 mod client;
 pub mod config;
@@ -18,6 +19,7 @@ mod stream;
 pub mod types;
 pub mod usage;
 
+pub use cache::CacheConfig;
 pub use catalog::Catalog;
 pub use client::{Client, ClientBuilder};
 pub use config::{CallOptions, ClientConfig};

@@ -10,6 +10,7 @@ use std::future::Future;
 
 use futures_util::{Stream, StreamExt};
 
+use crate::cache::{Assembler, Lookup, Stage0};
 use crate::client::{usage_from_counts, Inner, RequestContext};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
@@ -29,11 +30,35 @@ pub(crate) struct StreamMeta {
     answer_chars: usize,
     /// The last chunk's envelope, for a closing chunk when nothing can carry the metadata.
     last: Option<(String, u64, String)>,
+    /// A cache miss: the answer is assembled as it streams and stored if it completes.
+    cache: Option<(Arc<Stage0>, Lookup, Assembler)>,
 }
 
 impl StreamMeta {
     pub(crate) fn new(client: Arc<Inner>, ctx: RequestContext, wants_usage: bool) -> Self {
-        StreamMeta { client, ctx, wants_usage, usage: None, answer_chars: 0, last: None }
+        StreamMeta { client, ctx, wants_usage, usage: None, answer_chars: 0, last: None, cache: None }
+    }
+
+    /// Stores the answer in the cache when the stream completes.
+    pub(crate) fn cache_answer(&mut self, stage0: Arc<Stage0>, lookup: Lookup) {
+        self.cache = Some((stage0, lookup, Assembler::default()));
+    }
+
+    /// The stream completed: hands the assembled answer to the cache, in the background
+    /// (a stream cannot wait for the backend).
+    fn store_answer(&mut self, model: String) {
+        let Some((stage0, lookup, assembler)) = self.cache.take() else { return };
+        let Some(resp) = assembler.finish() else { return };
+        let store = async move { stage0.store(lookup, &resp, &model).await };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(store);
+            }
+            // Polled outside a runtime: only a backend that never waits can store now.
+            Err(_) => {
+                let _ = futures_util::FutureExt::now_or_never(store);
+            }
+        }
     }
 
     fn provider(&self) -> &str {
@@ -41,6 +66,9 @@ impl StreamMeta {
     }
 
     fn observe(&mut self, chunk: &ChatChunk) {
+        if let Some((_, _, a)) = &mut self.cache {
+            a.push(chunk);
+        }
         if let Some(u) = &chunk.usage {
             self.usage = Some(u.clone());
         }
@@ -93,6 +121,21 @@ impl std::fmt::Debug for ChatStream {
 }
 
 impl ChatStream {
+    /// A stream of chunks already at hand (a cached answer replayed); its usage was
+    /// recorded when it was created.
+    pub(crate) fn replayed(chunks: Vec<ChatChunk>) -> Self {
+        ChatStream {
+            inner: Box::pin(futures_util::stream::empty()),
+            first: None,
+            ready: chunks.into(),
+            held: None,
+            meta: None,
+            error: None,
+            watch: None,
+            finished: true,
+        }
+    }
+
     pub(crate) fn new(inner: ChunkStream, first: ChatChunk, watch: Watch, meta: StreamMeta) -> Self {
         ChatStream {
             inner,
@@ -134,6 +177,7 @@ impl ChatStream {
     fn close(&mut self) -> Option<ChatChunk> {
         let mut meta = self.meta.take()?;
         let kestrel = meta.finish(None);
+        meta.store_answer(kestrel.model.clone());
         let mut last = self.held.take().unwrap_or_else(|| {
             let (id, created, model) = meta.last.clone().unwrap_or_default();
             ChatChunk {

@@ -62,6 +62,10 @@ pub struct RequestPolicy {
     /// Tenant for usage accounting (and cache namespacing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// `false` skips the cache for this request; `"refresh"` skips the lookup but stores
+    /// the fresh answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::cache::CacheSwitch>,
 }
 
 /// A set of providers as a bitmask over catalog indices: membership is one AND on the

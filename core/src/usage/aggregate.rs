@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::histogram::LatencyHistogram;
 use super::record::{ErrorKind, UsageRecord};
+use crate::cache::CacheStatus;
 use crate::router::Tier;
 
 /// What routing saved against always calling the requested model.
@@ -92,6 +93,51 @@ impl Routing {
     }
 }
 
+/// What Stage 0 (the cache) did: hits per layer, misses, bypasses, and what hits saved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct CacheStats {
+    pub exact_hits: u64,
+    pub semantic_hits: u64,
+    pub misses: u64,
+    /// Requests the rules kept away from the cache (`n > 1`, tool results, high
+    /// temperature, `cache: false`).
+    pub bypasses: u64,
+    /// Hits / (hits + misses); 0 before any lookup.
+    pub hit_rate: f64,
+    /// The baseline cost of every answer served from the cache (hits cost nothing).
+    pub saved_usd: f64,
+}
+
+impl CacheStats {
+    fn add(&mut self, rec: &UsageRecord) {
+        match rec.cache {
+            Some(CacheStatus::Exact) => self.exact_hits += 1,
+            Some(CacheStatus::Semantic) => self.semantic_hits += 1,
+            Some(CacheStatus::Miss) => self.misses += 1,
+            Some(CacheStatus::Bypass) => self.bypasses += 1,
+            None => {}
+        }
+        if rec.cache_hit {
+            self.saved_usd += rec.saved_usd();
+        }
+    }
+
+    fn merge(&mut self, o: &CacheStats) {
+        self.exact_hits += o.exact_hits;
+        self.semantic_hits += o.semantic_hits;
+        self.misses += o.misses;
+        self.bypasses += o.bypasses;
+        self.saved_usd += o.saved_usd;
+    }
+
+    fn with_rate(mut self) -> Self {
+        let hits = self.exact_hits + self.semantic_hits;
+        let looked = hits + self.misses;
+        self.hit_rate = if looked == 0 { 0.0 } else { hits as f64 / looked as f64 };
+        self
+    }
+}
+
 /// Traffic and spend per answering model (and its provider), for per-model analytics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ModelStats {
@@ -172,6 +218,7 @@ pub(crate) struct Aggregate {
     baseline_cost_usd: f64,
     actual_cost_usd: f64,
     routing: Routing,
+    cache: CacheStats,
     /// model -> provider -> totals; nested so lookups borrow the record's strings.
     models: HashMap<String, HashMap<String, ModelAcc>>,
     providers: HashMap<String, ProviderAcc>,
@@ -192,6 +239,7 @@ impl Aggregate {
         self.cache_hits += u64::from(rec.cache_hit);
         self.baseline_cost_usd += rec.baseline_cost_usd;
         self.actual_cost_usd += rec.cost_usd;
+        self.cache.add(rec);
         // The routing mix and per-model analytics describe answers (a stream cut midway
         // still cost its tokens); requests that got none show up in `errors` and in the
         // providers' health.
@@ -229,6 +277,7 @@ impl Aggregate {
         self.baseline_cost_usd += o.baseline_cost_usd;
         self.actual_cost_usd += o.actual_cost_usd;
         self.routing.merge(&o.routing);
+        self.cache.merge(&o.cache);
         for (model, by_provider) in &o.models {
             let mine = entry(&mut self.models, model);
             for (provider, acc) in by_provider {
@@ -255,6 +304,10 @@ impl Aggregate {
 
     pub(crate) fn routing(&self) -> Routing {
         self.routing
+    }
+
+    pub(crate) fn cache(&self) -> CacheStats {
+        self.cache.with_rate()
     }
 
     /// Per-model stats, busiest first (ties: higher cost, then name, for a stable order).

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-pub use aggregate::{ModelStats, ProviderStats, Routing, RoutingShares, Savings};
+pub use aggregate::{CacheStats, ModelStats, ProviderStats, Routing, RoutingShares, Savings};
 pub use record::{Attempt, ErrorKind, UsageRecord};
 
 use aggregate::Aggregate;
@@ -158,6 +158,11 @@ impl Ledger {
     /// Requests per tier, cache and passthrough, for `tenant` or overall.
     pub fn routing(&self, tenant: Option<&str>) -> Routing {
         self.merged(tenant).routing()
+    }
+
+    /// Cache hits per layer, misses, bypasses and what hits saved, for `tenant` or overall.
+    pub fn cache(&self, tenant: Option<&str>) -> CacheStats {
+        self.merged(tenant).cache()
     }
 
     /// Per answering model (and provider): requests, tokens and cost, busiest first.

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::CacheStatus;
 use crate::router::Tier;
 
 /// One request as the ledger sees it. The client fills every field except `seq`, which
@@ -29,6 +30,9 @@ pub struct UsageRecord {
     pub tier: Option<Tier>,
     /// Answered from the cache, without a provider call.
     pub cache_hit: bool,
+    /// What the cache did (`None` when the client has no cache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheStatus>,
     /// The caller asked for a stream.
     pub stream: bool,
     pub prompt_tokens: u64,

@@ -1,0 +1,390 @@
+//! Stage 0: answers repeated and reworded requests from a cache, before routing, at no
+//! provider cost, and never with another question's answer.
+//!
+//! Two layers, one store:
+//! - **exact**: blake3 of everything in the request that changes the answer ([`key`]);
+//! - **semantic**: the final user message may be reworded. Candidates are only the
+//!   entries whose conversation before that message is identical *and* whose message has
+//!   the same canonical tokens ([`text`], the false-hit guard: numbers, negations, names,
+//!   code, quotes, units all count); among those, the embedding's cosine similarity must
+//!   reach the threshold (which catches reordered words: "Celsius to Fahrenheit").
+//!
+//! Every key lives inside a tenant namespace; tenants never see each other's entries.
+//! A backend that fails or is slow (Redis down) turns into a miss, never a failed request.
+
+pub mod embed;
+pub mod key;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+mod replay;
+pub mod text;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+pub use embed::{Embedder, HashingEmbedder, HttpEmbedder};
+pub use key::Digest;
+pub use memory::MemoryCache;
+#[cfg(feature = "redis")]
+pub use redis::RedisCache;
+pub(crate) use replay::{replay, Assembler};
+
+use crate::error::{Error, Result};
+use crate::types::{ChatRequest, ChatResponse, Role};
+
+/// Which layer answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheLayer {
+    Exact,
+    Semantic,
+}
+
+impl CacheLayer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheLayer::Exact => "exact",
+            CacheLayer::Semantic => "semantic",
+        }
+    }
+}
+
+/// What Stage 0 did with a request, for the usage ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheStatus {
+    /// Answered by the exact layer.
+    Exact,
+    /// Answered by the semantic layer.
+    Semantic,
+    /// Looked up, not found (or `"refresh"`): the answer is stored for next time.
+    Miss,
+    /// Not cacheable by the rules (`n > 1`, tool results, high temperature, `cache: false`).
+    Bypass,
+}
+
+/// The per-request switch, `"kestrel": {"cache": false | true | "refresh"}`: off for this
+/// request, on (the default), or skip the lookup and store a fresh answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CacheSwitch {
+    On(bool),
+    Refresh(RefreshTag),
+}
+
+/// The string `"refresh"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefreshTag {
+    #[serde(rename = "refresh")]
+    Refresh,
+}
+
+/// How the cache is set up. The same option names are used by every binding (`ttl` and
+/// `redis_timeout` in seconds there).
+#[derive(Clone)]
+pub struct CacheConfig {
+    /// Let reworded final user messages share an answer (the exact layer is always on).
+    pub semantic: bool,
+    /// Least cosine similarity for a semantic hit, among candidates the guard allows.
+    pub threshold: f32,
+    /// How long an answer stays servable.
+    pub ttl: Duration,
+    /// Entries kept in memory (least recently used go first).
+    pub max_entries: usize,
+    /// Bytes kept in memory (answers, vectors and bookkeeping).
+    pub max_bytes: usize,
+    /// Requests with a higher `temperature` ask for variety: they bypass the cache.
+    pub max_temperature: f64,
+    /// Cache requests that carry tool results (off: tools often read live data).
+    pub cache_tool_results: bool,
+    /// Share the cache through this Redis server instead of process memory.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, one per deployment.
+    pub redis_prefix: String,
+    /// Longest wait for the backend; slower counts as a miss.
+    pub redis_timeout: Duration,
+    /// Replaces the built-in hashing embedder.
+    pub embedder: Option<Arc<dyn Embedder>>,
+    /// Embed with this model of `embedding_provider`'s OpenAI-compatible `/embeddings`
+    /// endpoint (its key and base URL as configured for chat), instead of offline.
+    pub embedding_model: Option<String>,
+    /// Default `openai`.
+    pub embedding_provider: Option<String>,
+    /// Replaces the backend (e.g. one `MemoryCache` shared by several clients).
+    pub backend: Option<Arc<dyn Cache>>,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            semantic: true,
+            threshold: DEFAULT_THRESHOLD,
+            ttl: Duration::from_secs(3600),
+            max_entries: 10_000,
+            max_bytes: 256 << 20,
+            max_temperature: 1.0,
+            cache_tool_results: false,
+            redis_url: None,
+            redis_prefix: "kestrel".into(),
+            redis_timeout: Duration::from_millis(100),
+            embedder: None,
+            embedding_model: None,
+            embedding_provider: None,
+            backend: None,
+        }
+    }
+}
+
+/// Tuned on `tests/data/cache_pairs_dev.jsonl` (see the README).
+pub const DEFAULT_THRESHOLD: f32 = 0.80;
+
+impl std::fmt::Debug for CacheConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The Redis URL may hold a password: show only whether one is set.
+        f.debug_struct("CacheConfig")
+            .field("semantic", &self.semantic)
+            .field("threshold", &self.threshold)
+            .field("ttl", &self.ttl)
+            .field("max_entries", &self.max_entries)
+            .field("redis", &self.redis_url.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    /// The tenant namespace it belongs to, checked again on every read.
+    #[serde(with = "hex_digest")]
+    pub namespace: Digest,
+    /// The provider's answer, without Kestrel's metadata.
+    pub response: ChatResponse,
+    /// The catalog name of the model that answered.
+    pub model: String,
+    pub stored_ms: u64,
+    pub expires_ms: u64,
+    /// Size of `response` as JSON, for the byte bound.
+    #[serde(skip)]
+    pub approx_bytes: usize,
+}
+
+mod hex_digest {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::key::hex(d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let s = String::deserialize(d)?;
+        blake3::Hash::from_hex(&s).map(|h| *h.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A semantic match.
+pub struct Hit {
+    pub entry: Arc<Entry>,
+    pub similarity: f32,
+}
+
+/// A cache backend. Keys already include the tenant namespace; `ns` is passed as well so
+/// backends can verify it (and Redis can prefix keys with it).
+pub trait Cache: Send + Sync {
+    fn get<'a>(&'a self, ns: &'a Digest, key: &'a Digest) -> BoxFuture<'a, Result<Option<Arc<Entry>>>>;
+    /// The most similar entry of `block` at or above `threshold`.
+    fn nearest<'a>(
+        &'a self,
+        ns: &'a Digest,
+        block: &'a Digest,
+        vector: &'a [f32],
+        threshold: f32,
+    ) -> BoxFuture<'a, Result<Option<Hit>>>;
+    /// Stores `entry` under `key`, and in `semantic.0`'s candidate list when given.
+    fn put<'a>(
+        &'a self,
+        key: Digest,
+        entry: Arc<Entry>,
+        semantic: Option<(Digest, Vec<f32>)>,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<()>>;
+    /// Drops every entry this backend can see (for Redis: under its prefix).
+    fn clear(&self) -> BoxFuture<'_, Result<()>>;
+    /// `"memory"`, `"redis"`, ...
+    fn name(&self) -> &'static str;
+}
+
+pub(crate) fn now_ms() -> u64 {
+    crate::usage::UsageRecord::now_ms()
+}
+
+/// A request Stage 0 will look up (and store the answer of).
+pub struct Lookup {
+    ns: Digest,
+    key: Digest,
+    semantic: Option<Semantic>,
+    refresh: bool,
+}
+
+struct Semantic {
+    block: Digest,
+    text: String,
+    vector: Option<Vec<f32>>,
+}
+
+/// Whether a request may use the cache.
+pub enum Plan {
+    Bypass,
+    Use(Lookup),
+}
+
+/// Stage 0 as the client holds it; usable alone (e.g. to evaluate the guard).
+pub struct Stage0 {
+    cfg: CacheConfig,
+    store: Arc<dyn Cache>,
+    embedder: Arc<dyn Embedder>,
+    /// Unix ms of the last backend warning, so a dead Redis logs once a minute, not per request.
+    last_warning: AtomicU64,
+}
+
+impl Stage0 {
+    pub fn new(mut cfg: CacheConfig) -> Result<Self> {
+        if !(cfg.threshold > 0.0 && cfg.threshold <= 1.0) {
+            return Err(Error::Config(format!("cache threshold must be in (0, 1], got {}", cfg.threshold)));
+        }
+        if cfg.ttl.is_zero() || cfg.max_entries == 0 {
+            return Err(Error::Config("cache ttl and max_entries must be positive".into()));
+        }
+        let store: Arc<dyn Cache> = match (cfg.backend.take(), &cfg.redis_url) {
+            (Some(b), _) => b,
+            #[cfg(feature = "redis")]
+            (None, Some(url)) => Arc::new(RedisCache::new(url, &cfg.redis_prefix)?),
+            #[cfg(not(feature = "redis"))]
+            (None, Some(_)) => {
+                return Err(Error::Config("redis_url needs kestrel built with the `redis` feature".into()))
+            }
+            (None, None) => Arc::new(MemoryCache::new(cfg.max_entries, cfg.max_bytes)),
+        };
+        let embedder = cfg.embedder.take().unwrap_or_else(|| Arc::new(HashingEmbedder::default()));
+        Ok(Stage0 { cfg, store, embedder, last_warning: AtomicU64::new(0) })
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Cache> {
+        &self.store
+    }
+
+    /// Decides, before any I/O, whether the request may use the cache, and its keys.
+    pub fn plan(&self, req: &ChatRequest, tenant: Option<&str>) -> Plan {
+        let switch = req.kestrel.as_ref().and_then(|k| k.cache);
+        if switch == Some(CacheSwitch::On(false))
+            || req.n.is_some_and(|n| n > 1)
+            || req.temperature.is_some_and(|t| t > self.cfg.max_temperature)
+            || (!self.cfg.cache_tool_results && req.messages.iter().any(|m| m.role == Role::Tool))
+        {
+            return Plan::Bypass;
+        }
+        let ns = key::namespace(tenant);
+        let key = key::exact_key(&ns, req);
+        let semantic = self.cfg.semantic.then(|| key::final_user_text(req)).flatten().and_then(|t| {
+            let fp = text::fingerprint(&t);
+            (!fp.tokens.is_empty()).then(|| Semantic {
+                block: key::semantic_block(&ns, req, &fp.guard, self.embedder.id()),
+                text: fp.text(),
+                vector: None,
+            })
+        });
+        Plan::Use(Lookup { ns, key, semantic, refresh: matches!(switch, Some(CacheSwitch::Refresh(_))) })
+    }
+
+    /// The cached answer, if any. Backend and embedder failures are misses.
+    pub async fn lookup(&self, l: &mut Lookup) -> Option<(Arc<Entry>, CacheLayer)> {
+        if l.refresh {
+            return None;
+        }
+        if let Some(e) = self.bounded(self.store.get(&l.ns, &l.key)).await.flatten() {
+            return Some((e, CacheLayer::Exact));
+        }
+        let s = l.semantic.as_mut()?;
+        let vector = match self.embedder.embed(&s.text).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.warn("the cache embedder failed; treating the request as a miss", &e);
+                return None;
+            }
+        };
+        let hit = self.bounded(self.store.nearest(&l.ns, &s.block, &vector, self.cfg.threshold)).await.flatten();
+        s.vector = Some(vector);
+        hit.map(|h| (h.entry, CacheLayer::Semantic))
+    }
+
+    /// Stores a finished answer, unless it must not be reused (a content filter, no
+    /// finish). Failures are logged, never returned.
+    pub async fn store(&self, l: Lookup, resp: &ChatResponse, model: &str) {
+        if !reusable(resp) {
+            return;
+        }
+        let mut response = resp.clone();
+        response.kestrel = None;
+        let approx_bytes = serde_json::to_vec(&response).map_or(0, |v| v.len());
+        let now = now_ms();
+        let entry = Arc::new(Entry {
+            namespace: l.ns,
+            response,
+            model: model.to_string(),
+            stored_ms: now,
+            expires_ms: now + self.cfg.ttl.as_millis() as u64,
+            approx_bytes,
+        });
+        let semantic = match l.semantic {
+            Some(Semantic { block, vector: Some(v), .. }) => Some((block, v)),
+            Some(Semantic { block, text, vector: None }) => match self.embedder.embed(&text).await {
+                Ok(v) => Some((block, v)),
+                Err(e) => {
+                    self.warn("the cache embedder failed; storing for exact hits only", &e);
+                    None
+                }
+            },
+            None => None,
+        };
+        self.bounded(self.store.put(l.key, entry, semantic, self.cfg.ttl)).await;
+    }
+
+    /// Runs a backend call under the timeout; any failure is logged and becomes `None`.
+    async fn bounded<T>(&self, op: BoxFuture<'_, Result<T>>) -> Option<T> {
+        match tokio::time::timeout(self.cfg.redis_timeout, op).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                self.warn("the cache backend failed; treating the request as a miss", &e);
+                None
+            }
+            Err(_) => {
+                let e = Error::Timeout { provider: self.store.name().into() };
+                self.warn("the cache backend timed out; treating the request as a miss", &e);
+                None
+            }
+        }
+    }
+
+    fn warn(&self, what: &str, e: &Error) {
+        let now = now_ms();
+        let last = self.last_warning.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= 60_000
+            && self.last_warning.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            tracing::warn!(backend = self.store.name(), error = %e, "{what}");
+        }
+    }
+}
+
+/// Answers worth serving again: every choice finished, none stopped by a content filter.
+fn reusable(resp: &ChatResponse) -> bool {
+    !resp.choices.is_empty()
+        && resp.choices.iter().all(|c| c.finish_reason.as_deref().is_some_and(|f| f != "content_filter"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::types::{ChatRequest, Message};
+
+fn answer(text: &str) -> ChatResponse {
+    serde_json::from_value(serde_json::json!({
+        "id": "chatcmpl-x", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    }))
+    .unwrap()
+}
+
+fn stage0(cfg: CacheConfig) -> Stage0 {
+    Stage0::new(cfg).unwrap()
+}
+
+async fn ask(s: &Stage0, req: &ChatRequest, tenant: Option<&str>) -> Option<(String, CacheLayer)> {
+    match s.plan(req, tenant) {
+        Plan::Use(mut l) => s
+            .lookup(&mut l)
+            .await
+            .map(|(e, layer)| (e.response.choices[0].message.content.clone().unwrap_or_default(), layer)),
+        Plan::Bypass => None,
+    }
+}
+
+async fn remember(s: &Stage0, req: &ChatRequest, tenant: Option<&str>, text: &str) {
+    let Plan::Use(mut l) = s.plan(req, tenant) else { panic!("bypassed") };
+    assert!(s.lookup(&mut l).await.is_none());
+    s.store(l, &answer(text), "gpt-4o-mini").await;
+}
+
+fn user(text: &str) -> ChatRequest {
+    ChatRequest::new("gpt-4o", vec![Message::user(text)])
+}
+
+#[tokio::test]
+async fn exact_and_semantic_hits_and_guarded_misses() {
+    let s = stage0(CacheConfig::default());
+    remember(&s, &user("How do I enable 2FA?"), None, "Settings > Security").await;
+    assert_eq!(
+        ask(&s, &user("How do I enable 2FA?"), None).await,
+        Some(("Settings > Security".into(), CacheLayer::Exact))
+    );
+    assert_eq!(ask(&s, &user("how can I turn on 2FA"), None).await.map(|h| h.1), Some(CacheLayer::Semantic));
+    assert_eq!(ask(&s, &user("How do I disable 2FA?"), None).await, None);
+    assert_eq!(ask(&s, &user("How do I enable 2FA?"), Some("acme")).await, None, "tenants never share");
+    let mut hot = user("How do I enable 2FA?");
+    hot.model = "gpt-4o-mini".into();
+    assert_eq!(ask(&s, &hot, None).await, None, "the model is part of the key");
+}
+
+#[tokio::test]
+async fn rules_bypass_what_must_not_be_shared() {
+    let s = stage0(CacheConfig::default());
+    let mut n2 = user("hi");
+    n2.n = Some(2);
+    assert!(matches!(s.plan(&n2, None), Plan::Bypass));
+    let mut hot = user("Write a poem");
+    hot.temperature = Some(1.5);
+    assert!(matches!(s.plan(&hot, None), Plan::Bypass));
+    let mut off = user("Write a poem");
+    off.kestrel = Some(crate::router::RequestPolicy { cache: Some(CacheSwitch::On(false)), ..Default::default() });
+    assert!(matches!(s.plan(&off, None), Plan::Bypass));
+    let tool = ChatRequest::new("gpt-4o", vec![Message::user("weather?"), Message::tool("call_1", "21C")]);
+    assert!(matches!(s.plan(&tool, None), Plan::Bypass));
+    let s2 = stage0(CacheConfig { cache_tool_results: true, ..CacheConfig::default() });
+    assert!(matches!(s2.plan(&tool, None), Plan::Use(_)));
+
+    // "refresh" skips the lookup but stores the new answer.
+    remember(&s, &user("Write a poem"), None, "old").await;
+    let mut refresh = user("Write a poem");
+    refresh.kestrel = Some(crate::router::RequestPolicy {
+        cache: Some(CacheSwitch::Refresh(RefreshTag::Refresh)),
+        ..Default::default()
+    });
+    let Plan::Use(mut l) = s.plan(&refresh, None) else { panic!() };
+    assert!(s.lookup(&mut l).await.is_none());
+    s.store(l, &answer("new"), "m").await;
+    assert_eq!(ask(&s, &user("Write a poem"), None).await.unwrap().0, "new");
+
+    // A filtered answer is never stored.
+    let q = user("Tell me something");
+    let Plan::Use(l) = s.plan(&q, None) else { panic!() };
+    let mut filtered = answer("...");
+    filtered.choices[0].finish_reason = Some("content_filter".into());
+    s.store(l, &filtered, "m").await;
+    assert_eq!(ask(&s, &q, None).await, None);
+}
+
+#[tokio::test]
+async fn entries_expire_and_the_lru_is_bounded() {
+    let s = stage0(CacheConfig { ttl: Duration::from_millis(30), ..CacheConfig::default() });
+    remember(&s, &user("What is 2+2?"), None, "4").await;
+    assert!(ask(&s, &user("What is 2+2?"), None).await.is_some());
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    assert!(ask(&s, &user("What is 2+2?"), None).await.is_none(), "expired");
+
+    let mem = Arc::new(MemoryCache::new(64, usize::MAX));
+    let s = stage0(CacheConfig { backend: Some(mem.clone()), ..CacheConfig::default() });
+    for i in 0..500 {
+        remember(&s, &user(&format!("What is {i} squared?")), None, "n").await;
+    }
+    assert!(mem.len() <= 64 + 16, "{}", mem.len());
+    assert!(ask(&s, &user("What is 499 squared?"), None).await.is_some(), "the newest stays");
+
+    let small = Arc::new(MemoryCache::new(10_000, 64 * 1024));
+    let s = stage0(CacheConfig { backend: Some(small.clone()), ..CacheConfig::default() });
+    let big = "x".repeat(2000);
+    for i in 0..500 {
+        remember(&s, &user(&format!("Question {i}")), None, &big).await;
+    }
+    assert!(small.bytes() <= 64 * 1024 + 16 * 4096, "{}", small.bytes());
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    assert!(Stage0::new(CacheConfig { threshold: 0.0, ..CacheConfig::default() }).is_err());
+    assert!(Stage0::new(CacheConfig { threshold: 1.5, ..CacheConfig::default() }).is_err());
+    assert!(Stage0::new(CacheConfig { max_entries: 0, ..CacheConfig::default() }).is_err());
+}
