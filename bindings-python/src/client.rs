@@ -109,6 +109,7 @@ impl NativeClient {
             "providers" => json(&ledger.providers(tenant)),
             "records" => json(&ledger.records(tenant, limit)),
             "tenants" => json(&ledger.tenants()),
+            "cache" => json(&ledger.cache(tenant)),
             other => Err(to_py(kestrel::Error::Config(format!("unknown usage view `{other}`")))),
         }
     }
@@ -119,6 +120,12 @@ impl NativeClient {
         let ledger = self.client.usage().clone();
         py.detach(move || ledger.export_csv(&path, tenant.as_deref()))
             .map_err(|e| to_py(kestrel::Error::Config(format!("cannot write the CSV: {e}"))))
+    }
+
+    /// Drops every cached answer this client can see; blocks without the GIL.
+    fn clear_cache(&self, py: Python<'_>) -> PyResult<()> {
+        let client = self.client.clone();
+        wait(py, async move { client.clear_cache().await })?.map_err(to_py)
     }
 
     /// Waits until every usage record so far is in the JSONL sink, if one is configured.

@@ -132,3 +132,19 @@ fn keys_and_base_urls_come_from_the_environment_as_the_sdks_read_them() {
     }
     assert!(requests.iter().any(|r| r.path.starts_with("/groq/")), "the cheapest economy model is Groq's");
 }
+
+#[test]
+fn the_cache_never_shares_an_answer_it_must_not() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/");
+    let (dev, eval) = (format!("{root}cache_pairs_dev.jsonl"), format!("{root}cache_pairs_eval.jsonl"));
+    let (_, out, err) = kestrel(&["cache-eval", &dev, &eval], None);
+    let false_hits: Vec<&str> = out.lines().filter(|l| l.contains("must miss")).collect();
+    assert_eq!(false_hits.len(), 2, "{out}{err}");
+    for line in false_hits {
+        assert!(line.contains(" 0/100 false hits"), "a false hit: {line}\n{out}");
+    }
+    // The tuning set keeps its hit rate (the held-out figure is reported, not asserted).
+    let dev_hits = out.lines().find(|l| l.contains("should hit")).unwrap();
+    let pct: f64 = dev_hits.split('(').nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(pct >= 70.0, "{dev_hits}");
+}

@@ -48,11 +48,25 @@ pub struct ClientConfig {
 }
 
 /// `cache: true` or `cache: {...}`, as every binding takes it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum CacheSetting {
     On(bool),
     With(CacheSettings),
+}
+
+// By hand, so a misspelled setting is named in the error (an untagged enum would only
+// say that nothing matched).
+impl<'de> Deserialize<'de> for CacheSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(on) => Ok(CacheSetting::On(on)),
+            v @ serde_json::Value::Object(_) => {
+                serde_json::from_value(v).map(CacheSetting::With).map_err(|e| D::Error::custom(format!("cache: {e}")))
+            }
+            other => Err(D::Error::custom(format!("cache must be true, false or an object of settings, got {other}"))),
+        }
+    }
 }
 
 /// [`CacheConfig`]'s fields as data; durations in seconds. Absent fields keep the defaults.

@@ -28,6 +28,7 @@ from ._types import (
     RouteDecision,
     RoutingMix,
     Savings,
+    CacheStats,
     SyncPage,
     UsageRecord,
 )
@@ -217,6 +218,14 @@ def _config(s: Mapping[str, Any]) -> dict[str, Any]:
         usage["jsonl_path"] = os.fspath(s["usage_jsonl"])
     if usage:
         cfg["usage"] = usage
+    cache = s.get("cache")
+    if cache is not None and cache is not False:
+        if cache is True:
+            cfg["cache"] = True
+        elif hasattr(cache, "items"):
+            cfg["cache"] = {str(k): v for k, v in cache.items()}
+        else:
+            raise ConfigurationError(f"cache must be True, False or a dict of settings, got {cache!r}")
     return cfg
 
 
@@ -290,6 +299,7 @@ class _BaseClient:
         from_env: bool = True,
         usage_jsonl: Optional[Union[str, os.PathLike[str]]] = None,
         recent_records: Optional[int] = None,
+        cache: Union[bool, Mapping[str, Any], None] = None,
         organization: Optional[str] = None,
         project: Optional[str] = None,
         webhook_secret: Optional[str] = None,
@@ -326,6 +336,12 @@ class _BaseClient:
           from_env: read provider keys and base URLs from the environment (default True).
           usage_jsonl: append every usage record to this JSONL file.
           recent_records: how many usage records ``client.usage.records()`` keeps.
+          cache: ``True`` answers repeated and reworded requests from a cache (Stage 0) at
+            no provider cost; or a dict of settings: ``semantic`` (default True),
+            ``threshold`` (0-1), ``ttl`` (seconds), ``max_entries``, ``max_bytes``,
+            ``max_temperature``, ``cache_tool_results``, ``redis_url``, ``redis_prefix``,
+            ``redis_timeout`` (seconds), ``embedding_model``, ``embedding_provider``.
+            Per request: ``kestrel={"cache": False}`` or ``{"cache": "refresh"}``.
         """
         settings: dict[str, Any] = {
             "api_key": api_key,
@@ -348,6 +364,7 @@ class _BaseClient:
             "from_env": from_env,
             "usage_jsonl": usage_jsonl,
             "recent_records": recent_records,
+            "cache": cache,
             "organization": organization,
             "project": project,
             "webhook_secret": webhook_secret,
@@ -550,6 +567,14 @@ class _BaseClient:
     def _flush(self) -> None:
         self._shared.native.flush_usage()
 
+    def clear_cache(self) -> None:
+        """Drops every cached answer this client can see (with Redis: every entry under
+        its ``redis_prefix``). Does nothing without a cache."""
+        try:
+            self._shared.native.clear_cache()
+        except NativeError as e:
+            raise from_native(e) from None
+
     def __repr__(self) -> str:
         return f"<kestrel.{type(self).__name__} {self._shared.native!r}>"
 
@@ -587,6 +612,10 @@ class Usage:
     def providers(self, tenant: Optional[str] = None) -> List[ProviderStats]:
         """Per provider: attempts, successes, errors by kind, failovers, latency percentiles."""
         return [ProviderStats._construct(d) for d in self._view("providers", tenant)]
+
+    def cache(self, tenant: Optional[str] = None) -> CacheStats:
+        """Cache hits (exact, semantic), misses, bypasses, hit rate and what hits saved."""
+        return CacheStats._construct(self._view("cache", tenant))
 
     def records(self, tenant: Optional[str] = None, limit: int = 100) -> List[UsageRecord]:
         """The most recent usage records, oldest first (at most ``limit``)."""

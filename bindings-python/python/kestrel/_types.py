@@ -56,6 +56,7 @@ __all__ = [
     "SyncPage",
     "AsyncPage",
     "Savings",
+    "CacheStats",
     "RoutingMix",
     "ModelAnalytics",
     "ProviderStats",
@@ -417,6 +418,17 @@ class Savings(BaseModel):
     savings_pct: float
 
 
+class CacheStats(BaseModel):
+    """What the cache (Stage 0) did: hits per layer, misses, bypasses, and what hits saved."""
+
+    exact_hits: int
+    semantic_hits: int
+    misses: int
+    bypasses: int
+    hit_rate: float
+    saved_usd: float
+
+
 class RoutingMix(BaseModel):
     """How many requests went to each tier (``cache``: answered from cache;
     ``passthrough``: routing off or an unknown model sent where it was asked)."""
@@ -483,6 +495,8 @@ class UsageRecord(BaseModel):
     provider: str
     tier: Optional[Tier]
     cache_hit: bool
+    cache: Optional[str] = None
+    """``"exact"``, ``"semantic"``, ``"miss"``, ``"bypass"``; None when the client has no cache."""
     stream: bool
     prompt_tokens: int
     completion_tokens: int
