@@ -177,9 +177,19 @@ impl std::io::Write for HashWriter<'_> {
     }
 }
 
-/// The exact-layer key: the whole request (as above) in namespace `ns`.
+/// The exact-layer key: the whole request (as above) in namespace `ns`. Built on the
+/// context digest, so the request is serialized once for both.
 pub fn exact_key(ns: &Digest, req: &ChatRequest) -> Digest {
-    digest(b"kestrel-cache-exact-v1\0", ns, &keyed(req, &req.messages))
+    exact_key_from(&context_digest(ns, req), req)
+}
+
+/// [`exact_key`] given the request's [`context_digest`].
+pub fn exact_key_from(context: &Digest, req: &ChatRequest) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(b"kestrel-cache-exact-v1\0");
+    h.update(context);
+    serde_json::to_writer(&mut HashWriter(&mut h), &req.messages.last()).expect("messages serialize");
+    *h.finalize().as_bytes()
 }
 
 /// The final user message's text, when the request ends in one that is text only (the
@@ -209,13 +219,18 @@ pub fn final_user_text(req: &ChatRequest) -> Option<String> {
     }
 }
 
-/// The semantic block: everything but the final user message (which must match exactly),
-/// plus the guard of that message, in namespace `ns`. Only entries in the same block are
-/// ever compared.
-pub fn semantic_block(ns: &Digest, req: &ChatRequest, guard: &str, embedder: &str) -> Digest {
+/// Everything in the request but the final user message, in namespace `ns`: what must
+/// match exactly for two requests to share an answer semantically.
+pub fn context_digest(ns: &Digest, req: &ChatRequest) -> Digest {
     let before_last = &req.messages[..req.messages.len().saturating_sub(1)];
+    digest(b"kestrel-cache-context-v1\0", ns, &keyed(req, before_last))
+}
+
+/// The semantic block: the context ([`context_digest`]) plus the guard of the final user
+/// message and the embedder. Only entries in the same block are ever compared.
+pub fn semantic_block(context: &Digest, guard: &str, embedder: &str) -> Digest {
     let mut h = blake3::Hasher::new();
-    h.update(&digest(b"kestrel-cache-context-v1\0", ns, &keyed(req, before_last)));
+    h.update(context);
     h.update(embedder.as_bytes());
     h.update(&[0]);
     h.update(guard.as_bytes());
@@ -266,12 +281,21 @@ mod tests {
         );
         let b =
             req("gpt-4o", vec![Message::user("Is sugar healthy?"), Message::assistant("No."), Message::user("why?")]);
-        assert_ne!(semantic_block(&ns, &a, "why", "e"), semantic_block(&ns, &b, "why", "e"));
+        assert_ne!(
+            semantic_block(&context_digest(&ns, &a), "why", "e"),
+            semantic_block(&context_digest(&ns, &b), "why", "e")
+        );
         let mut sys = a.clone();
         sys.messages.insert(0, Message::system("Answer in French."));
-        assert_ne!(semantic_block(&ns, &a, "why", "e"), semantic_block(&ns, &sys, "why", "e"));
+        assert_ne!(
+            semantic_block(&context_digest(&ns, &a), "why", "e"),
+            semantic_block(&context_digest(&ns, &sys), "why", "e")
+        );
         let mut reworded = a.clone();
         reworded.messages[2] = Message::user("Why??");
-        assert_eq!(semantic_block(&ns, &a, "why", "e"), semantic_block(&ns, &reworded, "why", "e"));
+        assert_eq!(
+            semantic_block(&context_digest(&ns, &a), "why", "e"),
+            semantic_block(&context_digest(&ns, &reworded), "why", "e")
+        );
     }
 }

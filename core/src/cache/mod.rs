@@ -226,14 +226,23 @@ pub(crate) fn now_ms() -> u64 {
 pub struct Lookup {
     ns: Digest,
     key: Digest,
+    /// Everything but the final user message.
+    context: Digest,
     semantic: Option<Semantic>,
     refresh: bool,
 }
 
-struct Semantic {
-    block: Digest,
-    text: String,
-    vector: Option<Vec<f32>>,
+/// The semantic side of a lookup; the guard's reading is made only after an exact miss.
+enum Semantic {
+    /// The final user message, not read yet.
+    Pending(String),
+    Ready {
+        block: Digest,
+        text: String,
+        vector: Option<Vec<f32>>,
+    },
+    /// Nothing left to match loosely (only filler).
+    Empty,
 }
 
 /// Whether a request may use the cache.
@@ -288,16 +297,10 @@ impl Stage0 {
             return Plan::Bypass;
         }
         let ns = key::namespace(tenant);
-        let key = key::exact_key(&ns, req);
-        let semantic = self.cfg.semantic.then(|| key::final_user_text(req)).flatten().and_then(|t| {
-            let fp = text::fingerprint(&t);
-            (!fp.tokens.is_empty()).then(|| Semantic {
-                block: key::semantic_block(&ns, req, &fp.guard, self.embedder.id()),
-                text: fp.text(),
-                vector: None,
-            })
-        });
-        Plan::Use(Lookup { ns, key, semantic, refresh: matches!(switch, Some(CacheSwitch::Refresh(_))) })
+        let context = key::context_digest(&ns, req);
+        let key = key::exact_key_from(&context, req);
+        let semantic = self.cfg.semantic.then(|| key::final_user_text(req)).flatten().map(Semantic::Pending);
+        Plan::Use(Lookup { ns, key, context, semantic, refresh: matches!(switch, Some(CacheSwitch::Refresh(_))) })
     }
 
     /// The cached answer, if any. Backend and embedder failures are misses.
@@ -308,22 +311,39 @@ impl Stage0 {
         if let Some(e) = self.bounded(self.store.get(&l.ns, &l.key)).await.flatten() {
             return Some((e, CacheLayer::Exact));
         }
-        let s = l.semantic.as_mut()?;
-        let vector = match self.embedder.embed(&s.text).await {
+        self.read_final_message(l);
+        let Some(Semantic::Ready { block, text, vector: stored }) = l.semantic.as_mut() else { return None };
+        let vector = match self.embedder.embed(text).await {
             Ok(v) => v,
             Err(e) => {
                 self.warn("the cache embedder failed; treating the request as a miss", &e);
                 return None;
             }
         };
-        let hit = self.bounded(self.store.nearest(&l.ns, &s.block, &vector, self.cfg.threshold)).await.flatten();
-        s.vector = Some(vector);
+        let hit = self.bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold)).await.flatten();
+        *stored = Some(vector);
         hit.map(|h| (h.entry, CacheLayer::Semantic))
+    }
+
+    /// The guard's reading of the final user message, and the semantic block it keys.
+    fn read_final_message(&self, l: &mut Lookup) {
+        if let Some(Semantic::Pending(message)) = &l.semantic {
+            let fp = text::fingerprint(message);
+            l.semantic = Some(if fp.tokens.is_empty() {
+                Semantic::Empty
+            } else {
+                Semantic::Ready {
+                    block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
+                    text: fp.text(),
+                    vector: None,
+                }
+            });
+        }
     }
 
     /// Stores a finished answer, unless it must not be reused (a content filter, no
     /// finish). Failures are logged, never returned.
-    pub async fn store(&self, l: Lookup, resp: &ChatResponse, model: &str) {
+    pub async fn store(&self, mut l: Lookup, resp: &ChatResponse, model: &str) {
         if !reusable(resp) {
             return;
         }
@@ -339,16 +359,17 @@ impl Stage0 {
             expires_ms: now + self.cfg.ttl.as_millis() as u64,
             approx_bytes,
         });
+        self.read_final_message(&mut l);
         let semantic = match l.semantic {
-            Some(Semantic { block, vector: Some(v), .. }) => Some((block, v)),
-            Some(Semantic { block, text, vector: None }) => match self.embedder.embed(&text).await {
+            Some(Semantic::Ready { block, vector: Some(v), .. }) => Some((block, v)),
+            Some(Semantic::Ready { block, text, vector: None }) => match self.embedder.embed(&text).await {
                 Ok(v) => Some((block, v)),
                 Err(e) => {
                     self.warn("the cache embedder failed; storing for exact hits only", &e);
                     None
                 }
             },
-            None => None,
+            _ => None,
         };
         self.bounded(self.store.put(l.key, entry, semantic, self.cfg.ttl)).await;
     }
