@@ -174,3 +174,36 @@ async fn a_bad_request_fails_before_the_cache_and_the_network() {
     assert!(e.to_string().contains("messages"), "{e}");
     assert!(mock.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_provider_embedder_can_replace_the_offline_one() {
+    let cfg = CacheConfig { embedding_model: Some("text-embedding-3-small".into()), ..CacheConfig::default() };
+    let (mock, client) = setup(cfg).await;
+    client.chat(ask("How do I reset my password?")).await.unwrap();
+    let r = client.chat(ask("how can I reset my password")).await.unwrap();
+    assert_eq!(r.kestrel.unwrap().cache_layer.as_deref(), Some("semantic"));
+    let embeds: Vec<_> = mock.requests().into_iter().filter(|r| r.path.ends_with("/embeddings")).collect();
+    assert_eq!(embeds.len(), 2, "one embedding per lookup that missed the exact layer, reused to store");
+    assert_eq!(embeds[0].path, "/openai/v1/embeddings");
+    assert_eq!(embeds[0].header("authorization"), Some("Bearer sk-test-openai"));
+    assert_eq!(embeds[0].body["model"], "text-embedding-3-small");
+
+    // An embeddings endpoint that is down costs the semantic layer, never the request.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let client = Client::builder()
+        .from_env(false)
+        .api_key("openai", "sk-test-openai")
+        .base_url("openai", format!("{}/openai/v1", mock.url()))
+        .api_key("mistral", "mistral-key")
+        .base_url("mistral", format!("http://{dead}/v1"))
+        .cache(CacheConfig {
+            embedding_model: Some("mistral-embed".into()),
+            embedding_provider: Some("mistral".into()),
+            ..CacheConfig::default()
+        })
+        .build()
+        .unwrap();
+    client.chat(ask("How do I reset my password?")).await.unwrap();
+    assert!(client.chat(ask("How do I reset my password?")).await.unwrap().kestrel.unwrap().cache_hit);
+    assert!(!client.chat(ask("how can I reset my password")).await.unwrap().kestrel.unwrap().cache_hit);
+}

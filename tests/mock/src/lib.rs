@@ -40,6 +40,7 @@
 
 mod answer;
 mod anthropic;
+mod embeddings;
 mod script;
 mod server;
 mod wire;

@@ -334,7 +334,8 @@ async fn provider(
     let is_models = method == Method::GET && path.ends_with("/models");
     let is_messages = method == Method::POST && path.ends_with("/v1/messages");
     let is_cohere = method == Method::POST && path.ends_with("/v2/chat");
-    if !is_chat && !is_models && !is_messages && !is_cohere {
+    let is_embeddings = method == Method::POST && path.ends_with("/embeddings");
+    if !is_chat && !is_models && !is_messages && !is_cohere && !is_embeddings {
         let body = wire::error_with(&format!("Invalid URL ({method} {path})"), "invalid_request_error", None, None);
         return respond_json(StatusCode::NOT_FOUND, &body, seq);
     }
@@ -353,6 +354,16 @@ async fn provider(
         return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
     }
 
+    if is_embeddings {
+        return match crate::embeddings::respond(&body_json) {
+            Ok(body) => respond_json(StatusCode::OK, &body, seq),
+            Err(message) => respond_json(
+                StatusCode::BAD_REQUEST,
+                &wire::error_with(&message, "invalid_request_error", None, None),
+                seq,
+            ),
+        };
+    }
     if is_models {
         let list = {
             let inner = shared.lock();
