@@ -117,9 +117,14 @@ function callOptions(options) {
   return JSON.stringify({ timeout, max_retries: maxRetries });
 }
 
+/** A property left out of JSON, `util.inspect` and enumeration (clients hold keys). */
+function hidden(obj, name, value) {
+  Object.defineProperty(obj, name, { value, enumerable: false, writable: true, configurable: true });
+}
+
 class Completions {
   constructor(client) {
-    this._client = client;
+    hidden(this, "_client", client);
   }
 
   /**
@@ -169,7 +174,7 @@ function toModel(spec) {
 
 class Models {
   constructor(client) {
-    this._client = client;
+    hidden(this, "_client", client);
   }
 
   /** The catalog models reachable with the configured keys, as an OpenAI model page. */
@@ -201,7 +206,7 @@ class Models {
 
 class Usage {
   constructor(client) {
-    this._client = client;
+    hidden(this, "_client", client);
   }
 
   _view(view, tenant, limit) {
@@ -265,7 +270,7 @@ class OpenAI {
    * environment (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...) unless `fromEnv: false`.
    */
   constructor(options = {}, shared = undefined) {
-    this._options = { ...options };
+    hidden(this, "_options", { ...options });
     if (shared && shared[SHARED]) {
       this._native = shared.native;
     } else {

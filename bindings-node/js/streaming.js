@@ -41,9 +41,9 @@ class Stream {
         done = true;
       } finally {
         controller.signal.removeEventListener("abort", close);
-        // Left early (break, throw, abort): stop the upstream request.
+        // Ended, or left early (break, throw, abort): the upstream request stops here.
+        native.close();
         if (!done) controller.abort();
-        else native.close();
       }
     }
     return new Stream(iterator, controller);
