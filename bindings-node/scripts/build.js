@@ -28,6 +28,11 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// ESM importers get the same declarations under the .d.mts name TypeScript looks for.
+const dts = path.join(root, "bindings-node", "js", "index.d.ts");
+const header = "// Generated from index.d.ts by bindings-node/scripts/build.js; the same declarations for ESM importers.\n";
+fs.writeFileSync(path.join(root, "bindings-node", "js", "index.d.mts"), header + fs.readFileSync(dts, "utf8"));
+
 if (truthy(process.env.KESTREL_NODE_SKIP_BUILD)) {
   if (!fs.existsSync(addon)) console.warn(`kestrel: KESTREL_NODE_SKIP_BUILD is set and ${addon} does not exist`);
   process.exit(0);

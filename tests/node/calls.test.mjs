@@ -281,3 +281,10 @@ describe("usage, models, route, keys", () => {
     }
   });
 });
+
+test("index.d.mts carries the same declarations as index.d.ts", () => {
+  const dir = path.join(path.dirname(require.resolve("kestrel")));
+  const cjs = readFileSync(path.join(dir, "index.d.ts"), "utf8");
+  const esm = readFileSync(path.join(dir, "index.d.mts"), "utf8");
+  assert.equal(esm.slice(esm.indexOf("\n") + 1), cjs, "run `npm run build` to regenerate index.d.mts");
+});
