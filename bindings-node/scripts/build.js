@@ -33,6 +33,21 @@ const dts = path.join(root, "bindings-node", "js", "index.d.ts");
 const header = "// Generated from index.d.ts by bindings-node/scripts/build.js; the same declarations for ESM importers.\n";
 fs.writeFileSync(path.join(root, "bindings-node", "js", "index.d.mts"), header + fs.readFileSync(dts, "utf8"));
 
+
+// A packed copy (`npm install --install-links <path>`, a tarball) holds only the crates the
+// addon needs: keep the workspace's member list to those, or cargo refuses to start.
+const workspace = path.join(root, "Cargo.toml");
+const manifestText = fs.readFileSync(workspace, "utf8");
+const members = /members\s*=\s*\[([^\]]*)\]/.exec(manifestText);
+if (members) {
+  const listed = [...members[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  const present = listed.filter((m) => fs.existsSync(path.join(root, m, "Cargo.toml")));
+  if (present.length !== listed.length) {
+    const list = present.map((m) => JSON.stringify(m)).join(", ");
+    fs.writeFileSync(workspace, manifestText.replace(members[0], `members = [${list}]`));
+  }
+}
+
 if (truthy(process.env.KESTREL_NODE_SKIP_BUILD)) {
   if (!fs.existsSync(addon)) console.warn(`kestrel: KESTREL_NODE_SKIP_BUILD is set and ${addon} does not exist`);
   process.exit(0);
