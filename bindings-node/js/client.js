@@ -108,11 +108,13 @@ function config(o) {
   return cfg;
 }
 
-/** The core's `CallOptions` JSON for openai-node's per-request options, or undefined. */
-function callOptions(options) {
-  if (!options) return undefined;
-  const timeout = seconds(options.timeout, "timeout");
-  const maxRetries = retries(options.maxRetries, "maxRetries");
+/**
+ * The core's `CallOptions` JSON for openai-node's per-request options over a client's own
+ * (`base`, from `withOptions`), or undefined when neither sets anything.
+ */
+function callOptions(options, base) {
+  const timeout = seconds(options?.timeout, "timeout") ?? base?.timeout;
+  const maxRetries = retries(options?.maxRetries, "maxRetries") ?? base?.max_retries;
   if (timeout === undefined && maxRetries === undefined) return undefined;
   return JSON.stringify({ timeout, max_retries: maxRetries });
 }
@@ -136,7 +138,10 @@ class Completions {
     try {
       const client = this._client;
       const request = JSON.stringify(body);
-      const opts = options ? callOptions(options) : client._callOptions;
+      const opts =
+        options && (options.timeout != null || options.maxRetries != null)
+          ? callOptions(options, client._callOptionsBase)
+          : client._callOptions;
       const signal = options?.signal ?? undefined;
       if (signal?.aborted) return Promise.reject(new APIUserAbortError());
       if (body?.stream === true) return client._stream(request, opts, signal);
@@ -177,8 +182,12 @@ class Models {
     hidden(this, "_client", client);
   }
 
-  /** The catalog models reachable with the configured keys, as an OpenAI model page. */
+  /**
+   * The catalog models reachable with the configured keys, as an OpenAI model page. Like
+   * openai-node's PagePromise, the Promise itself can be iterated with `for await`.
+   */
   list() {
+    let promise;
     try {
       const data = JSON.parse(this._client._native.models()).map(toModel);
       const page = {
@@ -188,10 +197,14 @@ class Models {
           yield* data;
         },
       };
-      return Promise.resolve(page);
+      promise = Promise.resolve(page);
     } catch (e) {
-      return Promise.reject(fromNative(e));
+      promise = Promise.reject(fromNative(e));
     }
+    promise[Symbol.asyncIterator] = async function* () {
+      yield* (await promise).data;
+    };
+    return promise;
   }
 
   /** One reachable model by id; rejects with NotFoundError otherwise. */
@@ -280,7 +293,9 @@ class OpenAI {
         throw fromNative(e);
       }
     }
+    /** Per-call options a `withOptions` copy applies to every call (JSON, and parsed). */
     this._callOptions = shared?.callOptions;
+    this._callOptionsBase = shared?.callOptions ? JSON.parse(shared.callOptions) : undefined;
     this.apiKey = typeof options.apiKey === "string" ? options.apiKey : (process.env.OPENAI_API_KEY ?? null);
     this.baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     this.timeout = options.timeout ?? OpenAI.DEFAULT_TIMEOUT;

@@ -596,7 +596,7 @@ export declare class Chat {
 
 export declare class Models {
   /** The catalog models reachable with the configured keys. */
-  list(): Promise<ModelsPage>;
+  list(): Promise<ModelsPage> & AsyncIterable<Model>;
   retrieve(model: string): Promise<Model>;
 }
 

@@ -32,6 +32,7 @@ pub struct NativeStream {
 }
 
 impl NativeStream {
+    /// Wraps an open stream; the JS side pulls it with `next()`.
     pub fn new(stream: ChatStream) -> Self {
         NativeStream { slot: Arc::new(Mutex::new(Some(stream))), closer: Arc::default() }
     }

@@ -166,6 +166,21 @@ describe("chat.completions.create", () => {
     assert.equal(ok.object, "chat.completion");
   });
 
+  test("a withOptions timeout still applies when a call passes only a signal", async () => {
+    await mock.script({ default: { latency_ms: 400 } });
+    const c = client({ routing: false }).withOptions({ timeout: 50 });
+    const signal = new AbortController().signal;
+    await assert.rejects(
+      c.chat.completions.create({ model: "gpt-4o-mini", messages: ask() }, { signal }),
+      OpenAI.APIConnectionTimeoutError,
+    );
+    // A per-call maxRetries keeps the copy's timeout.
+    await assert.rejects(
+      c.chat.completions.create({ model: "gpt-4o-mini", messages: ask() }, { maxRetries: 0 }),
+      OpenAI.APIConnectionTimeoutError,
+    );
+  });
+
   test("withOptions shares the usage ledger", async () => {
     const c = client();
     const copy = c.withOptions({ timeout: 5000 });
@@ -226,6 +241,9 @@ describe("usage, models, route, keys", () => {
     const seen = [];
     for await (const m of page) seen.push(m.id);
     assert.deepEqual(seen, ids);
+    const direct = [];
+    for await (const m of c.models.list()) direct.push(m.id); // openai-node's PagePromise form
+    assert.deepEqual(direct, ids);
     assert.equal((await c.models.retrieve("gpt-4o")).id, "gpt-4o");
     await assert.rejects(c.models.retrieve("no-such-model"), OpenAI.NotFoundError);
   });
