@@ -368,11 +368,13 @@ class OpenAI {
       (handle) => {
         if (signal) signal.removeEventListener("abort", onAbort);
         const controller = new AbortController();
-        if (signal) {
-          if (signal.aborted) controller.abort();
-          else signal.addEventListener("abort", () => controller.abort(), { once: true });
-        }
-        return Stream._fromNative(handle, controller);
+        if (!signal) return Stream._fromNative(handle, controller);
+        // The caller's signal aborts the stream until it is over (then the listener goes,
+        // so a long-lived signal does not collect one per stream).
+        const forward = () => controller.abort();
+        if (signal.aborted) controller.abort();
+        else signal.addEventListener("abort", forward, { once: true });
+        return Stream._fromNative(handle, controller, () => signal.removeEventListener("abort", forward));
       },
       (e) => {
         if (signal) signal.removeEventListener("abort", onAbort);

@@ -16,8 +16,8 @@ class Stream {
     this.controller = controller;
   }
 
-  /** Wraps a native stream; `controller.abort()` closes it. */
-  static _fromNative(native, controller) {
+  /** Wraps a native stream; `controller.abort()` closes it; `onEnd` runs once it is over. */
+  static _fromNative(native, controller, onEnd) {
     let consumed = false;
     const close = () => native.close();
     controller.signal.addEventListener("abort", close, { once: true });
@@ -44,6 +44,7 @@ class Stream {
         // Ended, or left early (break, throw, abort): the upstream request stops here.
         native.close();
         if (!done) controller.abort();
+        onEnd?.();
       }
     }
     return new Stream(iterator, controller);

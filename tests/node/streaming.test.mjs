@@ -191,6 +191,18 @@ describe("aborting a call", () => {
     await assert.rejects(pending, APIUserAbortError);
   });
 
+  test("a long-lived signal keeps no listener once calls and streams are over", async () => {
+    const { getEventListeners } = await import("node:events");
+    const ac = new AbortController();
+    const c = direct();
+    for (let i = 0; i < 3; i++) {
+      await c.chat.completions.create({ model: "gpt-4o-mini", messages: ask() }, { signal: ac.signal });
+      const stream = await c.chat.completions.create({ model: "gpt-4o-mini", messages: ask(), stream: true }, { signal: ac.signal });
+      for await (const _ of stream);
+    }
+    assert.equal(getEventListeners(ac.signal, "abort").length, 0);
+  });
+
   test("a signal that fires after the answer changes nothing", async () => {
     const ac = new AbortController();
     const r = await direct().chat.completions.create({ model: "gpt-4o-mini", messages: ask() }, { signal: ac.signal });
