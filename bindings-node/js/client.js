@@ -8,7 +8,9 @@ const { NativeClient } = require("./native.js");
 const errors = require("./errors.js");
 const { Stream } = require("./streaming.js");
 
-const { fromNative, ConfigurationError, APIUserAbortError, NotFoundError } = errors;
+const { validateInputTools, parseChatCompletion } = require("./parsing.js");
+
+const { fromNative, ConfigurationError, APIUserAbortError, NotFoundError, OpenAIError } = errors;
 
 /** Ids for abortable calls (per process; the addon maps each to its in-flight call). */
 let lastAbortId = 0;
@@ -164,6 +166,21 @@ class Completions {
     } catch (e) {
       return Promise.reject(fromNative(e));
     }
+  }
+
+  /**
+   * `create()`, then openai-node's structured-output parsing: `message.parsed` (from a
+   * `json_schema` response format, or `zodResponseFormat`) and `parsed_arguments` of
+   * strict tool calls (or `zodFunction` tools).
+   */
+  parse(body, options) {
+    try {
+      validateInputTools(body?.tools);
+      if (body?.stream === true) throw new OpenAIError("`parse()` does not stream; use `create({stream: true})`");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.create(body, options).then((completion) => parseChatCompletion(completion, body));
   }
 }
 

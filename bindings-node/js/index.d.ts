@@ -579,7 +579,37 @@ export interface ClientOptions {
   cache?: boolean | CacheOptions;
 }
 
+export interface ParsedFunctionToolCall extends ChatCompletionMessageFunctionToolCall {
+  function: { name: string; arguments: string; /** Parsed for strict or auto-parseable tools, else null. */ parsed_arguments?: unknown };
+}
+
+export interface ParsedChatCompletionMessage<ParsedT> extends ChatCompletionMessage {
+  /** The content parsed by the request's `json_schema` response format. */
+  parsed: ParsedT | null;
+  tool_calls?: Array<ParsedFunctionToolCall>;
+}
+
+export interface ParsedChoice<ParsedT> extends ChatCompletionChoice {
+  message: ParsedChatCompletionMessage<ParsedT>;
+}
+
+export interface ParsedChatCompletion<ParsedT> extends ChatCompletion {
+  choices: Array<ParsedChoice<ParsedT>>;
+}
+
+/** What `parse()` yields for a request: the output type of an auto-parseable response format (openai-node's `zodResponseFormat`), else `null`. */
+export type ExtractParsedContentFromParams<Params extends ChatCompletionCreateParamsBase> =
+  Params["response_format"] extends { __output: infer ParsedT } ? ParsedT : null;
+
 export declare class Completions {
+  /**
+   * `create()` plus openai-node's structured-output parsing (`message.parsed`,
+   * `parsed_arguments`); takes openai-node's `zodResponseFormat` / `zodFunction` helpers.
+   */
+  parse<Params extends ChatCompletionCreateParamsNonStreaming, ParsedT = ExtractParsedContentFromParams<Params>>(
+    body: Params,
+    options?: RequestOptions,
+  ): Promise<ParsedChatCompletion<ParsedT>>;
   /** A routed chat completion. */
   create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
   /** A routed chat completion, streamed. */

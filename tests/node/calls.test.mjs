@@ -117,6 +117,26 @@ describe("chat.completions.create", () => {
     assert.deepEqual(JSON.parse(s.choices[0].message.content), { n: 1 });
   });
 
+  test("parse() fills message.parsed and strict tool arguments", async () => {
+    const c = client({ routing: false });
+    const schema = { type: "object", properties: { n: { type: "integer" } }, required: ["n"], additionalProperties: false };
+    const r = await c.chat.completions.parse({
+      model: "gpt-4o-mini",
+      messages: ask("Extract"),
+      response_format: { type: "json_schema", json_schema: { name: "x", schema, strict: true } },
+    });
+    assert.deepEqual(r.choices[0].message.parsed, { n: 1 });
+    const tools = [{ type: "function", function: { name: "get_weather", strict: true, parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false } } }];
+    const t = await c.chat.completions.parse({ model: "gpt-4o-mini", messages: ask("Weather?"), tools });
+    const call = t.choices[0].message.tool_calls[0];
+    assert.deepEqual(call.function.parsed_arguments, JSON.parse(call.function.arguments));
+    assert.equal(t.choices[0].message.parsed, null);
+    const loose = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+    await assert.rejects(c.chat.completions.parse({ model: "gpt-4o-mini", messages: ask(), tools: loose }), /strict: true/);
+    await mock.script({ default: { finish_reason: "length" } });
+    await assert.rejects(c.chat.completions.parse({ model: "gpt-4o-mini", messages: ask() }), OpenAI.LengthFinishReasonError);
+  });
+
   test("image input, system and developer messages", async () => {
     const r = await client().chat.completions.create({
       model: "gpt-4o",

@@ -150,6 +150,12 @@ describe("only the import changed", () => {
     assert.deepEqual(await apps.kestrel.jsonSchema(), { name: "example", age: 1 });
   });
 
+  test("structured outputs with parse() and zodResponseFormat", async () => {
+    const expected = { name: "example", date: "example", participants: ["example"] };
+    assert.deepEqual(await apps.openai.structured(), expected);
+    assert.deepEqual(await apps.kestrel.structured(), expected);
+  });
+
   for (const status of [429, 401, 404, 500]) {
     test(`error ${status}`, async () => {
       await mock.script({ default: { status } });

@@ -6,6 +6,8 @@
 // in production.
 
 import OpenAI from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
 
 const MODEL = "gpt-4o-mini";
 
@@ -173,4 +175,23 @@ export async function concurrent() {
     ),
   );
   return all.map((c) => c.choices[0].message.content);
+}
+
+const CalendarEvent = z.object({
+  name: z.string(),
+  date: z.string(),
+  participants: z.array(z.string()),
+});
+
+export async function structured() {
+  const client = new OpenAI();
+  const completion = await client.chat.completions.parse({
+    model: MODEL,
+    messages: [
+      { role: "system", content: "Extract the event information." },
+      { role: "user", content: "Alice and Bob are going to a science fair on Friday." },
+    ],
+    response_format: zodResponseFormat(CalendarEvent, "event"),
+  });
+  return completion.choices[0].message.parsed;
 }

@@ -60,3 +60,26 @@ export async function check(): Promise<void> {
   const opts: ClientOptions = { routing: false, tenant: "acme" };
   void opts;
 }
+
+// parse() infers the parsed type from openai-node's zodResponseFormat helper.
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
+
+export async function checkParse(client: OpenAI): Promise<void> {
+  const Event = z.object({ name: z.string(), participants: z.array(z.string()) });
+  const r = await client.chat.completions.parse({
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "Alice and Bob meet on Friday." }],
+    response_format: zodResponseFormat(Event, "event"),
+  });
+  const parsed = r.choices[0].message.parsed;
+  if (parsed) {
+    const names: string[] = parsed.participants;
+    // @ts-expect-error the parsed type is the schema's
+    const wrong: number = parsed.name;
+    void names, wrong;
+  }
+  const plain = await client.chat.completions.parse({ model: "gpt-4o", messages: [] });
+  const nothing: null = plain.choices[0].message.parsed;
+  void nothing;
+}
