@@ -1,7 +1,8 @@
 // Concurrency: 64 requests in flight at once from one client. Each call is a Promise on
 // Kestrel's native I/O threads; the event loop never waits.
 //
-//   OPENAI_API_KEY=sk-... npx tsx examples/node/concurrency.ts
+//   OPENAI_API_KEY=sk-... npx tsx concurrency.ts    (in a project that ran `npm install <path to kestrel>`;
+//   tests/node/examples.test.mjs compiles and runs it against the mock provider)
 import OpenAI, { APIError } from "kestrel";
 
 const client = new OpenAI({ maxRetries: 1 });

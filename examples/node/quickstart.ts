@@ -1,6 +1,7 @@
 // Quickstart: one request at a time, where it went, what it cost, and the running savings.
 //
-//   OPENAI_API_KEY=sk-... npx tsx examples/node/quickstart.ts
+//   OPENAI_API_KEY=sk-... npx tsx quickstart.ts    (in a project that ran `npm install <path to kestrel>`;
+//   tests/node/examples.test.mjs compiles and runs it against the mock provider)
 //
 // The only change from openai-node code is the import.
 import OpenAI from "kestrel";

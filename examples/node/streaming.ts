@@ -1,7 +1,8 @@
 // Streaming: print the answer as it arrives, and stop early with an AbortController
 // (the upstream request is cancelled, and the usage of what was streamed is recorded).
 //
-//   OPENAI_API_KEY=sk-... npx tsx examples/node/streaming.ts
+//   OPENAI_API_KEY=sk-... npx tsx streaming.ts    (in a project that ran `npm install <path to kestrel>`;
+//   tests/node/examples.test.mjs compiles and runs it against the mock provider)
 import OpenAI, { APIUserAbortError } from "kestrel";
 
 const client = new OpenAI();

@@ -1,7 +1,8 @@
 // Tools: the model asks for a function call, we run it, and send the result back.
 // Kestrel only routes tool requests to models that support tools.
 //
-//   OPENAI_API_KEY=sk-... npx tsx examples/node/tools.ts
+//   OPENAI_API_KEY=sk-... npx tsx tools.ts    (in a project that ran `npm install <path to kestrel>`;
+//   tests/node/examples.test.mjs compiles and runs it against the mock provider)
 import OpenAI from "kestrel";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "kestrel";
 
