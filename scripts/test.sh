@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, Rust tests, and the Python tests that drive the
-# official `openai` SDK against the bundled mock provider. Installs what it needs.
+# Runs every test: formatting, lints, Rust tests, and the Python and Node tests that drive
+# the official `openai` SDKs against the bundled mock provider. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,5 +31,14 @@ export KESTREL_MOCK_BIN="$PWD/target/debug/kestrel-mock"
 if compgen -G "examples/python/*.py" > /dev/null; then
     "$venv/bin/python" -m mypy --strict examples/python
 fi
+
+echo "== node: the kestrel package (and the official openai package) against kestrel-mock"
+# `npm ci` runs the package's install script, which builds the addon. KESTREL_NODE_DEV=1:
+# a dev-profile `cargo build -p kestrel-node` that reuses the workspace build above (users
+# get `napi build --release`), so Rust is compiled once per run.
+KESTREL_NODE_DEV=1 npm ci --no-audit --no-fund --loglevel=error
+node --test tests/node/
+npx --no-install tsc --noEmit --strict -p examples/node
+npx --no-install tsc --noEmit --strict -p tests/node/types
 
 echo "== all tests passed"

@@ -1,0 +1,776 @@
+// Types of the `kestrel` npm package: openai-node's client surface for chat completions,
+// plus Kestrel's options, response metadata and usage views. Field names follow the wire
+// format (snake_case) exactly as openai-node's types do.
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+export type Tier = "economy" | "standard" | "premium";
+
+export interface ChatCompletionContentPartText {
+  type: "text";
+  text: string;
+}
+
+export interface ChatCompletionContentPartImage {
+  type: "image_url";
+  image_url: { url: string; detail?: "auto" | "low" | "high" };
+}
+
+export interface ChatCompletionContentPartInputAudio {
+  type: "input_audio";
+  input_audio: { data: string; format: "wav" | "mp3" };
+}
+
+export interface ChatCompletionContentPartFile {
+  type: "file";
+  file: { file_data?: string; file_id?: string; filename?: string };
+}
+
+export interface ChatCompletionContentPartRefusal {
+  type: "refusal";
+  refusal: string;
+}
+
+export type ChatCompletionContentPart =
+  | ChatCompletionContentPartText
+  | ChatCompletionContentPartImage
+  | ChatCompletionContentPartInputAudio
+  | ChatCompletionContentPartFile;
+
+export interface ChatCompletionSystemMessageParam {
+  role: "system";
+  content: string | Array<ChatCompletionContentPartText>;
+  name?: string;
+}
+
+export interface ChatCompletionDeveloperMessageParam {
+  role: "developer";
+  content: string | Array<ChatCompletionContentPartText>;
+  name?: string;
+}
+
+export interface ChatCompletionUserMessageParam {
+  role: "user";
+  content: string | Array<ChatCompletionContentPart>;
+  name?: string;
+}
+
+export interface ChatCompletionMessageFunctionToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** A tool call in a response or in an assistant message sent back. */
+export type ChatCompletionMessageToolCall = ChatCompletionMessageFunctionToolCall;
+
+export interface ChatCompletionAssistantMessageParam {
+  role: "assistant";
+  content?: string | Array<ChatCompletionContentPartText | ChatCompletionContentPartRefusal> | null;
+  name?: string;
+  refusal?: string | null;
+  tool_calls?: Array<ChatCompletionMessageToolCall>;
+  audio?: { id: string } | null;
+  function_call?: { name: string; arguments: string } | null;
+}
+
+export interface ChatCompletionToolMessageParam {
+  role: "tool";
+  content: string | Array<ChatCompletionContentPartText>;
+  tool_call_id: string;
+}
+
+export interface ChatCompletionFunctionMessageParam {
+  role: "function";
+  content: string | null;
+  name: string;
+}
+
+export type ChatCompletionMessageParam =
+  | ChatCompletionDeveloperMessageParam
+  | ChatCompletionSystemMessageParam
+  | ChatCompletionUserMessageParam
+  | ChatCompletionAssistantMessageParam
+  | ChatCompletionToolMessageParam
+  | ChatCompletionFunctionMessageParam;
+
+export interface FunctionDefinition {
+  name: string;
+  description?: string;
+  /** A JSON Schema object. */
+  parameters?: Record<string, unknown>;
+  strict?: boolean | null;
+}
+
+export interface ChatCompletionFunctionTool {
+  type: "function";
+  function: FunctionDefinition;
+}
+
+export type ChatCompletionTool = ChatCompletionFunctionTool;
+
+export type ChatCompletionToolChoiceOption =
+  | "none"
+  | "auto"
+  | "required"
+  | { type: "function"; function: { name: string } };
+
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | {
+      type: "json_schema";
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+    };
+
+export interface ChatCompletionStreamOptions {
+  include_usage?: boolean;
+  include_obfuscation?: boolean;
+}
+
+/** Per-request routing options, sent as the body's `kestrel` field. */
+export interface KestrelRequestOptions {
+  /** `false` sends this request to the model it names. */
+  routing?: boolean;
+  floor?: Tier;
+  ceiling?: Tier;
+  allow_providers?: string[];
+  deny_providers?: string[];
+  min_confidence?: number;
+  /** The tenant this request's usage is recorded under. */
+  tenant?: string;
+}
+
+export interface ChatCompletionCreateParamsBase {
+  /** The model asked for: a ceiling, Kestrel may answer with a cheaper capable one. */
+  model: string;
+  messages: Array<ChatCompletionMessageParam>;
+  stream?: boolean | null;
+  frequency_penalty?: number | null;
+  presence_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  n?: number | null;
+  seed?: number | null;
+  stop?: string | null | Array<string>;
+  temperature?: number | null;
+  top_p?: number | null;
+  tools?: Array<ChatCompletionTool>;
+  tool_choice?: ChatCompletionToolChoiceOption;
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  stream_options?: ChatCompletionStreamOptions | null;
+  user?: string;
+  metadata?: Record<string, string> | null;
+  store?: boolean | null;
+  reasoning_effort?: "minimal" | "low" | "medium" | "high" | null;
+  service_tier?: "auto" | "default" | "flex" | "scale" | "priority" | null;
+  modalities?: Array<"text" | "audio"> | null;
+  prediction?: { type: "content"; content: string | Array<ChatCompletionContentPartText> } | null;
+  audio?: { voice: string; format: "wav" | "aac" | "mp3" | "flac" | "opus" | "pcm16" } | null;
+  verbosity?: "low" | "medium" | "high" | null;
+  web_search_options?: Record<string, unknown>;
+  /** Kestrel's per-request routing options. */
+  kestrel?: KestrelRequestOptions;
+  /** Unknown params pass through to the provider. */
+  [key: string]: unknown;
+}
+
+export interface ChatCompletionCreateParamsNonStreaming extends ChatCompletionCreateParamsBase {
+  stream?: false | null;
+}
+
+export interface ChatCompletionCreateParamsStreaming extends ChatCompletionCreateParamsBase {
+  stream: true;
+}
+
+export type ChatCompletionCreateParams = ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming;
+
+/** openai-node's per-request options (the second argument of `create`). */
+export interface RequestOptions {
+  /** Per-attempt time limit in milliseconds. */
+  timeout?: number;
+  /** Retry passes over the failover plan when every candidate failed transiently. */
+  maxRetries?: number;
+  /** Aborting it rejects an in-flight call with APIUserAbortError, or ends a stream; the upstream request is cancelled. */
+  signal?: AbortSignal | null;
+  /** Accepted for compatibility; Kestrel's provider requests use `defaultHeaders`. */
+  headers?: Record<string, string | null | undefined>;
+  /** Accepted for compatibility and ignored. */
+  query?: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Responses
+
+export interface Scores {
+  reasoning: number;
+  output_complexity: number;
+  domain_specificity: number;
+  instruction_nuance: number;
+  error_tolerance: number;
+}
+
+/** Where Kestrel sent a request and what it cost (on responses and on a stream's last chunk). */
+export interface KestrelMeta {
+  requested_model: string;
+  model: string;
+  provider: string;
+  tier: Tier | null;
+  scores: Scores | null;
+  confidence: number | null;
+  reasons: string[];
+  cost_usd: number;
+  /** What the requested model would have cost. */
+  baseline_cost_usd: number;
+  saved_usd: number;
+  cache_hit: boolean;
+  cache_layer?: string | null;
+  attempts: number;
+  latency_ms: number;
+}
+
+export interface CompletionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; audio_tokens?: number };
+  completion_tokens_details?: {
+    reasoning_tokens?: number;
+    audio_tokens?: number;
+    accepted_prediction_tokens?: number;
+    rejected_prediction_tokens?: number;
+  };
+}
+
+export interface ChatCompletionTokenLogprob {
+  token: string;
+  bytes: Array<number> | null;
+  logprob: number;
+  top_logprobs: Array<{ token: string; bytes: Array<number> | null; logprob: number }>;
+}
+
+export interface ChatCompletionMessage {
+  role: "assistant";
+  content: string | null;
+  refusal: string | null;
+  tool_calls?: Array<ChatCompletionMessageToolCall>;
+  annotations?: Array<unknown>;
+  audio?: { id: string; data: string; expires_at: number; transcript: string } | null;
+  function_call?: { name: string; arguments: string } | null;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+
+export interface ChatCompletionChoice {
+  index: number;
+  message: ChatCompletionMessage;
+  finish_reason: FinishReason;
+  logprobs: { content: Array<ChatCompletionTokenLogprob> | null; refusal: Array<ChatCompletionTokenLogprob> | null } | null;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: Array<ChatCompletionChoice>;
+  usage?: CompletionUsage;
+  system_fingerprint?: string;
+  service_tier?: "auto" | "default" | "flex" | "scale" | "priority" | null;
+  /** Kestrel's routing metadata. */
+  kestrel?: KestrelMeta;
+}
+
+export interface ChatCompletionChunkToolCall {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunkChoice {
+  index: number;
+  delta: {
+    role?: "developer" | "system" | "user" | "assistant" | "tool";
+    content?: string | null;
+    refusal?: string | null;
+    tool_calls?: Array<ChatCompletionChunkToolCall>;
+    function_call?: { name?: string; arguments?: string };
+  };
+  finish_reason: FinishReason | null;
+  logprobs?: { content: Array<ChatCompletionTokenLogprob> | null; refusal: Array<ChatCompletionTokenLogprob> | null } | null;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: Array<ChatCompletionChunkChoice>;
+  usage?: CompletionUsage | null;
+  system_fingerprint?: string;
+  service_tier?: "auto" | "default" | "flex" | "scale" | "priority" | null;
+  /** Kestrel's routing metadata, on the last chunk. */
+  kestrel?: KestrelMeta;
+}
+
+/** A streamed completion: consume with `for await`; `controller.abort()` cancels it. */
+export declare class Stream<Item> implements AsyncIterable<Item> {
+  constructor(iterator: () => AsyncIterator<Item>, controller: AbortController);
+  controller: AbortController;
+  [Symbol.asyncIterator](): AsyncIterator<Item>;
+  /** Two independent streams over the same items. */
+  tee(): [Stream<Item>, Stream<Item>];
+  /** Newline-separated JSON items as bytes. */
+  toReadableStream(): ReadableStream<Uint8Array>;
+}
+
+export interface Model {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+  provider: string;
+  tier: Tier;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  context_window: number;
+  max_output: number;
+  tools: boolean;
+  vision: boolean;
+  json_mode: boolean;
+  json_schema: boolean;
+  [key: string]: unknown;
+}
+
+export interface ModelsPage extends AsyncIterable<Model> {
+  object: "list";
+  data: Model[];
+}
+
+// ---------------------------------------------------------------------------------------
+// Usage
+
+export interface Savings {
+  requests: number;
+  errors: number;
+  cache_hits: number;
+  baseline_cost_usd: number;
+  actual_cost_usd: number;
+  saved_usd: number;
+  savings_pct: number;
+}
+
+export interface RoutingMix {
+  economy: number;
+  standard: number;
+  premium: number;
+  cache: number;
+  passthrough: number;
+  [key: string]: unknown;
+}
+
+export interface ModelAnalytics {
+  model: string;
+  provider: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  baseline_cost_usd: number;
+  [key: string]: unknown;
+}
+
+export type ErrorKind =
+  | "invalid_request"
+  | "authentication"
+  | "permission_denied"
+  | "not_found"
+  | "bad_request"
+  | "rate_limited"
+  | "timeout"
+  | "connection"
+  | "provider"
+  | "no_eligible_model"
+  | "stream_interrupted";
+
+export interface ProviderStats {
+  provider: string;
+  attempts: number;
+  successes: number;
+  errors: Partial<Record<ErrorKind, number>>;
+  failovers: number;
+  latency_p50_ms: number;
+  latency_p95_ms: number;
+  latency_p99_ms: number;
+  [key: string]: unknown;
+}
+
+export interface UsageAttempt {
+  provider: string;
+  model: string;
+  latency_ms: number;
+  error: ErrorKind | null;
+}
+
+export interface UsageRecord {
+  seq: number;
+  timestamp_ms: number;
+  tenant: string | null;
+  requested_model: string;
+  model: string;
+  provider: string;
+  tier: Tier | null;
+  cache_hit: boolean;
+  stream: boolean;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cost_usd: number;
+  baseline_cost_usd: number;
+  latency_ms: number;
+  attempts: UsageAttempt[];
+  error: ErrorKind | null;
+  [key: string]: unknown;
+}
+
+export interface ProviderHealth {
+  provider: string;
+  configured: boolean;
+  state: "closed" | "open" | "half_open";
+  consecutive_failures: number;
+  retry_in_ms: number | null;
+}
+
+export interface RouteDecision {
+  requested_model: string;
+  model: string;
+  provider: string;
+  tier: Tier | null;
+  scores: Scores | null;
+  confidence: number | null;
+  reasons: string[];
+  /** The failover plan, in order: `provider/model`. */
+  plan: string[];
+  input_tokens: number;
+  expected_output_tokens: number;
+  estimated_cost_usd: number;
+  baseline_cost_usd: number;
+  saved_usd: number;
+}
+
+/** The usage ledger: every request's record and its aggregates, in this process. */
+export declare class Usage {
+  /** Requests, baseline cost (what the requested models would have cost), actual cost, savings. */
+  savings(tenant?: string): Savings;
+  /** How requests were distributed over tiers. */
+  routing(tenant?: string): RoutingMix;
+  /** Per-model requests, tokens and cost. */
+  analytics(tenant?: string): ModelAnalytics[];
+  /** Per-provider attempts, errors and latency. */
+  providers(tenant?: string): ProviderStats[];
+  /** The most recent records, oldest first (at most `limit`, default 100). */
+  records(options?: { tenant?: string; limit?: number }): UsageRecord[];
+  tenants(): string[];
+  /** Writes the recent records as CSV. */
+  exportCsv(path: string, tenant?: string): Promise<void>;
+  /** Resolves once every record so far is in the JSONL file, if one is configured. */
+  flush(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Client
+
+/** Kestrel's cache (Stage 0). `true` turns it on with defaults. */
+export interface CacheOptions {
+  /** Also answer from semantically similar earlier requests. */
+  semantic?: boolean;
+  /** Similarity above which a semantic hit counts. */
+  threshold?: number;
+  /** How long an entry lives, in seconds. */
+  ttl?: number;
+  maxEntries?: number;
+  /** A Redis backend instead of memory. */
+  redisUrl?: string;
+  [key: string]: unknown;
+}
+
+/** A provider spec, shaped like the catalog's `[[provider]]` entries. */
+export interface ProviderSpec {
+  name: string;
+  api?: string;
+  base_url?: string;
+  chat_path?: string;
+  key_env?: string[];
+  base_url_env?: string[];
+  key_optional?: boolean;
+  model_prefixes?: string[];
+  [key: string]: unknown;
+}
+
+/** A model spec, shaped like the catalog's `[[model]]` entries. */
+export interface ModelSpec {
+  id: string;
+  provider: string;
+  tier: Tier;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  [key: string]: unknown;
+}
+
+export interface ClientOptions {
+  /** OpenAI's key; defaults to `process.env.OPENAI_API_KEY` (with `fromEnv`). */
+  apiKey?: string | null;
+  /** OpenAI's base URL; defaults to `process.env.OPENAI_BASE_URL` (with `fromEnv`). */
+  baseURL?: string | null;
+  /** Longest silence allowed from a provider, in milliseconds. */
+  timeout?: number;
+  /** Extra passes over the failover plan when every candidate failed transiently. */
+  maxRetries?: number;
+  /** Sent with every provider request. */
+  defaultHeaders?: Record<string, string | null | undefined>;
+  /** Accepted for compatibility with openai-node and ignored. */
+  organization?: string | null;
+  project?: string | null;
+  defaultQuery?: Record<string, string | undefined>;
+  dangerouslyAllowBrowser?: boolean;
+  fetch?: unknown;
+  fetchOptions?: unknown;
+  httpAgent?: unknown;
+  logLevel?: string;
+  logger?: unknown;
+  webhookSecret?: string | null;
+
+  /** `{provider: key}` for other providers, e.g. `{groq: "gsk-..."}`. */
+  providerKeys?: Record<string, string>;
+  /** `{provider: url}`, each as that provider's own SDK takes it. */
+  baseURLs?: Record<string, string>;
+  /** Extra providers (any OpenAI-compatible endpoint) merged over the catalog. */
+  providers?: ProviderSpec[];
+  /** Extra or overridden models merged over the catalog. */
+  models?: ModelSpec[];
+  /** A TOML file of providers and models. */
+  configFile?: string;
+  /** `false` sends every request to the model it names (usage is still recorded). */
+  routing?: boolean;
+  tierFloor?: Tier;
+  tierCeiling?: Tier;
+  allowProviders?: string | string[];
+  denyProviders?: string | string[];
+  /** Below it the router keeps a request one tier higher. */
+  minConfidence?: number;
+  /** The tenant usage is recorded under. */
+  tenant?: string;
+  /** Read provider keys and base URLs from the environment (default true). */
+  fromEnv?: boolean;
+  /** Append every usage record to this JSONL file. */
+  usageJsonl?: string;
+  /** How many recent records `usage.records()` keeps. */
+  recentRecords?: number;
+  /** The circuit breaker: failures before a provider is skipped, cool-down in ms. */
+  breaker?: { failureThreshold?: number; cooldown?: number };
+  /** Kestrel's response cache. */
+  cache?: boolean | CacheOptions;
+}
+
+export interface ParsedFunctionToolCall extends ChatCompletionMessageFunctionToolCall {
+  function: { name: string; arguments: string; /** Parsed for strict or auto-parseable tools, else null. */ parsed_arguments?: unknown };
+}
+
+export interface ParsedChatCompletionMessage<ParsedT> extends ChatCompletionMessage {
+  /** The content parsed by the request's `json_schema` response format. */
+  parsed: ParsedT | null;
+  tool_calls?: Array<ParsedFunctionToolCall>;
+}
+
+export interface ParsedChoice<ParsedT> extends ChatCompletionChoice {
+  message: ParsedChatCompletionMessage<ParsedT>;
+}
+
+export interface ParsedChatCompletion<ParsedT> extends ChatCompletion {
+  choices: Array<ParsedChoice<ParsedT>>;
+}
+
+/** What `parse()` yields for a request: the output type of an auto-parseable response format (openai-node's `zodResponseFormat`), else `null`. */
+export type ExtractParsedContentFromParams<Params extends ChatCompletionCreateParamsBase> =
+  Params["response_format"] extends { __output: infer ParsedT } ? ParsedT : null;
+
+export declare class Completions {
+  /**
+   * `create()` plus openai-node's structured-output parsing (`message.parsed`,
+   * `parsed_arguments`); takes openai-node's `zodResponseFormat` / `zodFunction` helpers.
+   */
+  parse<Params extends ChatCompletionCreateParamsNonStreaming, ParsedT = ExtractParsedContentFromParams<Params>>(
+    body: Params,
+    options?: RequestOptions,
+  ): Promise<ParsedChatCompletion<ParsedT>>;
+  /** A routed chat completion. */
+  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
+  /** A routed chat completion, streamed. */
+  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<Stream<ChatCompletionChunk>>;
+  create(
+    body: ChatCompletionCreateParamsBase,
+    options?: RequestOptions,
+  ): Promise<Stream<ChatCompletionChunk> | ChatCompletion>;
+}
+
+export declare class Chat {
+  completions: Completions;
+}
+
+export declare class Models {
+  /** The catalog models reachable with the configured keys. */
+  list(): Promise<ModelsPage> & AsyncIterable<Model>;
+  retrieve(model: string): Promise<Model>;
+}
+
+/** A drop-in for openai-node's `OpenAI` whose chat completions are routed by Kestrel. */
+export declare class OpenAI {
+  constructor(options?: ClientOptions);
+  apiKey: string | null;
+  baseURL: string;
+  /** Milliseconds. */
+  timeout: number;
+  maxRetries: number;
+  organization: string | null;
+  project: string | null;
+  chat: Chat;
+  models: Models;
+  usage: Usage;
+  /** A copy with other options; with only `timeout`/`maxRetries` changed it shares this client's usage and health. */
+  withOptions(options: Partial<ClientOptions>): OpenAI;
+  /** The routing decision for a request, without calling any provider. */
+  route(body: ChatCompletionCreateParamsBase): RouteDecision;
+  /** Each provider's circuit state and whether it is configured. */
+  health(): ProviderHealth[];
+  /** Sets or rotates a provider's key; `null` removes it. */
+  setApiKey(provider: string, key: string | null): void;
+  setBaseURL(provider: string, url: string): void;
+
+  static DEFAULT_TIMEOUT: number;
+  static OpenAI: typeof OpenAI;
+  static default: typeof OpenAI;
+  static Stream: typeof Stream;
+  static OpenAIError: typeof OpenAIError;
+  static APIError: typeof APIError;
+  static APIUserAbortError: typeof APIUserAbortError;
+  static APIConnectionError: typeof APIConnectionError;
+  static APIConnectionTimeoutError: typeof APIConnectionTimeoutError;
+  static BadRequestError: typeof BadRequestError;
+  static AuthenticationError: typeof AuthenticationError;
+  static PermissionDeniedError: typeof PermissionDeniedError;
+  static NotFoundError: typeof NotFoundError;
+  static ConflictError: typeof ConflictError;
+  static UnprocessableEntityError: typeof UnprocessableEntityError;
+  static RateLimitError: typeof RateLimitError;
+  static InternalServerError: typeof InternalServerError;
+  static LengthFinishReasonError: typeof LengthFinishReasonError;
+  static ContentFilterFinishReasonError: typeof ContentFilterFinishReasonError;
+  static KestrelError: typeof KestrelError;
+  static NoEligibleModelError: typeof NoEligibleModelError;
+  static ConfigurationError: typeof ConfigurationError;
+  static StreamInterruptedError: typeof StreamInterruptedError;
+  static InvalidRequestError: typeof InvalidRequestError;
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors (openai-node's classes, fields and messages)
+
+/** The provider's error object, when it sent one. */
+export interface ErrorObject {
+  message?: string;
+  type?: string;
+  param?: string | null;
+  code?: string | null;
+  [key: string]: unknown;
+}
+
+export declare class OpenAIError extends Error {}
+
+export declare class APIError<
+  TStatus extends number | undefined = number | undefined,
+  THeaders extends Headers | undefined = Headers | undefined,
+  TError extends object | undefined = object | undefined,
+> extends OpenAIError {
+  constructor(status: TStatus, error: TError, message: string | undefined, headers: THeaders);
+  /** HTTP status of the response that caused the error. */
+  readonly status: TStatus;
+  /** Response headers (Kestrel fills `retry-after` on 429s when the provider sent one). */
+  readonly headers: THeaders;
+  /** The provider's error object. */
+  readonly error: TError;
+  readonly code: string | null | undefined;
+  readonly param: string | null | undefined;
+  readonly type: string | undefined;
+  readonly requestID: string | null | undefined;
+  /** Kestrel's error kind, e.g. `"rate_limited"`. */
+  kind: ErrorKind | "config" | "aborted" | "internal" | undefined;
+  /** The provider that failed, when one was involved. */
+  provider: string | undefined;
+  static makeMessage(status: number | undefined, error: any, message: string | undefined): string;
+  static generate(
+    status: number | undefined,
+    errorResponse: object | undefined,
+    message: string | undefined,
+    headers: Headers | undefined,
+  ): APIError;
+}
+
+export declare class APIUserAbortError extends APIError<undefined, undefined, undefined> {
+  constructor(options?: { message?: string });
+}
+
+export declare class APIConnectionError extends APIError<undefined, undefined, undefined> {
+  constructor(options?: { message?: string; cause?: Error });
+}
+
+export declare class APIConnectionTimeoutError extends APIConnectionError {
+  constructor(options?: { message?: string });
+}
+
+export declare class BadRequestError extends APIError<400, Headers, ErrorObject | undefined> {}
+export declare class AuthenticationError extends APIError<401, Headers, ErrorObject | undefined> {}
+export declare class PermissionDeniedError extends APIError<403, Headers, ErrorObject | undefined> {}
+export declare class NotFoundError extends APIError<404, Headers, ErrorObject | undefined> {}
+export declare class ConflictError extends APIError<409, Headers, ErrorObject | undefined> {}
+export declare class UnprocessableEntityError extends APIError<422, Headers, ErrorObject | undefined> {}
+export declare class RateLimitError extends APIError<429, Headers, ErrorObject | undefined> {}
+export declare class InternalServerError extends APIError<number, Headers, ErrorObject | undefined> {}
+
+export declare class LengthFinishReasonError extends OpenAIError {
+  constructor();
+}
+
+export declare class ContentFilterFinishReasonError extends OpenAIError {
+  constructor();
+}
+
+/** Base of the failures that come from Kestrel itself rather than a provider. */
+export declare class KestrelError extends APIError<number | undefined, undefined, undefined> {
+  constructor(message: string, status?: number);
+}
+
+/** No configured, healthy model can serve the request within the routing policy. */
+export declare class NoEligibleModelError extends KestrelError {}
+
+/** The client configuration (or a per-call option) is invalid. */
+export declare class ConfigurationError extends KestrelError {}
+
+/** A stream broke after its first chunk (Kestrel never fails over mid-answer). */
+export declare class StreamInterruptedError extends APIConnectionError {}
+
+/** Kestrel refused the request before sending it anywhere; `param` names the field. */
+export declare class InvalidRequestError extends BadRequestError {
+  constructor(message: string, param?: string | null);
+}
+
+/** The native addon's version. */
+export declare const version: string;
+
+export default OpenAI;

@@ -1,0 +1,30 @@
+// `import OpenAI, { OpenAI, RateLimitError } from "kestrel"`: ESM over the CommonJS build.
+import kestrel from "./index.js";
+
+export const {
+  OpenAI,
+  Stream,
+  OpenAIError,
+  APIError,
+  APIUserAbortError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  InternalServerError,
+  LengthFinishReasonError,
+  ContentFilterFinishReasonError,
+  KestrelError,
+  NoEligibleModelError,
+  ConfigurationError,
+  StreamInterruptedError,
+  InvalidRequestError,
+  version,
+} = kestrel;
+
+export default kestrel;

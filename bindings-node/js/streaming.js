@@ -1,0 +1,103 @@
+"use strict";
+// `Stream`: an async iterable of chat completion chunks, shaped like openai-node's Stream
+// (`for await`, `controller`, `tee()`, `toReadableStream()`). Aborting `controller` (or
+// the request's `signal`, or leaving a `for await` early) closes the native stream, which
+// cancels the upstream request.
+
+const { OpenAIError, fromNative } = require("./errors.js");
+
+class Stream {
+  /**
+   * @param {() => AsyncIterator<any>} iterator
+   * @param {AbortController} controller
+   */
+  constructor(iterator, controller) {
+    this.iterator = iterator;
+    this.controller = controller;
+  }
+
+  /** Wraps a native stream; `controller.abort()` closes it; `onEnd` runs once it is over. */
+  static _fromNative(native, controller, onEnd) {
+    let consumed = false;
+    const close = () => native.close();
+    controller.signal.addEventListener("abort", close, { once: true });
+    async function* iterator() {
+      if (consumed) {
+        throw new OpenAIError("Cannot iterate over a consumed stream, use `.tee()` to split the stream.");
+      }
+      consumed = true;
+      let done = false;
+      try {
+        while (!controller.signal.aborted) {
+          let text;
+          try {
+            text = await native.next();
+          } catch (e) {
+            throw fromNative(e);
+          }
+          if (text === null) break;
+          yield JSON.parse(text);
+        }
+        done = true;
+      } finally {
+        controller.signal.removeEventListener("abort", close);
+        // Ended, or left early (break, throw, abort): the upstream request stops here.
+        native.close();
+        if (!done) controller.abort();
+        onEnd?.();
+      }
+    }
+    return new Stream(iterator, controller);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this.iterator();
+  }
+
+  /** Two independent streams over the same chunks, each consumable once. */
+  tee() {
+    const left = [];
+    const right = [];
+    const iterator = this.iterator();
+    const teeIterator = (queue) => ({
+      next: () => {
+        if (queue.length === 0) {
+          const result = iterator.next();
+          left.push(result);
+          right.push(result);
+        }
+        return queue.shift();
+      },
+    });
+    return [
+      new Stream(() => teeIterator(left), this.controller),
+      new Stream(() => teeIterator(right), this.controller),
+    ];
+  }
+
+  /** A ReadableStream of newline-separated JSON chunks (as openai-node makes it). */
+  toReadableStream() {
+    const self = this;
+    let iter;
+    const encoder = new TextEncoder();
+    return new ReadableStream({
+      async start() {
+        iter = self[Symbol.asyncIterator]();
+      },
+      async pull(ctrl) {
+        try {
+          const { value, done } = await iter.next();
+          if (done) return ctrl.close();
+          ctrl.enqueue(encoder.encode(JSON.stringify(value) + "\n"));
+        } catch (err) {
+          ctrl.error(err);
+        }
+      },
+      async cancel() {
+        await iter.return?.();
+      },
+    });
+  }
+}
+
+module.exports = { Stream };

@@ -1,0 +1,72 @@
+//! Core errors as one JS `Error` whose message is a JSON object of facts; the JS layer maps
+//! it onto OpenAI-style classes (`js/errors.js`), the one place that mapping lives.
+
+use kestrel::usage::ErrorKind;
+use serde::Serialize;
+
+/// What the JS layer needs to pick and fill an error class. Never holds an API key: the
+/// core's errors do not carry them.
+#[derive(Serialize)]
+struct Facts<'a> {
+    kestrel_error: bool,
+    kind: &'a str,
+    message: String,
+    status: Option<u16>,
+    body: Option<&'a serde_json::Value>,
+    retry_after: Option<f64>,
+    provider: Option<&'a str>,
+    field: Option<&'a str>,
+}
+
+fn to_error(facts: &Facts<'_>) -> napi::Error {
+    // Serializing these plain fields cannot fail; fall back to the message all the same.
+    let reason = serde_json::to_string(facts).unwrap_or_else(|_| facts.message.clone());
+    napi::Error::from_reason(reason)
+}
+
+/// A core error as a JS error the JS layer decodes.
+pub fn to_js(e: kestrel::Error) -> napi::Error {
+    // Configuration errors are the caller's setup, not a request: their own kind.
+    let kind = match &e {
+        kestrel::Error::Config(_) => "config",
+        _ => ErrorKind::from(&e).as_str(),
+    };
+    let field = match &e {
+        kestrel::Error::InvalidRequest { field, .. } => Some(field.as_str()),
+        _ => None,
+    };
+    to_error(&Facts {
+        kestrel_error: true,
+        kind,
+        message: e.to_string(),
+        status: e.status(),
+        body: e.body(),
+        retry_after: e.retry_after().map(|d| d.as_secs_f64()),
+        provider: e.provider(),
+        field,
+    })
+}
+
+/// A Kestrel error of `kind` that has no core error behind it (abort, bad options, bugs).
+pub fn plain(kind: &str, message: impl Into<String>) -> napi::Error {
+    to_error(&Facts {
+        kestrel_error: true,
+        kind,
+        message: message.into(),
+        status: None,
+        body: None,
+        retry_after: None,
+        provider: None,
+        field: None,
+    })
+}
+
+/// JSON that could not be produced: a bug, reported as an error rather than a panic.
+pub fn json_error(e: serde_json::Error) -> napi::Error {
+    plain("internal", format!("serialization failed: {e}"))
+}
+
+/// The JS side aborted the call (its `AbortSignal` fired).
+pub fn aborted() -> napi::Error {
+    plain("aborted", "Request was aborted.")
+}

@@ -1,0 +1,86 @@
+//! `NativeStream`: chunks of a routed stream, pulled one at a time as JSON.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use kestrel::ChatStream;
+use napi::bindgen_prelude::PromiseRaw;
+use napi::{Env, Result};
+use napi_derive::napi;
+use tokio::sync::{Mutex, Notify};
+
+use crate::errors::{json_error, to_js};
+
+/// `None` once the stream ended or was closed; dropping the `ChatStream` cancels the
+/// upstream request and still records the request's usage.
+type Slot = Arc<Mutex<Option<ChatStream>>>;
+
+/// Set by `close()`; wakes a pull that is waiting for the next chunk, so an abort
+/// cancels the upstream request at once rather than after the next chunk.
+#[derive(Default)]
+struct Closer {
+    closed: AtomicBool,
+    wake: Notify,
+}
+
+/// An open stream; the JS `Stream` wraps it in an async iterator.
+#[napi]
+pub struct NativeStream {
+    slot: Slot,
+    closer: Arc<Closer>,
+}
+
+impl NativeStream {
+    /// Wraps an open stream; the JS side pulls it with `next()`.
+    pub fn new(stream: ChatStream) -> Self {
+        NativeStream { slot: Arc::new(Mutex::new(Some(stream))), closer: Arc::default() }
+    }
+}
+
+/// The next chunk as JSON, or `None` at the end (or once closed).
+async fn pull(slot: Slot, closer: Arc<Closer>) -> Result<Option<String>> {
+    let mut guard = slot.lock().await;
+    if closer.closed.load(Ordering::Acquire) {
+        *guard = None;
+    }
+    let Some(stream) = guard.as_mut() else { return Ok(None) };
+    let item = tokio::select! {
+        biased;
+        _ = closer.wake.notified() => None,
+        item = stream.next() => item,
+    };
+    match item {
+        Some(Ok(chunk)) => serde_json::to_string(&chunk).map(Some).map_err(json_error),
+        Some(Err(e)) => {
+            *guard = None;
+            Err(to_js(e))
+        }
+        None => {
+            *guard = None;
+            Ok(None)
+        }
+    }
+}
+
+#[napi]
+impl NativeStream {
+    /// The next chunk as JSON, `null` at the end; a Promise, so the event loop runs meanwhile.
+    #[napi(ts_return_type = "Promise<string | null>")]
+    pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<String>>> {
+        env.spawn_future(pull(self.slot.clone(), self.closer.clone()))
+    }
+
+    /// Stops the stream: the upstream request is cancelled and usage recorded. A pull in
+    /// flight resolves `null`.
+    #[napi]
+    pub fn close(&self) {
+        self.closer.closed.store(true, Ordering::Release);
+        if let Ok(mut guard) = self.slot.try_lock() {
+            *guard = None;
+            return;
+        }
+        // A pull holds the stream: wake it; it drops the stream.
+        self.closer.wake.notify_one();
+    }
+}

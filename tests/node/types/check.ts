@@ -1,0 +1,85 @@
+// Type-level tests of index.d.ts: what must compile does, and each line that must not
+// carries an expect-error directive (tsc fails if such a line compiles).
+import OpenAI, { APIError, RateLimitError, Stream } from "kestrel";
+import type { ChatCompletion, ChatCompletionChunk, ClientOptions } from "kestrel";
+
+export async function check(): Promise<void> {
+  const client = new OpenAI({ apiKey: "sk", baseURL: "http://x", timeout: 1000, maxRetries: 1, providerKeys: { groq: "g" } });
+  new OpenAI({ cache: true });
+  new OpenAI({ cache: { semantic: true, maxEntries: 100, redisUrl: "redis://localhost" } });
+  // @ts-expect-error tiers are a closed set
+  new OpenAI({ tierFloor: "gold" });
+  // @ts-expect-error the timeout is a number of milliseconds
+  new OpenAI({ timeout: "10s" });
+
+  const r: ChatCompletion = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+  const content: string | null = r.choices[0].message.content;
+  const saved: number | undefined = r.kestrel?.saved_usd;
+  void content, saved;
+  // @ts-expect-error a non-stream call does not give a stream
+  const notStream: Stream<ChatCompletionChunk> = await client.chat.completions.create({ model: "gpt-4o", messages: [] });
+  void notStream;
+
+  const s = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }], stream: true });
+  const stream: Stream<ChatCompletionChunk> = s;
+  for await (const chunk of stream) {
+    const delta: string | null | undefined = chunk.choices[0]?.delta.content;
+    void delta;
+  }
+  s.controller.abort();
+
+  // @ts-expect-error roles are a closed set
+  await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "robot", content: "hi" }] });
+  // @ts-expect-error a tool message needs tool_call_id
+  await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "tool", content: "x" }] });
+  // Unknown params pass through.
+  await client.chat.completions.create({ model: "gpt-4o", messages: [], some_new_param: 1 }, { signal: new AbortController().signal });
+
+  try {
+    await client.chat.completions.create({ model: "gpt-4o", messages: [] });
+  } catch (e) {
+    if (e instanceof OpenAI.RateLimitError) {
+      const status: 429 = e.status;
+      const retryAfter: string | null = e.headers.get("retry-after");
+      void status, retryAfter;
+    }
+    if (e instanceof APIError) {
+      const status: number | undefined = e.status;
+      void status;
+    }
+  }
+  const rl: typeof RateLimitError = OpenAI.RateLimitError;
+  void rl;
+
+  const savings = client.usage.savings();
+  const pct: number = savings.savings_pct;
+  const records = client.usage.records({ limit: 5 });
+  const model: string = records[0].model;
+  await client.usage.exportCsv("/tmp/usage.csv");
+  void pct, model;
+  const opts: ClientOptions = { routing: false, tenant: "acme" };
+  void opts;
+}
+
+// parse() infers the parsed type from openai-node's zodResponseFormat helper.
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
+
+export async function checkParse(client: OpenAI): Promise<void> {
+  const Event = z.object({ name: z.string(), participants: z.array(z.string()) });
+  const r = await client.chat.completions.parse({
+    model: "gpt-4o",
+    messages: [{ role: "user", content: "Alice and Bob meet on Friday." }],
+    response_format: zodResponseFormat(Event, "event"),
+  });
+  const parsed = r.choices[0].message.parsed;
+  if (parsed) {
+    const names: string[] = parsed.participants;
+    // @ts-expect-error the parsed type is the schema's
+    const wrong: number = parsed.name;
+    void names, wrong;
+  }
+  const plain = await client.chat.completions.parse({ model: "gpt-4o", messages: [] });
+  const nothing: null = plain.choices[0].message.parsed;
+  void nothing;
+}
