@@ -28,6 +28,7 @@ export declare class NativeClient {
   exportCsv(path: string, tenant?: string | undefined | null): Promise<void>
   /** Resolves once every usage record so far is in the JSONL sink, if one is configured. */
   flushUsage(): Promise<void>
+  clearCache(): Promise<void>
   /** Each provider's circuit state and whether it is configured, as JSON. */
   health(): string
   /** The catalog models reachable now with the configured keys, as JSON. */

@@ -272,6 +272,11 @@ class Usage {
     return this._view("records", options.tenant, options.limit);
   }
 
+  /** Cache hits (exact, semantic), misses, bypasses, hit rate and what hits saved. */
+  cache(tenant) {
+    return this._view("cache", tenant);
+  }
+
   /** The tenants usage was recorded for. */
   tenants() {
     return this._view("tenants");
@@ -355,6 +360,15 @@ class OpenAI {
       return JSON.parse(this._native.health());
     } catch (e) {
       throw fromNative(e);
+    }
+  }
+
+  /** Drops every cached answer this client can see (with Redis: every entry under its prefix). */
+  clearCache() {
+    try {
+      return this._native.clearCache().catch(rethrow);
+    } catch (e) {
+      return Promise.reject(fromNative(e));
     }
   }
 

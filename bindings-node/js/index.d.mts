@@ -139,8 +139,10 @@ export interface KestrelRequestOptions {
   allow_providers?: string[];
   deny_providers?: string[];
   min_confidence?: number;
-  /** The tenant this request's usage is recorded under. */
+  /** The tenant this request's usage is recorded under (and its cache namespace). */
   tenant?: string;
+  /** `false` skips the cache for this request; `"refresh"` stores a new answer. */
+  cache?: boolean | "refresh";
 }
 
 export interface ChatCompletionCreateParamsBase {
@@ -429,6 +431,8 @@ export interface UsageRecord {
   provider: string;
   tier: Tier | null;
   cache_hit: boolean;
+  /** What the cache did; absent when the client has no cache. */
+  cache?: "exact" | "semantic" | "miss" | "bypass";
   stream: boolean;
   prompt_tokens: number;
   completion_tokens: number;
@@ -478,6 +482,8 @@ export declare class Usage {
   providers(tenant?: string): ProviderStats[];
   /** The most recent records, oldest first (at most `limit`, default 100). */
   records(options?: { tenant?: string; limit?: number }): UsageRecord[];
+  /** Cache hits (exact, semantic), misses, bypasses, hit rate and what hits saved. */
+  cache(tenant?: string): CacheStats;
   tenants(): string[];
   /** Writes the recent records as CSV. */
   exportCsv(path: string, tenant?: string): Promise<void>;
@@ -488,18 +494,48 @@ export declare class Usage {
 // ---------------------------------------------------------------------------------------
 // Client
 
-/** Kestrel's cache (Stage 0). `true` turns it on with defaults. */
+/**
+ * Kestrel's cache (Stage 0): repeated and reworded requests answered at no provider cost,
+ * never with another question's answer. `true` turns it on with defaults. Per request:
+ * `kestrel: { cache: false }` skips it, `kestrel: { cache: "refresh" }` stores a new answer.
+ */
 export interface CacheOptions {
-  /** Also answer from semantically similar earlier requests. */
+  /** Let a reworded final user message share an answer (default true). */
   semantic?: boolean;
-  /** Similarity above which a semantic hit counts. */
+  /** Least cosine similarity for a semantic hit, among what the guard allows (default 0.8). */
   threshold?: number;
-  /** How long an entry lives, in seconds. */
+  /** How long an answer stays servable, in seconds (default 3600). */
   ttl?: number;
+  /** Entries kept in memory (default 10,000). */
   maxEntries?: number;
-  /** A Redis backend instead of memory. */
+  /** Bytes kept in memory (default 256 MiB). */
+  maxBytes?: number;
+  /** Requests with a higher temperature bypass the cache (default 1.0). */
+  maxTemperature?: number;
+  /** Cache requests that carry tool results (default false). */
+  cacheToolResults?: boolean;
+  /** Share the cache through this Redis server instead of process memory. */
   redisUrl?: string;
-  [key: string]: unknown;
+  /** Prefix of every Redis key, one per deployment (default "kestrel"). */
+  redisPrefix?: string;
+  /** Longest wait for Redis, in seconds; slower is a miss (default 0.1). */
+  redisTimeout?: number;
+  /** Embed with this model of `embeddingProvider`'s `/embeddings` instead of offline. */
+  embeddingModel?: string;
+  /** Default "openai". */
+  embeddingProvider?: string;
+}
+
+/** What the cache did: `client.usage.cache()`. */
+export interface CacheStats {
+  exact_hits: number;
+  semantic_hits: number;
+  misses: number;
+  bypasses: number;
+  /** hits / (hits + misses). */
+  hit_rate: number;
+  /** The baseline cost of every answer served from the cache. */
+  saved_usd: number;
 }
 
 /** A provider spec, shaped like the catalog's `[[provider]]` entries. */
@@ -650,6 +686,8 @@ export declare class OpenAI {
   route(body: ChatCompletionCreateParamsBase): RouteDecision;
   /** Each provider's circuit state and whether it is configured. */
   health(): ProviderHealth[];
+  /** Drops every cached answer this client can see (with Redis: under its prefix). */
+  clearCache(): Promise<void>;
   /** Sets or rotates a provider's key; `null` removes it. */
   setApiKey(provider: string, key: string | null): void;
   setBaseURL(provider: string, url: string): void;

@@ -141,6 +141,7 @@ impl NativeClient {
             "providers" => json(&ledger.providers(tenant)),
             "records" => json(&ledger.records(tenant, limit.unwrap_or(100) as usize)),
             "tenants" => json(&ledger.tenants()),
+            "cache" => json(&ledger.cache(tenant)),
             other => Err(plain("config", format!("unknown usage view `{other}`"))),
         }
     }
@@ -162,6 +163,13 @@ impl NativeClient {
                 Err(e) => Err(plain("internal", format!("the CSV writer stopped: {e}"))),
             }
         })
+    }
+
+    /// Drops every cached answer this client can see (with Redis: under its prefix).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn clear_cache<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let client = self.client.clone();
+        env.spawn_future(async move { client.clear_cache().await.map_err(to_js) })
     }
 
     /// Resolves once every usage record so far is in the JSONL sink, if one is configured.
