@@ -12,7 +12,8 @@ use crate::client::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::health::BreakerConfig;
 use crate::router::{RoutingPolicy, Tier};
-use crate::usage::LedgerConfig;
+use crate::secret::Secret;
+use crate::usage::{LedgerConfig, ReporterConfig};
 
 /// Everything a client can be configured with. Absent fields keep the builder's defaults.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -41,6 +42,7 @@ pub struct ClientConfig {
     pub models: Vec<ModelSpec>,
     pub policy: Option<PolicyConfig>,
     pub usage: Option<UsageConfig>,
+    pub report: Option<ReportSettings>,
     pub breaker: Option<BreakerSettings>,
 }
 
@@ -65,6 +67,61 @@ pub struct UsageConfig {
     pub recent_records: Option<usize>,
     /// Append every usage record to this JSONL file.
     pub jsonl_path: Option<PathBuf>,
+}
+
+/// The usage reporter (see [`ReporterConfig`]); absent fields keep its defaults. `url` and
+/// `key` default to `KESTREL_REPORT_URL` / `KESTREL_REPORT_KEY` when `from_env`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// `false` turns reporting off even when `KESTREL_REPORT_URL` is set.
+    pub enabled: Option<bool>,
+    pub url: Option<String>,
+    /// The reporting key (kept as a [`Secret`] once parsed).
+    pub key: Option<String>,
+    pub batch_size: Option<usize>,
+    /// Seconds a record may wait before its batch is sent.
+    pub interval: Option<f64>,
+    pub queue_capacity: Option<usize>,
+    pub spool_dir: Option<PathBuf>,
+    pub hash_tenant: Option<bool>,
+    /// Seconds per upload.
+    pub timeout: Option<f64>,
+}
+
+impl std::fmt::Debug for ReportSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportSettings")
+            .field("url", &self.url)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReportSettings {
+    fn into_config(self, from_env: bool) -> Result<Option<ReporterConfig>> {
+        if self.enabled == Some(false) {
+            return Ok(None);
+        }
+        let env = ReporterConfig::from_env().filter(|_| from_env);
+        let Some(url) = self.url.or_else(|| env.as_ref().map(|e| e.url.clone())) else {
+            return Err(Error::Config("report.url is required (or KESTREL_REPORT_URL)".into()));
+        };
+        let mut c =
+            ReporterConfig::new(url, self.key.map(Secret::new).or_else(|| env.as_ref().and_then(|e| e.key.clone())));
+        c.spool_dir = self.spool_dir.or_else(|| env.and_then(|e| e.spool_dir));
+        c.batch_size = self.batch_size.unwrap_or(c.batch_size);
+        c.queue_capacity = self.queue_capacity.unwrap_or(c.queue_capacity);
+        c.hash_tenant = self.hash_tenant.unwrap_or(c.hash_tenant);
+        if let Some(t) = self.interval {
+            c.interval = seconds(t, "report.interval")?;
+        }
+        if let Some(t) = self.timeout {
+            c.timeout = seconds(t, "report.timeout")?;
+        }
+        c.validate()?;
+        Ok(Some(c))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -157,6 +214,9 @@ impl ClientConfig {
                 recent_capacity: u.recent_records.unwrap_or(d.recent_capacity),
                 jsonl_path: u.jsonl_path.or(d.jsonl_path),
             });
+        }
+        if let Some(r) = self.report {
+            b = b.report(r.into_config(self.from_env.unwrap_or(true))?);
         }
         if let Some(s) = self.breaker {
             let d = BreakerConfig::default();
