@@ -62,6 +62,7 @@ __all__ = [
     "UsageRecord",
     "UsageAttempt",
     "ProviderHealth",
+    "ReporterStats",
 ]
 
 
@@ -415,6 +416,18 @@ class Savings(BaseModel):
     actual_cost_usd: float
     saved_usd: float
     savings_pct: float
+
+
+class ReporterStats(BaseModel):
+    """The usage reporter's counters (``client.usage.reporter()``): records the collector
+    accepted, queued in memory, waiting on disk, lost to a disk failure, and the last
+    upload error (e.g. ``"HTTP 503"``)."""
+
+    sent: int
+    pending: int
+    spooled: int
+    dropped: int
+    last_error: Optional[str]
 
 
 class RoutingMix(BaseModel):

@@ -208,7 +208,11 @@ pub fn render_html(records: &[UsageRecord]) -> io::Result<String> {
     for r in records {
         total.add(r);
         cache_hits += u64::from(r.cache_hit);
-        *classes.entry(r.routing_class()).or_default() += 1;
+        // As in the ledger: the routing mix describes answers; failed requests count in
+        // errors and provider health.
+        if r.error.is_none() || r.error == Some(ErrorKind::StreamInterrupted) {
+            *classes.entry(r.routing_class()).or_default() += 1;
+        }
         tenants.entry(r.tenant.as_deref().unwrap_or("")).or_default().add(r);
         t0 = t0.min(r.timestamp_ms);
         t1 = t1.max(r.timestamp_ms);
@@ -254,7 +258,7 @@ pub fn render_html(records: &[UsageRecord]) -> io::Result<String> {
     h.push_str("</section>\n");
 
     savings_over_time(&mut h, records, t0, t1);
-    routing(&mut h, &classes, total.requests);
+    routing(&mut h, &classes, classes.values().sum());
     models(&mut h, &scratch);
     providers(&mut h, &scratch);
 
@@ -386,26 +390,27 @@ fn routing(h: &mut String, classes: &BTreeMap<&str, u64>, total: u64) {
     const ORDER: [&str; 5] = ["economy", "standard", "premium", "cache", "passthrough"];
     let mut ordered: Vec<(&str, u64)> = ORDER.iter().filter_map(|c| classes.get(c).map(|n| (*c, *n))).collect();
     ordered.extend(classes.iter().filter(|(c, _)| !ORDER.contains(c)).map(|(c, n)| (*c, *n)));
-    h.push_str("<section><h2>Routing distribution</h2><svg class=\"bar\" viewBox=\"0 0 960 36\" role=\"img\" aria-label=\"Requests per routing class\">");
+    h.push_str("<section><h2>Routing distribution</h2><svg class=\"bar\" viewBox=\"0 0 960 36\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"Requests per routing class\">");
     let mut x = 0.0;
+    let colour = |c: &str, i: usize| ORDER.iter().position(|o| *o == c).unwrap_or(ORDER.len() + i % 3);
     for (i, (c, n)) in ordered.iter().enumerate() {
         let wdt = if total == 0 { 0.0 } else { 960.0 * *n as f64 / total as f64 };
         let _ = write!(
             h,
             "<rect x=\"{x:.1}\" y=\"0\" width=\"{wdt:.1}\" height=\"36\" class=\"c{}\"><title>{}: {}</title></rect>",
-            i % 8,
+            colour(c, i),
             esc(c),
             n
         );
         x += wdt;
     }
-    h.push_str("</svg><table><thead><tr><th>Class</th><th>Requests</th><th>Share</th></tr></thead><tbody>");
+    h.push_str("</svg><table><thead><tr><th>Class</th><th>Answered requests</th><th>Share</th></tr></thead><tbody>");
     for (i, (c, n)) in ordered.iter().enumerate() {
         let share = if total == 0 { 0.0 } else { *n as f64 / total as f64 * 100.0 };
         let _ = write!(
             h,
             "<tr><td><i class=\"sw c{}\"></i>{}</td><td>{}</td><td>{share:.1}%</td></tr>",
-            i % 8,
+            colour(c, i),
             esc(c),
             fig(&format!("routing.{c}"), n, &n.to_string())
         );
