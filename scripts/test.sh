@@ -9,6 +9,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== cargo test"
+# The usage report test renders the HTML in headless Chromium (and fails without it in CI).
+command -v chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 cargo build --workspace
 cargo test --workspace
 

@@ -248,4 +248,37 @@ mod tests {
         let e = ClientConfig::from_json(r#"{"timeout": -1}"#).unwrap().into_builder().err().unwrap();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
+
+    #[test]
+    fn report_section_configures_the_reporter_and_checks_it() {
+        let dir = std::env::temp_dir().join(format!("kestrel-config-report-{}", std::process::id()));
+        let cfg = format!(
+            r#"{{"from_env": false, "report": {{"url": "http://127.0.0.1:9/v1/usage", "key": "rk-secret-1",
+                "batch_size": 7, "interval": 0.5, "hash_tenant": true, "spool_dir": {:?}}}}}"#,
+            dir.display().to_string()
+        );
+        let client = ClientConfig::from_json(&cfg).unwrap().into_builder().unwrap().build().unwrap();
+        let reporter = client.usage().reporter().expect("reporting on");
+        assert_eq!(reporter.spool_dir(), dir.as_path());
+        assert_eq!(client.usage().reporter_stats().unwrap().sent, 0);
+        let shown = format!("{:?} {:?}", ClientConfig::from_json(&cfg).unwrap(), client.usage());
+        assert!(!shown.contains("rk-secret-1"), "{shown}");
+        drop(client);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let off = ClientConfig::from_json(r#"{"from_env": false, "report": {"enabled": false}}"#).unwrap();
+        assert!(off.into_builder().unwrap().build().unwrap().usage().reporter().is_none());
+        let none = ClientConfig::from_json(r#"{"from_env": false}"#).unwrap();
+        assert!(none.into_builder().unwrap().build().unwrap().usage().reporter().is_none());
+        for (bad, field) in [
+            (r#"{"from_env": false, "report": {"url": "ftp://x/y"}}"#, "report.url"),
+            (r#"{"from_env": false, "report": {"url": "not a url"}}"#, "report.url"),
+            (r#"{"from_env": false, "report": {}}"#, "report.url"),
+            (r#"{"from_env": false, "report": {"url": "http://x/", "batch_size": 0}}"#, "batch_size"),
+            (r#"{"from_env": false, "report": {"url": "http://x/", "interval": 0}}"#, "report.interval"),
+        ] {
+            let e = ClientConfig::from_json(bad).unwrap().into_builder().and_then(|b| b.build()).err().unwrap();
+            assert!(e.to_string().contains(field), "{bad}: {e}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import jsonschema
 import pytest
 
 import kestrel
@@ -23,8 +24,15 @@ def fresh_collector(mock_url: str) -> None:
     control(mock_url, "DELETE", "/_mock/usage")
 
 
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "usage-batch.schema.json").read_text())
+
+
 def collected(url: str) -> list:
+    """Every record the collector received, after checking each batch against the
+    documented schema."""
     batches = control(url, "GET", "/_mock/usage")["batches"]
+    for b in batches:
+        jsonschema.validate(b["body"], SCHEMA)
     return [r for b in batches for r in b["body"]["records"]]
 
 
@@ -40,6 +48,11 @@ def test_reporting_is_off_by_default(make_client: Callable[..., kestrel.OpenAI])
 
 def test_uploads_counters_and_flush(make_client: Callable[..., kestrel.OpenAI], mock: Mock, tmp_path: Path) -> None:
     client = make_client(report=report_cfg(mock, tmp_path / "spool", batch_size=2), tenant="acme")
+    hashed = make_client(report=report_cfg(mock, tmp_path / "spool2", hash_tenant=True), tenant="acme")
+    hashed.chat.completions.create(model="gpt-4o", messages=EASY)
+    hashed.usage.flush()
+    assert "tenant" not in collected(mock.url)[0] and len(collected(mock.url)[0]["tenant_hash"]) == 32
+    control(mock.url, "DELETE", "/_mock/usage")
     for _ in range(5):
         client.chat.completions.create(model="gpt-4o", messages=EASY)
     client.usage.flush()
