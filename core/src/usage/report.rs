@@ -460,3 +460,98 @@ fn providers(h: &mut String, ledger: &Ledger) {
     }
     h.push_str("</tbody></table></section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::router::Tier;
+
+    fn rec(seq: u64, tenant: Option<&str>, tier: Option<Tier>, error: Option<ErrorKind>) -> UsageRecord {
+        UsageRecord {
+            seq,
+            timestamp_ms: 1_760_000_000_000 + seq * 90_000,
+            tenant: tenant.map(str::to_string),
+            requested_model: "gpt-4o".into(),
+            model: "gpt-4o-mini".into(),
+            provider: "openai".into(),
+            tier,
+            prompt_tokens: 10 * seq,
+            completion_tokens: seq,
+            cost_usd: 0.001 * seq as f64,
+            baseline_cost_usd: 0.01 * seq as f64,
+            latency_ms: 100.0,
+            attempts: vec![
+                Attempt {
+                    provider: "groq".into(),
+                    model: "llama".into(),
+                    latency_ms: 5.0,
+                    error: Some(ErrorKind::RateLimited),
+                },
+                Attempt { provider: "openai".into(), model: "gpt-4o-mini".into(), latency_ms: 95.0, error },
+            ],
+            error,
+            ..UsageRecord::default()
+        }
+    }
+
+    #[test]
+    fn empty_ledger_renders() {
+        let html = render_html(&[]).unwrap();
+        assert!(html.contains(r#"data-k="requests" data-v="0""#));
+        assert!(html.ends_with("</html>\n"));
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        let html = render_html(&[rec(1, Some("<script>alert('x')</script>"), Some(Tier::Economy), None)]).unwrap();
+        assert!(!html.contains("<script>"), "no script reaches the page");
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn a_csv_export_reads_back_to_the_same_figures() {
+        let records: Vec<UsageRecord> = (1..=20)
+            .map(|i| {
+                let tier = [Some(Tier::Economy), Some(Tier::Premium), None][i as usize % 3];
+                let error = (i % 7 == 0).then_some(ErrorKind::Timeout);
+                rec(i, (i % 2 == 0).then_some("acme"), tier, error)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let (jsonl, csv) = (dir.path().join("u.jsonl"), dir.path().join("u.csv"));
+        let mut lines = String::new();
+        for r in &records {
+            lines.push_str(&serde_json::to_string(r).unwrap());
+            lines.push('\n');
+        }
+        std::fs::write(&jsonl, lines).unwrap();
+        let mut out = Vec::new();
+        export::write_csv(&mut out, &records).unwrap();
+        std::fs::write(&csv, out).unwrap();
+        // serde_json's default float parsing may be 1 ulp off; everything else is exact.
+        let from_jsonl = read_records(&jsonl).unwrap();
+        assert_eq!(from_jsonl.len(), records.len());
+        for (a, b) in records.iter().zip(&from_jsonl) {
+            assert!((a.cost_usd - b.cost_usd).abs() <= 1e-15 && a.attempts == b.attempts && a.tenant == b.tenant);
+        }
+        let back = read_records(&csv).unwrap();
+        assert_eq!(back.len(), 20);
+        for (a, b) in records.iter().zip(&back) {
+            assert_eq!(
+                (a.seq, a.tenant.as_deref(), a.tier, a.error, a.prompt_tokens),
+                (b.seq, b.tenant.as_deref(), b.tier, b.error, b.prompt_tokens)
+            );
+            assert_eq!(a.attempts.len(), b.attempts.len());
+            assert_eq!(
+                a.attempts.iter().map(|t| (&t.provider, t.error)).collect::<Vec<_>>(),
+                b.attempts.iter().map(|t| (&t.provider, t.error)).collect::<Vec<_>>()
+            );
+        }
+        // Everything outside the percentiles renders identically from either source.
+        let strip = |h: String| h.split("Provider health").next().unwrap().to_string();
+        assert_eq!(strip(render_html(&records).unwrap()), strip(render_html(&back).unwrap()));
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(&bad, "{\"seq\": 1}\nnot json\n").unwrap();
+        assert!(read_records(&bad).unwrap_err().to_string().contains("line 1"));
+    }
+}

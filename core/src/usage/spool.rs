@@ -92,6 +92,11 @@ impl Spool {
                 if owner_gone(owner, &self.instance, &path) {
                     self.split_into_batches(&path)?;
                 }
+            } else if let Some(owner) = name.strip_suffix(".tmp").and_then(|stem| stem.splitn(3, '-').nth(2)) {
+                // A batch its writer died before syncing: never complete, never counted.
+                if owner_gone(owner, &self.instance, &path) {
+                    fs::remove_file(&path)?;
+                }
             }
         }
         let mut records = 0;
