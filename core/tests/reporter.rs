@@ -380,3 +380,35 @@ async fn planted_keys_and_prompts_appear_in_no_upload_spool_report_csv_or_log() 
     let batch: Value = serde_json::from_str(&mock.usage_batches()[0].raw).unwrap();
     assert!(batch["records"][0].get("messages").is_none());
 }
+
+/// Waits (up to a generous limit, so a slow machine cannot fail it) until `done` holds.
+fn eventually(what: &str, done: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sends_on_the_interval_and_replays_after_the_backoff_without_a_flush() {
+    let mock = MockServer::start_blocking(Script::new()).unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let mut c = config(&mock, spool.path(), 1_000);
+    c.interval = Duration::from_millis(50);
+    c.max_backoff = Duration::from_millis(200);
+    let reporter = Reporter::start(c).unwrap();
+    for seq in 1..=3 {
+        reporter.enqueue(record(seq, "a"));
+    }
+    eventually("a partial batch is sent when the interval passes", || reporter.stats().sent == 3);
+    mock.fail_usage(503, Some(3));
+    for seq in 4..=6 {
+        reporter.enqueue(record(seq, "a"));
+    }
+    eventually("the failed batch is spooled", || reporter.stats().spooled == 3);
+    eventually("the spool is replayed once the collector answers", || reporter.stats().sent == 6);
+    assert_eq!(received_seqs(&mock), (1..=6).collect::<Vec<_>>());
+    assert_eq!(mock.usage_refused(), 3, "it retried, with backoff, until the collector took it");
+    assert_eq!(reporter.stats().spooled, 0);
+}

@@ -107,6 +107,8 @@ fn read_csv(file: std::fs::File) -> io::Result<Vec<UsageRecord>> {
                 error: parse_enum::<ErrorKind>(&r.error),
             });
         }
+        // Fields the CSV does not carry (and any the record gains later) keep their defaults.
+        #[allow(clippy::needless_update)]
         out.push(UsageRecord {
             seq: r.seq,
             timestamp_ms: r.timestamp_ms,
@@ -125,6 +127,7 @@ fn read_csv(file: std::fs::File) -> io::Result<Vec<UsageRecord>> {
             latency_ms: r.latency_ms,
             attempts,
             error: parse_enum(&r.error),
+            ..UsageRecord::default()
         });
     }
     Ok(out)
