@@ -87,6 +87,8 @@ pub struct ReportSettings {
     pub hash_tenant: Option<bool>,
     /// Seconds per upload.
     pub timeout: Option<f64>,
+    /// Longest wait in seconds between retries while the collector fails.
+    pub max_backoff: Option<f64>,
 }
 
 impl std::fmt::Debug for ReportSettings {
@@ -118,6 +120,9 @@ impl ReportSettings {
         }
         if let Some(t) = self.timeout {
             c.timeout = seconds(t, "report.timeout")?;
+        }
+        if let Some(t) = self.max_backoff {
+            c.max_backoff = seconds(t, "report.max_backoff")?;
         }
         c.validate()?;
         Ok(Some(c))

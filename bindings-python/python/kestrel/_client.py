@@ -355,7 +355,7 @@ class _BaseClient:
           recent_records: how many usage records ``client.usage.records()`` keeps.
           report: upload usage metrics (never prompts) to a collector: ``{"url": ...,
             "key": ..., "batch_size": 500, "interval": 5.0, "queue_capacity": 10000,
-            "spool_dir": ..., "hash_tenant": False, "timeout": 10.0}``; by default on when
+            "spool_dir": ..., "hash_tenant": False, "timeout": 10.0, "max_backoff": 60.0}``; by default on when
             ``KESTREL_REPORT_URL`` is set (key: ``KESTREL_REPORT_KEY``); False: off.
         """
         settings: dict[str, Any] = {
