@@ -4,11 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The Redis cache tests start their own redis-server on loopback.
-if ! command -v redis-server > /dev/null; then
-    echo "== installing redis-server (Debian package) for the Redis cache tests"
+# Debian packages the tests use: redis-server (the Redis cache tests start their own on
+# loopback) and chromium (the usage report is rendered headless; CI fails without it).
+need=()
+command -v redis-server > /dev/null || need+=(redis-server)
+command -v chromium > /dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "== installing ${need[*]} (Debian packages)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server > /dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" > /dev/null
 fi
 
 echo "== rustfmt / clippy"

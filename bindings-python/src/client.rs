@@ -128,10 +128,23 @@ impl NativeClient {
         wait(py, async move { client.clear_cache().await })?.map_err(to_py)
     }
 
-    /// Waits until every usage record so far is in the JSONL sink, if one is configured.
+    /// Waits until every usage record so far is in the JSONL sink, if one is configured,
+    /// and sent to the usage collector or spooled to disk, if reporting is on.
     fn flush_usage(&self, py: Python<'_>) {
         let ledger = self.client.usage().clone();
         py.detach(move || ledger.flush());
+    }
+
+    /// Writes the self-contained HTML usage report; returns how many records it covers.
+    fn usage_report(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<usize> {
+        let ledger = self.client.usage().clone();
+        py.detach(move || ledger.report(&path))
+            .map_err(|e| to_py(kestrel::Error::Config(format!("cannot write the usage report: {e}"))))
+    }
+
+    /// The usage reporter's counters as JSON, or `None` when reporting is off.
+    fn reporter_stats(&self) -> PyResult<Option<String>> {
+        self.client.usage().reporter_stats().map(|s| json(&s)).transpose()
     }
 
     /// Each provider's circuit state and whether it is configured.

@@ -1,8 +1,10 @@
-//! `kestrel`: route requests offline, evaluate the router, project savings, run the demo.
+//! `kestrel`: route requests offline, evaluate the router, project savings, run the demo,
+//! render usage reports.
 
 mod cache_eval;
 mod demo;
 mod eval;
+mod report;
 mod route;
 mod savings;
 
@@ -35,6 +37,8 @@ enum Command {
     Savings(savings::SavingsArgs),
     /// List the model catalog with prices and capabilities.
     Models(RouterArgs),
+    /// Render a usage ledger (JSONL or CSV export) as one self-contained HTML report.
+    Report(report::ReportArgs),
 }
 
 /// Options every offline command shares.
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::CacheEval(a) => cache_eval::run(a),
         Command::Savings(a) => savings::run(a),
         Command::Models(a) => models(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => code,

@@ -148,3 +148,141 @@ fn the_cache_never_shares_an_answer_it_must_not() {
     let pct: f64 = dev_hits.split('(').nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(pct >= 70.0, "{dev_hits}");
 }
+
+/// Headless Chromium, or `None` when it is not installed (outside CI only: in CI a
+/// missing browser fails the test instead of skipping it).
+fn chromium() -> Option<String> {
+    let found = ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|dir| std::path::Path::new(dir).join(name))
+            .find(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned())
+    });
+    if found.is_none() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs chromium for the report test");
+        eprintln!("chromium not installed: skipping the rendering check");
+    }
+    found
+}
+
+/// The DOM after Chromium rendered `page` (scripts, if any, have run).
+fn render(browser: &str, page: &std::path::Path) -> String {
+    let profile = std::env::temp_dir().join(format!("kestrel-chromium-{}", std::process::id()));
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(out.status.success(), "chromium failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every `data-k` figure in the rendered page: key → (exact value, text shown).
+fn figures(dom: &str) -> std::collections::HashMap<String, (f64, String)> {
+    let mut out = std::collections::HashMap::new();
+    for part in dom.split("data-k=\"").skip(1) {
+        let (key, rest) = part.split_once('"').unwrap();
+        let rest = rest.split_once("data-v=\"").unwrap().1;
+        let (value, rest) = rest.split_once('"').unwrap();
+        let shown = rest.split_once('>').unwrap().1.split_once('<').unwrap().0;
+        out.insert(key.replace("&amp;", "&"), (value.parse().unwrap(), shown.to_string()));
+    }
+    out
+}
+
+#[test]
+fn report_renders_in_chromium_and_shows_the_ledgers_numbers() {
+    use kestrel::usage::{Ledger, LedgerConfig};
+    let dir = std::env::temp_dir().join(format!("kestrel-report-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/usage-sample.jsonl");
+    // The ledger's own numbers for the same records, and its CSV export of them.
+    let records = kestrel::usage::read_records(std::path::Path::new(sample)).unwrap();
+    let ledger = Ledger::new(LedgerConfig { recent_capacity: records.len(), jsonl_path: None });
+    for r in &records {
+        ledger.record(r.clone());
+    }
+    let csv = dir.join("usage.csv");
+    ledger.export_csv(&csv, None).unwrap();
+
+    let html = dir.join("report.html");
+    let (ok, _, err) = kestrel(&["report", sample, "-o", html.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    assert!(err.contains("600 records"), "{err}");
+    let from_csv = dir.join("report-csv.html");
+    let (ok, _, err) = kestrel(&["report", csv.to_str().unwrap(), "-o", from_csv.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("<script src")
+            && !page.contains("<link")
+            && !page.contains("http://")
+            && !page.contains("https://")
+    );
+    let (ok, _, err) = kestrel(&["report", "no-such-file.jsonl"], None);
+    assert!(!ok && err.contains("no-such-file.jsonl"), "{err}");
+
+    let Some(browser) = chromium() else { return };
+    for page in [&html, &from_csv] {
+        let f = figures(&render(&browser, page));
+        let close = |k: &str, want: f64| {
+            let (got, _) = f.get(k).unwrap_or_else(|| panic!("{k} not shown"));
+            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{k}: shown {got}, ledger {want}");
+        };
+        let s = ledger.savings(None);
+        close("requests", s.requests as f64);
+        assert_eq!(f["requests"].1, "600");
+        close("actual_cost_usd", s.actual_cost_usd);
+        close("baseline_cost_usd", s.baseline_cost_usd);
+        close("saved_usd", s.saved_usd);
+        close("savings_pct", s.savings_pct);
+        assert_eq!(f["savings_pct"].1, format!("{:.1}%", s.savings_pct));
+        close("cache_hits", s.cache_hits as f64);
+        close("errors", s.errors as f64);
+        let r = ledger.routing(None);
+        for (class, n) in [("economy", r.economy), ("standard", r.standard), ("premium", r.premium), ("cache", r.cache)]
+        {
+            close(&format!("routing.{class}"), n as f64);
+        }
+        for m in ledger.analytics(None) {
+            let k = format!("model.{}.{}", m.provider, m.model);
+            close(&format!("{k}.requests"), m.requests as f64);
+            close(&format!("{k}.prompt_tokens"), m.prompt_tokens as f64);
+            close(&format!("{k}.completion_tokens"), m.completion_tokens as f64);
+            close(&format!("{k}.cost_usd"), m.cost_usd);
+        }
+        for p in ledger.providers(None) {
+            let k = format!("provider.{}", p.provider);
+            close(&format!("{k}.attempts"), p.attempts as f64);
+            close(&format!("{k}.errors"), p.errors.values().sum::<u64>() as f64);
+            close(&format!("{k}.failovers"), p.failovers as f64);
+        }
+        for t in ledger.tenants() {
+            let s = ledger.savings(Some(&t));
+            close(&format!("tenant.{t}.requests"), s.requests as f64);
+            close(&format!("tenant.{t}.cost_usd"), s.actual_cost_usd);
+        }
+    }
+    // The latency percentiles need per-attempt latency, which only the JSONL keeps.
+    let f = figures(&render(&browser, &html));
+    for p in ledger.providers(None) {
+        let (got, _) = f[&format!("provider.{}.p50", p.provider)];
+        assert!((got - p.latency_p50_ms).abs() < 1e-9, "{}: p50 {got} vs {}", p.provider, p.latency_p50_ms);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

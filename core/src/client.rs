@@ -30,7 +30,7 @@ use crate::router::{Decision, ProviderSet, Router, RoutingPolicy, Scorer};
 use crate::secret::Secret;
 use crate::stream::{ChatStream, StreamMeta};
 use crate::types::{ChatChunk, ChatRequest, ChatResponse, KestrelMeta, Usage};
-use crate::usage::{Attempt, ErrorKind, Ledger, LedgerConfig, UsageRecord};
+use crate::usage::{Attempt, ErrorKind, Ledger, LedgerConfig, Reporter, ReporterConfig, UsageRecord};
 
 /// Configures a [`Client`]. Everything has a default; with no calls at all, provider keys
 /// and base URLs come from the environment as each provider's official SDK reads them.
@@ -49,6 +49,8 @@ pub struct ClientBuilder {
     http: HttpConfig,
     breaker: BreakerConfig,
     ledger: LedgerConfig,
+    /// `None`: from `KESTREL_REPORT_URL` (with `from_env`); `Some(None)`: off.
+    report: Option<Option<ReporterConfig>>,
     tenant: Option<String>,
     extra_providers: Vec<ProviderSpec>,
     extra_models: Vec<ModelSpec>,
@@ -71,6 +73,7 @@ impl Default for ClientBuilder {
             http: HttpConfig::default(),
             breaker: BreakerConfig::default(),
             ledger: LedgerConfig::default(),
+            report: None,
             tenant: None,
             extra_providers: Vec::new(),
             extra_models: Vec::new(),
@@ -180,6 +183,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Uploads usage metrics to a collector (`Some`), or never (`None`, even with
+    /// `KESTREL_REPORT_URL` set). Without this call, reporting is on when `from_env` and
+    /// `KESTREL_REPORT_URL` is set.
+    pub fn report(mut self, cfg: Option<ReporterConfig>) -> Self {
+        self.report = Some(cfg);
+        self
+    }
+
     /// The tenant usage is counted under when a request names none.
     pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
         self.tenant = Some(tenant.into());
@@ -248,6 +259,12 @@ impl ClientBuilder {
             }
             None => None,
         };
+        let report = match self.report {
+            Some(cfg) => cfg,
+            None if self.from_env => ReporterConfig::from_env(),
+            None => None,
+        };
+        let reporter = report.map(Reporter::start).transpose()?;
         let models = catalog.models().len();
         let catalog = Arc::new(catalog);
         let mut router = Router::new(catalog.clone()).with_policy(self.policy);
@@ -261,7 +278,7 @@ impl ClientBuilder {
                 http: build_client(&self.http)?,
                 watchdog: Watchdog::new(self.timeout),
                 slots,
-                ledger: Arc::new(Ledger::new(self.ledger)),
+                ledger: Arc::new(Ledger::with_reporter(self.ledger, reporter)),
                 cooldowns: Cooldowns::new(models),
                 breaker: self.breaker,
                 clock: Clock::new(),
@@ -395,6 +412,12 @@ impl Client {
     /// The usage ledger: savings, routing distribution, per-model analytics, CSV export.
     pub fn usage(&self) -> &Arc<Ledger> {
         &self.inner.ledger
+    }
+
+    /// Flushes usage (JSONL file, reporter uploads or spool) without blocking the
+    /// runtime; await it before exiting. Dropping the last clone flushes too, blocking.
+    pub async fn shutdown(&self) {
+        self.inner.ledger.shutdown().await;
     }
 
     /// Each provider's circuit state and whether it is configured.

@@ -13,7 +13,8 @@ use crate::client::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::health::BreakerConfig;
 use crate::router::{RoutingPolicy, Tier};
-use crate::usage::LedgerConfig;
+use crate::secret::Secret;
+use crate::usage::{LedgerConfig, ReporterConfig};
 
 /// Everything a client can be configured with. Absent fields keep the builder's defaults.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -42,6 +43,7 @@ pub struct ClientConfig {
     pub models: Vec<ModelSpec>,
     pub policy: Option<PolicyConfig>,
     pub usage: Option<UsageConfig>,
+    pub report: Option<ReportSettings>,
     pub breaker: Option<BreakerSettings>,
     /// `true` for the defaults, or the settings; absent or `false`: no cache.
     pub cache: Option<CacheSetting>,
@@ -133,6 +135,66 @@ pub struct UsageConfig {
     pub recent_records: Option<usize>,
     /// Append every usage record to this JSONL file.
     pub jsonl_path: Option<PathBuf>,
+}
+
+/// The usage reporter (see [`ReporterConfig`]); absent fields keep its defaults. `url` and
+/// `key` default to `KESTREL_REPORT_URL` / `KESTREL_REPORT_KEY` when `from_env`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// `false` turns reporting off even when `KESTREL_REPORT_URL` is set.
+    pub enabled: Option<bool>,
+    pub url: Option<String>,
+    /// The reporting key (kept as a [`Secret`] once parsed).
+    pub key: Option<String>,
+    pub batch_size: Option<usize>,
+    /// Seconds a record may wait before its batch is sent.
+    pub interval: Option<f64>,
+    pub queue_capacity: Option<usize>,
+    pub spool_dir: Option<PathBuf>,
+    pub hash_tenant: Option<bool>,
+    /// Seconds per upload.
+    pub timeout: Option<f64>,
+    /// Longest wait in seconds between retries while the collector fails.
+    pub max_backoff: Option<f64>,
+}
+
+impl std::fmt::Debug for ReportSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportSettings")
+            .field("url", &self.url)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReportSettings {
+    fn into_config(self, from_env: bool) -> Result<Option<ReporterConfig>> {
+        if self.enabled == Some(false) {
+            return Ok(None);
+        }
+        let env = ReporterConfig::from_env().filter(|_| from_env);
+        let Some(url) = self.url.or_else(|| env.as_ref().map(|e| e.url.clone())) else {
+            return Err(Error::Config("report.url is required (or KESTREL_REPORT_URL)".into()));
+        };
+        let mut c =
+            ReporterConfig::new(url, self.key.map(Secret::new).or_else(|| env.as_ref().and_then(|e| e.key.clone())));
+        c.spool_dir = self.spool_dir.or_else(|| env.and_then(|e| e.spool_dir));
+        c.batch_size = self.batch_size.unwrap_or(c.batch_size);
+        c.queue_capacity = self.queue_capacity.unwrap_or(c.queue_capacity);
+        c.hash_tenant = self.hash_tenant.unwrap_or(c.hash_tenant);
+        if let Some(t) = self.interval {
+            c.interval = seconds(t, "report.interval")?;
+        }
+        if let Some(t) = self.timeout {
+            c.timeout = seconds(t, "report.timeout")?;
+        }
+        if let Some(t) = self.max_backoff {
+            c.max_backoff = seconds(t, "report.max_backoff")?;
+        }
+        c.validate()?;
+        Ok(Some(c))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -231,6 +293,9 @@ impl ClientConfig {
             Some(CacheSetting::With(s)) => b = b.cache(s.into_config()?),
             Some(CacheSetting::On(false)) | None => {}
         }
+        if let Some(r) = self.report {
+            b = b.report(r.into_config(self.from_env.unwrap_or(true))?);
+        }
         if let Some(s) = self.breaker {
             let d = BreakerConfig::default();
             b = b.breaker(BreakerConfig {
@@ -266,5 +331,38 @@ mod tests {
         assert!(ClientConfig::from_json(r#"{"cache": {"treshold": 0.9}}"#).is_err(), "typos are errors");
         let e = ClientConfig::from_json(r#"{"cache": {"threshold": 2}}"#).unwrap().into_builder().unwrap().build();
         assert!(e.unwrap_err().to_string().contains("threshold"));
+    }
+
+    #[test]
+    fn report_section_configures_the_reporter_and_checks_it() {
+        let dir = std::env::temp_dir().join(format!("kestrel-config-report-{}", std::process::id()));
+        let cfg = format!(
+            r#"{{"from_env": false, "report": {{"url": "http://127.0.0.1:9/v1/usage", "key": "rk-secret-1",
+                "batch_size": 7, "interval": 0.5, "hash_tenant": true, "spool_dir": {:?}}}}}"#,
+            dir.display().to_string()
+        );
+        let client = ClientConfig::from_json(&cfg).unwrap().into_builder().unwrap().build().unwrap();
+        let reporter = client.usage().reporter().expect("reporting on");
+        assert_eq!(reporter.spool_dir(), dir.as_path());
+        assert_eq!(client.usage().reporter_stats().unwrap().sent, 0);
+        let shown = format!("{:?} {:?}", ClientConfig::from_json(&cfg).unwrap(), client.usage());
+        assert!(!shown.contains("rk-secret-1"), "{shown}");
+        drop(client);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let off = ClientConfig::from_json(r#"{"from_env": false, "report": {"enabled": false}}"#).unwrap();
+        assert!(off.into_builder().unwrap().build().unwrap().usage().reporter().is_none());
+        let none = ClientConfig::from_json(r#"{"from_env": false}"#).unwrap();
+        assert!(none.into_builder().unwrap().build().unwrap().usage().reporter().is_none());
+        for (bad, field) in [
+            (r#"{"from_env": false, "report": {"url": "ftp://x/y"}}"#, "report.url"),
+            (r#"{"from_env": false, "report": {"url": "not a url"}}"#, "report.url"),
+            (r#"{"from_env": false, "report": {}}"#, "report.url"),
+            (r#"{"from_env": false, "report": {"url": "http://x/", "batch_size": 0}}"#, "batch_size"),
+            (r#"{"from_env": false, "report": {"url": "http://x/", "interval": 0}}"#, "report.interval"),
+        ] {
+            let e = ClientConfig::from_json(bad).unwrap().into_builder().and_then(|b| b.build()).err().unwrap();
+            assert!(e.to_string().contains(field), "{bad}: {e}");
+        }
     }
 }

@@ -7,7 +7,9 @@ recorded in the usage ledger that ``client.usage`` reads.
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 
 from ._errors import ConfigurationError, InvalidRequestError, NotFoundError, from_native
 from ._generic import GenericBase, T
@@ -26,6 +28,7 @@ from ._types import (
     ProviderHealth,
     ProviderStats,
     RouteDecision,
+    ReporterStats,
     RoutingMix,
     Savings,
     CacheStats,
@@ -150,6 +153,7 @@ _NATIVE_SETTINGS = (
     "from_env",
     "usage_jsonl",
     "recent_records",
+    "report",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
@@ -226,7 +230,28 @@ def _config(s: Mapping[str, Any]) -> dict[str, Any]:
             cfg["cache"] = {str(k): v for k, v in cache.items()}
         else:
             raise ConfigurationError(f"cache must be True, False or a dict of settings, got {cache!r}")
+    report = s.get("report")
+    if report is False:
+        cfg["report"] = {"enabled": False}
+    elif report is not None:
+        cfg["report"] = {
+            str(k): (os.fspath(v) if k == "spool_dir" else v) for k, v in dict(report).items() if v is not None
+        }
     return cfg
+
+
+# Every live native client, flushed once at interpreter exit so queued usage records
+# reach the collector (or the spool) and the JSONL file.
+_LIVE: "weakref.WeakSet[_Shared]" = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for shared in list(_LIVE):
+        try:
+            shared.native.flush_usage()
+        except Exception:  # noqa: BLE001 - never fail interpreter shutdown
+            pass
 
 
 def _policy_value(name: str, value: Any, local: bool) -> Any:
@@ -260,7 +285,7 @@ class _Shared:
     """One native client and the settings it was built with, shared by the copies that
     ``with_options`` makes (so they share usage, health and rotated keys)."""
 
-    __slots__ = ("native", "settings")
+    __slots__ = ("native", "settings", "__weakref__")
 
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = settings
@@ -268,6 +293,7 @@ class _Shared:
             self.native = NativeClient(_dumps(_config(settings)))
         except NativeError as e:
             raise from_native(e) from None
+        _LIVE.add(self)
 
 
 class _BaseClient:
@@ -300,6 +326,7 @@ class _BaseClient:
         usage_jsonl: Optional[Union[str, os.PathLike[str]]] = None,
         recent_records: Optional[int] = None,
         cache: Union[bool, Mapping[str, Any], None] = None,
+        report: Optional[Union[Mapping[str, Any], Literal[False]]] = None,
         organization: Optional[str] = None,
         project: Optional[str] = None,
         webhook_secret: Optional[str] = None,
@@ -342,6 +369,10 @@ class _BaseClient:
             ``max_temperature``, ``cache_tool_results``, ``redis_url``, ``redis_prefix``,
             ``redis_timeout`` (seconds), ``embedding_model``, ``embedding_provider``.
             Per request: ``kestrel={"cache": False}`` or ``{"cache": "refresh"}``.
+          report: upload usage metrics (never prompts) to a collector: ``{"url": ...,
+            "key": ..., "batch_size": 500, "interval": 5.0, "queue_capacity": 10000,
+            "spool_dir": ..., "hash_tenant": False, "timeout": 10.0, "max_backoff": 60.0}``; by default on when
+            ``KESTREL_REPORT_URL`` is set (key: ``KESTREL_REPORT_KEY``); False: off.
         """
         settings: dict[str, Any] = {
             "api_key": api_key,
@@ -365,6 +396,7 @@ class _BaseClient:
             "usage_jsonl": usage_jsonl,
             "recent_records": recent_records,
             "cache": cache,
+            "report": dict(report) if report else (False if report is False else None),
             "organization": organization,
             "project": project,
             "webhook_secret": webhook_secret,
@@ -635,8 +667,24 @@ class Usage:
             raise from_native(e) from None
 
     def flush(self) -> None:
-        """Waits until every record so far is in the JSONL file, if one is configured."""
+        """Waits until every record so far is in the JSONL file, if one is configured, and
+        sent to the usage collector or spooled to disk, if reporting is on. Also runs at exit."""
         self._client._flush()
+
+    def report(self, path: Union[str, os.PathLike[str]]) -> int:
+        """Writes a self-contained HTML report (savings over time, routing distribution,
+        per-model and per-provider stats, tenants, CSV download) of the usage so far (the
+        JSONL file when configured, else the recent records). Returns the record count."""
+        try:
+            return self._client._shared.native.usage_report(os.fspath(path))
+        except NativeError as e:
+            raise from_native(e) from None
+
+    def reporter(self) -> Optional[ReporterStats]:
+        """The usage reporter's counters (sent, pending, spooled, dropped, last_error), or
+        None when reporting is off."""
+        raw = self._client._shared.native.reporter_stats()
+        return None if raw is None else ReporterStats._construct(_json().loads(raw))
 
     def health(self) -> List[ProviderHealth]:
         """Each provider's circuit state and whether it is configured."""

@@ -63,6 +63,7 @@ __all__ = [
     "UsageRecord",
     "UsageAttempt",
     "ProviderHealth",
+    "ReporterStats",
 ]
 
 
@@ -427,6 +428,18 @@ class CacheStats(BaseModel):
     bypasses: int
     hit_rate: float
     saved_usd: float
+
+
+class ReporterStats(BaseModel):
+    """The usage reporter's counters (``client.usage.reporter()``): records the collector
+    accepted, queued in memory, waiting on disk, lost to a disk failure, and the last
+    upload error (e.g. ``"HTTP 503"``)."""
+
+    sent: int
+    pending: int
+    spooled: int
+    dropped: int
+    last_error: Optional[str]
 
 
 class RoutingMix(BaseModel):

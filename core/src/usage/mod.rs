@@ -6,13 +6,20 @@
 //! [`Ledger::record`] is on the request path, so it takes no global lock: aggregates
 //! live in per-thread shards merged on read, recent records in a ring of independently
 //! locked slots, and file I/O happens on a background thread.
+//!
+//! With a [`Reporter`] the ledger also queues each record for upload to a collector
+//! (`reporter.rs`, off by default), and [`Ledger::report`] renders the self-contained
+//! HTML report (`report.rs`).
 
 mod aggregate;
 mod export;
 mod histogram;
 mod recent;
 mod record;
+mod report;
+mod reporter;
 mod sink;
+mod spool;
 #[cfg(test)]
 mod tests;
 
@@ -21,10 +28,12 @@ use std::fmt;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use aggregate::{CacheStats, ModelStats, ProviderStats, Routing, RoutingShares, Savings};
 pub use record::{Attempt, ErrorKind, UsageRecord};
+pub use report::{read_records, render_html, write_report};
+pub use reporter::{tenant_hash, Reporter, ReporterConfig, ReporterStats, UploadAttempt, UploadRecord, BATCH_SCHEMA};
 
 use aggregate::Aggregate;
 use recent::Recent;
@@ -60,6 +69,7 @@ pub struct Ledger {
     shards: Box<[Mutex<Shard>]>,
     recent: Recent,
     sink: Option<JsonlSink>,
+    reporter: Option<Arc<Reporter>>,
 }
 
 static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
@@ -87,6 +97,7 @@ impl fmt::Debug for Ledger {
             .field("shards", &self.shards.len())
             .field("recent_capacity", &self.recent.capacity())
             .field("jsonl_path", &self.sink.as_ref().map(|s| s.path()))
+            .field("reporter", &self.reporter)
             .finish()
     }
 }
@@ -95,12 +106,18 @@ impl Ledger {
     /// A ledger with `config`. With a JSONL path, starts the writer thread and opens the
     /// file; an open failure is logged and counted (see [`Ledger::sink_errors`]), not fatal.
     pub fn new(config: LedgerConfig) -> Self {
+        Ledger::with_reporter(config, None)
+    }
+
+    /// [`Ledger::new`] that also hands every record to `reporter` for upload.
+    pub fn with_reporter(config: LedgerConfig, reporter: Option<Reporter>) -> Self {
         let n = std::thread::available_parallelism().map_or(8, |n| n.get()).clamp(4, 64).next_power_of_two();
         Ledger {
             next_seq: AtomicU64::new(0),
             shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
             recent: Recent::new(config.recent_capacity),
             sink: config.jsonl_path.map(JsonlSink::spawn),
+            reporter: reporter.map(Arc::new),
         }
     }
 
@@ -117,6 +134,9 @@ impl Ledger {
                 Some(agg) => agg.add(&rec),
                 None => shard.tenants.entry(rec.tenant.clone()).or_default().add(&rec),
             }
+        }
+        if let Some(reporter) = &self.reporter {
+            reporter.enqueue(rec.clone());
         }
         match (&self.sink, self.recent.capacity() > 0) {
             (Some(sink), true) => {
@@ -204,11 +224,53 @@ impl Ledger {
     }
 
     /// Waits until every record recorded so far is written to the JSONL file and
-    /// flushed. Returns at once without a JSONL sink. Dropping the ledger also flushes.
+    /// flushed, and handed to the collector or spooled to disk (see [`Reporter::flush`]).
+    /// Returns at once with neither. Dropping the ledger also flushes.
     pub fn flush(&self) {
         if let Some(sink) = &self.sink {
             sink.flush();
         }
+        if let Some(reporter) = &self.reporter {
+            reporter.flush();
+        }
+    }
+
+    /// [`Ledger::flush`] from async code, without blocking the runtime's threads: call it
+    /// before the process exits so nothing waits in memory.
+    pub async fn shutdown(self: &Arc<Self>) {
+        let me = self.clone();
+        let _ = tokio::task::spawn_blocking(move || me.flush()).await;
+    }
+
+    /// The reporter, when usage reporting is on.
+    pub fn reporter(&self) -> Option<&Arc<Reporter>> {
+        self.reporter.as_ref()
+    }
+
+    /// The reporter's counters (sent, pending, spooled, dropped, last error), or `None`
+    /// when reporting is off.
+    pub fn reporter_stats(&self) -> Option<ReporterStats> {
+        self.reporter.as_ref().map(|r| r.stats())
+    }
+
+    /// The records a report covers: the whole JSONL file when there is one (after a
+    /// flush), else the recent records kept in memory.
+    pub fn report_records(&self) -> io::Result<Vec<UsageRecord>> {
+        match &self.sink {
+            Some(sink) => {
+                sink.flush();
+                read_records(sink.path())
+            }
+            None => Ok(self.records(None, usize::MAX)),
+        }
+    }
+
+    /// Writes the self-contained HTML usage report to `path`; returns how many records
+    /// it covers.
+    pub fn report(&self, path: impl AsRef<Path>) -> io::Result<usize> {
+        let records = self.report_records()?;
+        write_report(&records, path.as_ref())?;
+        Ok(records.len())
     }
 
     /// JSONL sink failures so far (open, write or flush errors; each may lose a record).

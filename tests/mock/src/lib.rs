@@ -16,6 +16,9 @@
 //! - `GET …/models`: the scripted model names as an OpenAI model list.
 //! - `GET /_mock/requests`, `DELETE /_mock/requests`: the record of provider requests.
 //! - `PUT /_mock/script` (and `GET`): replace (read) the script as JSON.
+//! - `POST /v1/usage`: a usage collector for Kestrel's reporter (gzip JSON batches);
+//!   `GET`/`DELETE /_mock/usage` reads/forgets what it received, `PUT /_mock/usage/fail`
+//!   `{"status": 503, "times": 2}` makes it fail (without `times`, until the DELETE).
 //! - `GET /_mock/health`.
 //!
 //! OpenAI routes need `Authorization: Bearer <non-empty>` (or `api-key`), the Anthropic
@@ -40,10 +43,12 @@
 
 mod answer;
 mod anthropic;
+mod collector;
 mod embeddings;
 mod script;
 mod server;
 mod wire;
 
+pub use collector::{Failure, ReceivedBatch};
 pub use script::{Behaviour, Script, Steps, ToolCallSpec, UsageOverride};
 pub use server::{serve, MockServer, RecordedRequest, MOCKED_PROVIDERS};

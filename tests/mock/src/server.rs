@@ -12,7 +12,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::StreamExt;
 use hyper_util::rt::TokioIo;
@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 
 use crate::answer::{self, Answer};
 use crate::anthropic;
+use crate::collector::{Collector, Failure, ReceivedBatch};
 // Declared here (not in lib.rs) so the Cohere route stays within this file's registration.
 #[path = "cohere.rs"]
 mod cohere;
@@ -74,6 +75,7 @@ impl RecordedRequest {
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
     seq: AtomicU64,
+    collector: Collector,
 }
 
 #[derive(Debug)]
@@ -96,6 +98,7 @@ impl Shared {
                 cached_prefixes: HashSet::new(),
             }),
             seq: AtomicU64::new(0),
+            collector: Collector::default(),
         }
     }
 
@@ -216,6 +219,27 @@ impl MockServer {
         self.shared.lock().requests.clear();
     }
 
+    /// Usage batches the `/v1/usage` collector accepted, in arrival order.
+    pub fn usage_batches(&self) -> Vec<ReceivedBatch> {
+        self.shared.collector.batches()
+    }
+
+    /// Makes the collector answer `status` to the next `times` uploads (`None`: until
+    /// [`MockServer::reset_usage`]).
+    pub fn fail_usage(&self, status: u16, times: Option<u32>) {
+        self.shared.collector.fail(Some(Failure { status, times }));
+    }
+
+    /// Uploads the collector refused so far.
+    pub fn usage_refused(&self) -> u64 {
+        self.shared.collector.refused()
+    }
+
+    /// Forgets received usage batches and stops failing.
+    pub fn reset_usage(&self) {
+        self.shared.collector.reset();
+    }
+
     /// Replaces the script and restarts every queue from its first behaviour.
     pub fn set_script(&self, script: Script) {
         self.shared.set_script(script);
@@ -273,6 +297,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_mock/health", get(health))
         .route("/_mock/requests", get(list_requests).delete(clear_requests))
         .route("/_mock/script", get(get_script).put(put_script))
+        .route("/v1/usage", post(receive_usage))
+        .route("/_mock/usage", get(list_usage).delete(reset_usage))
+        .route("/_mock/usage/fail", put(fail_usage))
         .fallback(provider)
         .with_state(shared)
 }
@@ -290,6 +317,31 @@ async fn clear_requests(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let cleared = inner.requests.len();
     inner.requests.clear();
     Json(json!({ "cleared": cleared }))
+}
+
+async fn receive_usage(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    shared.collector.receive(&headers, &body)
+}
+
+async fn list_usage(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let batches = shared.collector.batches();
+    let records: usize = batches.iter().map(|b| b.records().len()).sum();
+    Json(json!({"batches": batches, "records": records, "refused": shared.collector.refused()}))
+}
+
+async fn reset_usage(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    shared.collector.reset();
+    Json(json!({"ok": true}))
+}
+
+async fn fail_usage(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Failure>(&body) {
+        Ok(f) => {
+            shared.collector.fail(Some(f));
+            Json(json!({"ok": true})).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": format!("invalid failure: {e}")}))).into_response(),
+    }
 }
 
 async fn get_script(State(shared): State<Arc<Shared>>) -> Json<Script> {
