@@ -28,6 +28,8 @@ export declare class NativeClient {
   exportCsv(path: string, tenant?: string | undefined | null): Promise<void>
   /** Resolves once every usage record so far is in the JSONL sink, if one is configured. */
   flushUsage(): Promise<void>
+  usageReport(path: string): Promise<number>
+  reporterStats(): string | null
   clearCache(): Promise<void>
   /** Each provider's circuit state and whether it is configured, as JSON. */
   health(): string

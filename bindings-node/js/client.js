@@ -107,6 +107,9 @@ function config(o) {
   }
   // The cache is configured by the core; forwarded only when the user set it.
   if (o.cache !== undefined) cfg.cache = snakeKeys(o.cache);
+  // Usage reporting: on with `report: {url, key, ...}` or KESTREL_REPORT_URL; `false`: off.
+  if (o.report === false) cfg.report = { enabled: false };
+  else if (o.report !== undefined && o.report !== null) cfg.report = snakeKeys(o.report);
   return cfg;
 }
 
@@ -291,13 +294,41 @@ class Usage {
     }
   }
 
-  /** Resolves once every record so far is in the JSONL file, if one is configured. */
+  /** Writes one self-contained HTML report (savings over time, routing, models, providers,
+   * tenants, CSV download); resolves to the number of records in it. */
+  report(path) {
+    try {
+      return this._client._native.usageReport(String(path)).catch(rethrow);
+    } catch (e) {
+      return Promise.reject(fromNative(e));
+    }
+  }
+
+  /** The usage reporter's counters (sent, pending, spooled, dropped, last_error), or null
+   * when reporting is off. */
+  reporter() {
+    const raw = this._client._native.reporterStats();
+    return raw === null || raw === undefined ? null : JSON.parse(raw);
+  }
+
+  /** Resolves once every record so far is in the JSONL file and sent to the collector or
+   * spooled to disk (when those are configured). */
   flush() {
     return this._client._native.flushUsage().catch(rethrow);
   }
 }
 
 const SHARED = Symbol("kestrel.shared");
+
+/** Native clients still reachable, flushed once when the event loop empties (`beforeExit`),
+ * so records queued for the JSONL sink or the collector are not lost at exit. */
+const LIVE = new Set();
+const FORGET = new FinalizationRegistry((ref) => LIVE.delete(ref));
+let exitFlush = null;
+process.on("beforeExit", () => {
+  if (exitFlush || LIVE.size === 0) return; // flushed already: let the process exit
+  exitFlush = Promise.all([...LIVE].map((ref) => ref.deref()?.flushUsage().catch(() => {})));
+});
 
 class OpenAI {
   /**
@@ -311,6 +342,9 @@ class OpenAI {
     } else {
       try {
         this._native = new NativeClient(JSON.stringify(config(options)));
+        const ref = new WeakRef(this._native);
+        LIVE.add(ref);
+        FORGET.register(this._native, ref);
       } catch (e) {
         throw fromNative(e);
       }

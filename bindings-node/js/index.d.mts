@@ -489,6 +489,10 @@ export declare class Usage {
   exportCsv(path: string, tenant?: string): Promise<void>;
   /** Resolves once every record so far is in the JSONL file, if one is configured. */
   flush(): Promise<void>;
+  /** Writes one self-contained HTML report; resolves to the number of records in it. */
+  report(path: string): Promise<number>;
+  /** The usage reporter's counters, or null when reporting is off. */
+  reporter(): ReporterStats | null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -524,6 +528,38 @@ export interface CacheOptions {
   embeddingModel?: string;
   /** Default "openai". */
   embeddingProvider?: string;
+}
+
+/** Uploading usage metrics (never prompts, answers or keys) to a collector. */
+export interface ReportOptions {
+  /** The collector, e.g. `https://metrics.example.com/v1/usage` (or KESTREL_REPORT_URL). */
+  url?: string;
+  /** Sent as a Bearer token (or KESTREL_REPORT_KEY). */
+  key?: string;
+  /** Records per upload (default 500). */
+  batchSize?: number;
+  /** Longest a record waits before an upload, in seconds (default 5). */
+  interval?: number;
+  /** Records held in memory before they spill to the spool (default 10,000). */
+  queueCapacity?: number;
+  /** Where unsent batches wait on disk, replayed in order (also by the next process). */
+  spoolDir?: string;
+  /** Upload a hash of the tenant instead of its name. */
+  hashTenant?: boolean;
+  /** Per upload, in seconds. */
+  timeout?: number;
+  /** Longest wait between retries, in seconds. */
+  maxBackoff?: number;
+}
+
+/** The reporter's counters: `client.usage.reporter()`. */
+export interface ReporterStats {
+  sent: number;
+  pending: number;
+  spooled: number;
+  /** Non-zero only if the disk itself failed (a warning is logged). */
+  dropped: number;
+  last_error: string | null;
 }
 
 /** What the cache did: `client.usage.cache()`. */
@@ -614,6 +650,8 @@ export interface ClientOptions {
   breaker?: { failureThreshold?: number; cooldown?: number };
   /** Kestrel's response cache. */
   cache?: boolean | CacheOptions;
+  /** Upload usage metrics to a collector; `false` keeps reporting off even with KESTREL_REPORT_URL set. */
+  report?: false | ReportOptions;
 }
 
 export interface ParsedFunctionToolCall extends ChatCompletionMessageFunctionToolCall {

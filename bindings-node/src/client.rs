@@ -172,7 +172,28 @@ impl NativeClient {
         env.spawn_future(async move { client.clear_cache().await.map_err(to_js) })
     }
 
-    /// Resolves once every usage record so far is in the JSONL sink, if one is configured.
+    /// Writes the self-contained HTML usage report; resolves to the number of records in it.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn usage_report<'env>(&self, env: &'env Env, path: String) -> Result<PromiseRaw<'env, u32>> {
+        let ledger = self.client.usage().clone();
+        env.spawn_future(async move {
+            let written = tokio::task::spawn_blocking(move || ledger.report(&path)).await;
+            match written {
+                Ok(Ok(n)) => Ok(n as u32),
+                Ok(Err(e)) => Err(plain("config", format!("cannot write the usage report: {e}"))),
+                Err(e) => Err(plain("internal", format!("the report writer stopped: {e}"))),
+            }
+        })
+    }
+
+    /// The usage reporter's counters as JSON, or `null` when reporting is off.
+    #[napi]
+    pub fn reporter_stats(&self) -> Result<Option<String>> {
+        self.client.usage().reporter_stats().map(|s| json(&s)).transpose()
+    }
+
+    /// Resolves once every usage record so far is in the JSONL sink, if one is configured,
+    /// and sent to the usage collector or spooled to disk, if reporting is on.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn flush_usage<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         let ledger = self.client.usage().clone();
