@@ -314,23 +314,23 @@ fn rewrite(table: &Phrases, tokens: Vec<String>) -> Vec<String> {
     out
 }
 
-/// Drops listed phrases at the start (or end) of the message, repeatedly.
+/// Drops listed phrases at the start (or end) of the message, longest first, repeatedly,
+/// never down to nothing.
 fn strip_edge(table: &Phrases, tokens: &mut Vec<String>, leading: bool) {
-    'again: loop {
-        for cands in table.values() {
-            for (phrase, _) in cands {
-                let hit = if leading { tokens.starts_with(phrase) } else { tokens.ends_with(phrase) };
-                if hit && phrase.len() < tokens.len() {
-                    if leading {
-                        tokens.drain(..phrase.len());
-                    } else {
-                        tokens.truncate(tokens.len() - phrase.len());
-                    }
-                    continue 'again;
-                }
-            }
+    loop {
+        let longest = table
+            .values()
+            .flatten()
+            .map(|(phrase, _)| phrase)
+            .filter(|p| p.len() < tokens.len())
+            .filter(|p| if leading { tokens.starts_with(p) } else { tokens.ends_with(p) })
+            .map(Vec::len)
+            .max();
+        match longest {
+            Some(n) if leading => drop(tokens.drain(..n)),
+            Some(n) => tokens.truncate(tokens.len() - n),
+            None => return,
         }
-        return;
     }
 }
 
