@@ -1,5 +1,5 @@
 //! `kestrel demo`: a handful of real calls through the full client (plain, streaming,
-//! tools, JSON mode) to the configured providers, or to the bundled mock provider on
+//! tools, JSON mode, a cache hit) to the configured providers, or to the bundled mock provider on
 //! loopback when no keys are set, then the savings and health tables.
 
 use std::io::Write;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use futures_util::StreamExt;
+use kestrel::cache::CacheConfig;
 use kestrel::types::{ChatRequest, ChatResponse, KestrelMeta, Message, ResponseFormat, Tool};
 use kestrel::Client;
 use kestrel_mock::{Behaviour, MockServer, Script};
@@ -28,7 +29,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
 }
 
 async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let mut client = Client::builder().build()?;
+    let mut client = Client::builder().cache(CacheConfig::default()).build()?;
     let configured = client.health().iter().filter(|h| h.configured).count();
     let _mock = if args.mock || configured == 0 {
         // One scripted rate limit shows failover: the first choice answers 429, the
@@ -36,7 +37,7 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let script = Script::new()
             .model_queue("llama-3.1-8b-instant", [Behaviour::error(429).retry_after(30.0), Behaviour::new()]);
         let mock = MockServer::start(script).await?;
-        let mut b = Client::builder().from_env(false);
+        let mut b = Client::builder().from_env(false).cache(CacheConfig::default());
         for (name, url) in mock.provider_base_urls() {
             b = b.api_key(name, "mock-key").base_url(name, url);
         }
@@ -122,6 +123,12 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     req.response_format = Some(ResponseFormat::JsonObject);
     show(&client.chat(req).await?);
 
+    section("6. The cache (Stage 0): the first question again, reworded, then a different one");
+    for text in ["what's the capital of france??", "What is the capital of Spain?"] {
+        println!("  {text}");
+        show(&client.chat(ChatRequest::new(model, vec![Message::user(text)])).await?);
+    }
+
     section("Savings");
     let s = client.usage().savings(None);
     println!(
@@ -179,6 +186,16 @@ fn show(r: &ChatResponse) {
 }
 
 fn route_line(m: &KestrelMeta) {
+    if m.cache_hit {
+        println!(
+            "  → answered from the cache ({} match) · $0 vs ${:.6} · saved ${:.6} · {:.2} ms\n",
+            m.cache_layer.as_deref().unwrap_or("exact"),
+            m.baseline_cost_usd,
+            m.saved_usd,
+            m.latency_ms
+        );
+        return;
+    }
     let tier = m.tier.map_or("as requested", |t| t.as_str());
     println!(
         "  → {} routed to {} ({}, {tier}) · ${:.6} vs ${:.6} · saved ${:.6} · {} attempt{} · {:.0} ms\n",

@@ -94,8 +94,16 @@ fn demo_runs_without_keys_against_the_bundled_mock() {
     let (ok, out, err) = kestrel(&["demo"], None);
     assert!(ok, "{err}");
     assert!(out.contains("bundled mock provider"), "{out}");
-    for s in ["1. A simple question", "3. Streaming", "tool call: get_weather", "5. JSON mode", "Savings", "2 attempts"]
-    {
+    for s in [
+        "1. A simple question",
+        "3. Streaming",
+        "tool call: get_weather",
+        "5. JSON mode",
+        "answered from the cache (semantic match)",
+        "cache 1",
+        "Savings",
+        "2 attempts",
+    ] {
         assert!(out.contains(s), "missing {s}: {out}");
     }
     assert!(!out.contains("mock-key"));
