@@ -245,6 +245,7 @@ impl ClientBuilder {
                 }
             })
             .collect();
+        let http = build_client(&self.http)?;
         let cache = match self.cache {
             Some(mut cfg) => {
                 if let (None, Some(model)) = (&cfg.embedder, cfg.embedding_model.clone()) {
@@ -253,7 +254,8 @@ impl ClientBuilder {
                         .provider_id(provider)
                         .ok_or_else(|| Error::Config(format!("unknown embedding provider `{provider}`")))?;
                     let endpoint = slots[id].endpoint();
-                    cfg.embedder = Some(Arc::new(HttpEmbedder::new(&endpoint.base_url, model, endpoint.key.clone())?));
+                    let e = HttpEmbedder::new(http.clone(), &endpoint.base_url, model, endpoint.key.clone());
+                    cfg.embedder = Some(Arc::new(e));
                 }
                 Some(Arc::new(Stage0::new(cfg)?))
             }
@@ -275,7 +277,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 router,
                 catalog,
-                http: build_client(&self.http)?,
+                http,
                 watchdog: Watchdog::new(self.timeout),
                 slots,
                 ledger: Arc::new(Ledger::with_reporter(self.ledger, reporter)),

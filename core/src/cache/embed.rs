@@ -102,6 +102,9 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Longest wait for an embeddings endpoint; slower is a semantic miss.
+pub const EMBED_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// An embeddings endpoint speaking OpenAI's `POST {base_url}/embeddings` (OpenAI, Mistral,
 /// Together, Gemini's OpenAI-compatible endpoint, most self-hosted servers).
 pub struct HttpEmbedder {
@@ -119,20 +122,17 @@ impl std::fmt::Debug for HttpEmbedder {
 }
 
 impl HttpEmbedder {
-    /// `base_url` as the provider's SDK takes it (e.g. `https://api.openai.com/v1`).
-    pub fn new(base_url: &str, model: impl Into<String>, key: Option<Secret>) -> Result<Self> {
+    /// `base_url` as the provider's SDK takes it (e.g. `https://api.openai.com/v1`); `http`
+    /// is usually the client's own pool. Each call is bounded by [`EMBED_TIMEOUT`].
+    pub fn new(http: reqwest::Client, base_url: &str, model: impl Into<String>, key: Option<Secret>) -> Self {
         let model = model.into();
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| Error::Config(format!("embedder HTTP client: {e}")))?;
-        Ok(HttpEmbedder {
+        HttpEmbedder {
             http,
             url: format!("{}/embeddings", base_url.trim_end_matches('/')),
             id: format!("http-{model}"),
             model,
             key,
-        })
+        }
     }
 }
 
@@ -153,7 +153,11 @@ impl Embedder for HttpEmbedder {
 
     fn embed<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<Vec<f32>>> {
         Box::pin(async move {
-            let mut req = self.http.post(&self.url).json(&serde_json::json!({"model": self.model, "input": text}));
+            let mut req = self
+                .http
+                .post(&self.url)
+                .timeout(EMBED_TIMEOUT)
+                .json(&serde_json::json!({"model": self.model, "input": text}));
             if let Some(k) = &self.key {
                 req = req.bearer_auth(k.expose());
             }
