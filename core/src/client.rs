@@ -515,16 +515,16 @@ impl Client {
                 return Ok(resp);
             }
             Ok(c) => c,
-            Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, e)),
+            Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, None, e)),
         };
+        let status = consulted.status();
         let decision = match self.route(&req) {
             Ok(d) => d,
-            Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, e)),
+            Err(e) => return Err(self.record_failure(&req, tenant, start, false, Vec::new(), None, status, e)),
         };
         match self.execute(&req, &decision, false, opts).await {
             Ok(Executed { answer: Answer::Complete(mut resp), step, attempts }) => {
-                let cache = consulted.status();
-                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: false, cache };
+                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: false, cache: status };
                 let usage = resp.usage.clone().unwrap_or_else(|| estimate_usage(&ctx.decision, &resp));
                 let (meta, record) = self.inner.account(&ctx, &usage, None);
                 if let (Some(stage0), Consulted::Miss(lookup)) = (&self.inner.cache, consulted) {
@@ -535,7 +535,9 @@ impl Client {
                 Ok(resp)
             }
             Ok(Executed { answer: Answer::Stream(..), .. }) => unreachable!("a non-streaming call returns a response"),
-            Err((e, attempts)) => Err(self.record_failure(&req, tenant, start, false, attempts, Some(&decision), e)),
+            Err((e, attempts)) => {
+                Err(self.record_failure(&req, tenant, start, false, attempts, Some(&decision), status, e))
+            }
         }
     }
 
@@ -560,16 +562,16 @@ impl Client {
                 return Ok(ChatStream::replayed(chunks));
             }
             Ok(c) => c,
-            Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, e)),
+            Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, None, e)),
         };
+        let status = consulted.status();
         let decision = match self.route(&req) {
             Ok(d) => d,
-            Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, e)),
+            Err(e) => return Err(self.record_failure(&req, tenant, start, true, Vec::new(), None, status, e)),
         };
         match self.execute(&req, &decision, true, opts).await {
             Ok(Executed { answer: Answer::Stream(stream, first, watch), step, attempts }) => {
-                let cache = consulted.status();
-                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: true, cache };
+                let ctx = RequestContext { decision, step, attempts, tenant, start, stream: true, cache: status };
                 let mut meta = StreamMeta::new(self.inner.clone(), ctx, wants_usage);
                 if let (Some(stage0), Consulted::Miss(lookup)) = (&self.inner.cache, consulted) {
                     meta.cache_answer(stage0.clone(), lookup);
@@ -577,7 +579,9 @@ impl Client {
                 Ok(ChatStream::new(stream, first, watch, meta))
             }
             Ok(Executed { answer: Answer::Complete(_), .. }) => unreachable!("a streaming call returns a stream"),
-            Err((e, attempts)) => Err(self.record_failure(&req, tenant, start, true, attempts, Some(&decision), e)),
+            Err((e, attempts)) => {
+                Err(self.record_failure(&req, tenant, start, true, attempts, Some(&decision), status, e))
+            }
         }
     }
 
@@ -774,6 +778,7 @@ impl Client {
         stream: bool,
         attempts: Vec<Attempt>,
         decision: Option<&Decision>,
+        cache: Option<CacheStatus>,
         e: Error,
     ) -> Error {
         let inner = &self.inner;
@@ -792,6 +797,7 @@ impl Client {
             latency_ms: start.elapsed().as_secs_f64() * 1000.0,
             attempts,
             error: Some(ErrorKind::from(&e)),
+            cache,
             ..UsageRecord::default()
         });
         e

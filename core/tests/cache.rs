@@ -207,3 +207,14 @@ async fn a_provider_embedder_can_replace_the_offline_one() {
     assert!(client.chat(ask("How do I reset my password?")).await.unwrap().kestrel.unwrap().cache_hit);
     assert!(!client.chat(ask("how can I reset my password")).await.unwrap().kestrel.unwrap().cache_hit);
 }
+
+#[tokio::test]
+async fn a_miss_that_fails_is_still_counted_as_a_miss() {
+    let (mock, client) = setup(CacheConfig::default()).await;
+    mock.set_script(Script::new().default_behaviour(Behaviour::error(400)));
+    assert!(client.chat(ask("Will this fail?")).await.is_err());
+    let rec = client.usage().records(None, 1).pop().unwrap();
+    assert_eq!(rec.cache, Some(kestrel::cache::CacheStatus::Miss));
+    assert!(rec.error.is_some());
+    assert_eq!(client.usage().cache(None).misses, 1);
+}
