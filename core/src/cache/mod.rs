@@ -241,8 +241,6 @@ enum Semantic {
         text: String,
         vector: Option<Vec<f32>>,
     },
-    /// Nothing left to match loosely (only filler).
-    Empty,
 }
 
 /// Whether a request may use the cache.
@@ -325,18 +323,15 @@ impl Stage0 {
         hit.map(|h| (h.entry, CacheLayer::Semantic))
     }
 
-    /// The guard's reading of the final user message, and the semantic block it keys.
+    /// The guard's reading of the final user message, and the semantic block it keys (none
+    /// when only filler is left: such messages match exactly or not at all).
     fn read_final_message(&self, l: &mut Lookup) {
         if let Some(Semantic::Pending(message)) = &l.semantic {
             let fp = text::fingerprint(message);
-            l.semantic = Some(if fp.tokens.is_empty() {
-                Semantic::Empty
-            } else {
-                Semantic::Ready {
-                    block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
-                    text: fp.text(),
-                    vector: None,
-                }
+            l.semantic = (!fp.tokens.is_empty()).then(|| Semantic::Ready {
+                block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
+                text: fp.text(),
+                vector: None,
             });
         }
     }
