@@ -14,7 +14,7 @@ use kestrel_mock::{MockServer, Script};
 fn record(seq: u64) -> UsageRecord {
     UsageRecord {
         seq,
-        timestamp_ms: UsageRecord::now_ms(),
+        timestamp_ms: kestrel::clock::unix_ms(),
         tenant: Some("acme".into()),
         requested_model: "gpt-4o".into(),
         model: "gpt-4o-mini".into(),

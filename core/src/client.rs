@@ -613,7 +613,7 @@ impl Client {
         let inner = &self.inner;
         let mut resp = entry.response.clone();
         resp.id = fresh_completion_id();
-        resp.created = UsageRecord::now_ms() / 1000;
+        resp.created = crate::clock::unix_ms() / 1000;
         let usage = resp.usage.clone().unwrap_or_default();
         let (p, c, cached) = (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens());
         let baseline = inner.catalog.resolve(&req.model).map_or(0.0, |m| inner.catalog.model(m).cost(p, c, cached, 0));
@@ -635,7 +635,7 @@ impl Client {
             latency_ms,
         };
         inner.ledger.record(UsageRecord {
-            timestamp_ms: UsageRecord::now_ms(),
+            timestamp_ms: crate::clock::unix_ms(),
             tenant,
             requested_model: req.model.clone(),
             model: entry.model.clone(),
@@ -787,7 +787,7 @@ impl Client {
             None => (req.model.clone(), String::new()),
         };
         inner.ledger.record(UsageRecord {
-            timestamp_ms: UsageRecord::now_ms(),
+            timestamp_ms: crate::clock::unix_ms(),
             tenant,
             requested_model: req.model.clone(),
             model,
@@ -813,7 +813,7 @@ fn fresh_completion_id() -> String {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut h = blake3::Hasher::new();
     h.update(&std::process::id().to_le_bytes());
-    h.update(&UsageRecord::now_ms().to_le_bytes());
+    h.update(&crate::clock::unix_ms().to_le_bytes());
     h.update(&n.to_le_bytes());
     format!("chatcmpl-kc{}", &h.finalize().to_hex()[..24])
 }
@@ -824,8 +824,8 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 /// 0.5 s, 1 s, 2 s, ... capped at 8 s, with up to 25 % jitter so clients do not retry in step.
 fn backoff(pass: u32) -> Duration {
     let base = 0.5 * 2f64.powi(pass.min(4) as i32);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let jitter = 1.0 - 0.25 * f64::from(nanos % 1000) / 1000.0;
+    let nanos = crate::clock::unix_ms();
+    let jitter = 1.0 - 0.25 * (nanos % 1000) as f64 / 1000.0;
     Duration::from_secs_f64(base.min(8.0) * jitter)
 }
 
@@ -931,7 +931,7 @@ impl Inner {
             latency_ms,
         };
         let record = UsageRecord {
-            timestamp_ms: UsageRecord::now_ms(),
+            timestamp_ms: crate::clock::unix_ms(),
             tenant: ctx.tenant.clone(),
             requested_model: d.requested_model.clone(),
             model,

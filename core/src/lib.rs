@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod catalog;
 mod client;
+pub mod clock;
 pub mod config;
 mod deadline;
 pub mod error;

@@ -9,9 +9,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::router::{RequestPolicy, Tier};
 use crate::types::{ChatRequest, Content, ContentPart, Message, Role, Stop, Tool, ToolChoice};
 use crate::types::{Extra, ResponseFormat};
+use crate::types::{RequestPolicy, Tier};
 
 /// A 32-byte blake3 digest naming an entry, a semantic block or a namespace.
 pub type Digest = [u8; 32];

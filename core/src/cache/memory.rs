@@ -11,7 +11,8 @@ use lru::LruCache;
 
 use super::embed::cosine;
 use super::key::Digest;
-use super::{now_ms, Cache, Entry, Hit};
+use super::{Cache, Entry, Hit};
+use crate::clock::unix_ms;
 use crate::error::Result;
 
 const SHARDS: usize = 16;
@@ -86,7 +87,7 @@ impl MemoryCache {
     fn lookup(&self, key: &Digest, ns: &Digest) -> Option<Arc<Entry>> {
         let mut shard = lock(&self.shards[shard_of(key)]);
         let stored = shard.lru.get(key)?;
-        if stored.entry.expires_ms <= now_ms() || stored.entry.namespace != *ns {
+        if stored.entry.expires_ms <= unix_ms() || stored.entry.namespace != *ns {
             if let Some(gone) = shard.lru.pop(key) {
                 shard.bytes -= gone.bytes;
             }

@@ -36,53 +36,9 @@ pub(crate) use replay::{replay, Assembler};
 
 use crate::error::{Error, Result};
 use crate::types::{ChatRequest, ChatResponse, Role};
-
-/// Which layer answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheLayer {
-    Exact,
-    Semantic,
-}
-
-impl CacheLayer {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheLayer::Exact => "exact",
-            CacheLayer::Semantic => "semantic",
-        }
-    }
-}
-
-/// What Stage 0 did with a request, for the usage ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheStatus {
-    /// Answered by the exact layer.
-    Exact,
-    /// Answered by the semantic layer.
-    Semantic,
-    /// Looked up, not found (or `"refresh"`): the answer is stored for next time.
-    Miss,
-    /// Not cacheable by the rules (`n > 1`, tool results, high temperature, `cache: false`).
-    Bypass,
-}
-
-/// The per-request switch, `"kestrel": {"cache": false | true | "refresh"}`: off for this
-/// request, on (the default), or skip the lookup and store a fresh answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum CacheSwitch {
-    On(bool),
-    Refresh(RefreshTag),
-}
-
-/// The string `"refresh"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RefreshTag {
-    #[serde(rename = "refresh")]
-    Refresh,
-}
+// Re-exported where callers have always found them; they live in `types` so the usage
+// ledger and the request types can name them without importing the cache.
+pub use crate::types::{CacheLayer, CacheStatus, CacheSwitch, RefreshTag};
 
 /// How the cache is set up. The same option names are used by every binding (`ttl` and
 /// `redis_timeout` in seconds there).
@@ -218,10 +174,6 @@ pub trait Cache: Send + Sync {
     fn name(&self) -> &'static str;
 }
 
-pub(crate) fn now_ms() -> u64 {
-    crate::usage::UsageRecord::now_ms()
-}
-
 /// A request Stage 0 will look up (and store the answer of).
 pub struct Lookup {
     ns: Digest,
@@ -345,7 +297,7 @@ impl Stage0 {
         let mut response = resp.clone();
         response.kestrel = None;
         let approx_bytes = serde_json::to_vec(&response).map_or(0, |v| v.len());
-        let now = now_ms();
+        let now = crate::clock::unix_ms();
         let entry = Arc::new(Entry {
             namespace: l.ns,
             response,
@@ -386,7 +338,7 @@ impl Stage0 {
     }
 
     fn warn(&self, what: &str, e: &Error) {
-        let now = now_ms();
+        let now = crate::clock::unix_ms();
         let last = self.last_warning.load(Ordering::Relaxed);
         if now.saturating_sub(last) >= 60_000
             && self.last_warning.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()

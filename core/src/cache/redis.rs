@@ -19,7 +19,8 @@ use tokio::sync::OnceCell;
 
 use super::embed::cosine;
 use super::key::{hex, Digest};
-use super::{now_ms, Cache, Entry, Hit};
+use super::{Cache, Entry, Hit};
+use crate::clock::unix_ms;
 use crate::error::{Error, Result};
 
 /// Candidates kept per semantic block (as in memory).
@@ -60,7 +61,7 @@ impl RedisCache {
         if let Some(c) = self.conn.get() {
             return Ok(c.clone());
         }
-        if now_ms().saturating_sub(self.failed_at.load(Ordering::Relaxed)) < RECONNECT_AFTER_MS {
+        if unix_ms().saturating_sub(self.failed_at.load(Ordering::Relaxed)) < RECONNECT_AFTER_MS {
             return Err(Error::Connection { provider: "redis".into(), message: "recently unreachable".into() });
         }
         let cfg = ConnectionManagerConfig::new()
@@ -71,7 +72,7 @@ impl RedisCache {
             .get_or_try_init(|| async { self.client.get_connection_manager_with_config(cfg).await })
             .await
             .map_err(|e| {
-                self.failed_at.store(now_ms(), Ordering::Relaxed);
+                self.failed_at.store(unix_ms(), Ordering::Relaxed);
                 redis_error(e)
             })?;
         Ok(made.clone())
@@ -91,7 +92,7 @@ impl RedisCache {
             redis::cmd("GET").arg(self.entry_key(ns, key)).query_async(&mut c).await.map_err(redis_error)?;
         let Some(raw) = raw else { return Ok(None) };
         let Ok(mut entry) = serde_json::from_slice::<Entry>(&raw) else { return Ok(None) };
-        if entry.namespace != *ns || entry.expires_ms <= now_ms() {
+        if entry.namespace != *ns || entry.expires_ms <= unix_ms() {
             return Ok(None);
         }
         entry.approx_bytes = raw.len();

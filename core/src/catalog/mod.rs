@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::router::Tier;
+use crate::types::Tier;
 
 const EMBEDDED: &str = include_str!("models.toml");
 

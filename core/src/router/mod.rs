@@ -13,64 +13,18 @@ mod select;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 pub use analyze::{Analyzer, Features, Signal};
-pub use policy::{ProviderSet, RequestPolicy, RoutingPolicy};
+pub use policy::{ProviderSet, RoutingPolicy};
 pub use reason::Reason;
-pub use score::{HeuristicScorer, Scored, Scorer, Scores};
+pub use score::{HeuristicScorer, Scored, Scorer};
 pub use select::{Availability, Candidate, Decision, DecisionSummary, EveryProvider};
+
+// The vocabulary routing shares with the rest of the crate lives in `types`; re-exported
+// here where callers have always found it.
+pub use crate::types::{RequestPolicy, Scores, Tier};
 
 use crate::catalog::Catalog;
 use crate::types::ChatRequest;
-
-/// Quality class of a model, and of the model a request needs. Ordered by capability
-/// (and, as a rule, price): `Economy < Standard < Premium`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Economy,
-    Standard,
-    Premium,
-}
-
-impl Tier {
-    pub const ALL: [Tier; 3] = [Tier::Economy, Tier::Standard, Tier::Premium];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Economy => "economy",
-            Tier::Standard => "standard",
-            Tier::Premium => "premium",
-        }
-    }
-
-    /// One tier up, saturating at Premium.
-    pub fn up(self) -> Tier {
-        match self {
-            Tier::Economy => Tier::Standard,
-            _ => Tier::Premium,
-        }
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Tier {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Tier> {
-        match s.to_ascii_lowercase().as_str() {
-            "economy" | "e" => Ok(Tier::Economy),
-            "standard" | "s" => Ok(Tier::Standard),
-            "premium" | "p" => Ok(Tier::Premium),
-            _ => Err(crate::Error::Config(format!("unknown tier `{s}` (economy, standard, premium)"))),
-        }
-    }
-}
 
 /// The routing engine: a catalog, a scorer and a policy. Cheap to share across threads.
 pub struct Router {

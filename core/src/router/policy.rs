@@ -1,8 +1,6 @@
-use serde::{Deserialize, Serialize};
-
-use super::Tier;
 use crate::catalog::{Catalog, ProviderId};
 use crate::error::{Error, Result};
+use crate::types::{RequestPolicy, Tier};
 
 /// An operator's routing rules for a client. Per-request [`RequestPolicy`] values override
 /// these field by field.
@@ -40,32 +38,6 @@ impl Default for RoutingPolicy {
             max_candidates: 3,
         }
     }
-}
-
-/// Per-request overrides, sent in the request body as `"kestrel": {...}` (Python
-/// `extra_body`, or the `kestrel=` argument) and stripped before the provider sees it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequestPolicy {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routing: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub floor: Option<Tier>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ceiling: Option<Tier>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allow_providers: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deny_providers: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_confidence: Option<f32>,
-    /// Tenant for usage accounting (and cache namespacing).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
-    /// `false` skips the cache for this request; `"refresh"` skips the lookup but stores
-    /// the fresh answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache: Option<crate::cache::CacheSwitch>,
 }
 
 /// A set of providers as a bitmask over catalog indices: membership is one AND on the

@@ -1,23 +1,6 @@
-use serde::{Deserialize, Serialize};
-
 use super::analyze::{Features, Signal};
 use super::Reason;
-use super::Tier;
-
-/// The five dimensions, each 1 (low) to 5 (high).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scores {
-    /// How many careful steps the answer takes.
-    pub reasoning: u8,
-    /// How long and structured the answer must be.
-    pub output_complexity: u8,
-    /// How much specialist knowledge it takes.
-    pub domain_specificity: u8,
-    /// How many precise constraints on form and content it must honour.
-    pub instruction_nuance: u8,
-    /// How costly a mistake is: 5 = no tolerance for error.
-    pub error_tolerance: u8,
-}
+use crate::types::{Scores, Tier};
 
 /// A scorer's verdict: scores, the tier they imply, and how sure it is.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,9 +1,10 @@
 use super::analyze::Features;
 use super::policy::{Effective, ProviderSet, RoutingPolicy};
-use super::score::{Scored, Scores};
+use super::score::Scored;
 use super::{Reason, Tier};
 use crate::catalog::{Catalog, ModelId, ProviderId};
 use crate::error::{Error, Result};
+use crate::types::Scores;
 use crate::types::{ChatRequest, Content, ContentPart};
 
 /// Which providers can take a request right now (configured with a key and healthy).

@@ -4,9 +4,11 @@
 //! `extra` map and written back out untouched, so a request or response passes through
 //! Kestrel without losing anything a newer SDK or provider added.
 
+mod kestrel;
 mod request;
 mod response;
 
+pub use kestrel::*;
 pub use request::*;
 pub use response::*;
 

@@ -77,7 +77,7 @@ pub struct ChatRequest {
     pub function_call: Option<Value>,
     /// Kestrel's per-request routing options. Never sent to a provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kestrel: Option<crate::router::RequestPolicy>,
+    pub kestrel: Option<super::RequestPolicy>,
     #[serde(flatten)]
     pub extra: Extra,
 }

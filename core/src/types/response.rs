@@ -1,8 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Extra, FunctionCall, Role, ToolCall};
-use crate::router::Tier;
+use super::{Extra, FunctionCall, KestrelMeta, Role, ToolCall};
 
 /// A Chat Completions response (`object: "chat.completion"`), plus Kestrel's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,25 +181,4 @@ pub struct FunctionCallDelta {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
-}
-
-/// Kestrel's account of one request: what was asked, where it went, why, and what it
-/// cost compared with sending it where it was asked to go.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KestrelMeta {
-    pub requested_model: String,
-    pub model: String,
-    pub provider: String,
-    pub tier: Option<Tier>,
-    pub scores: Option<crate::router::Scores>,
-    pub confidence: Option<f32>,
-    pub reasons: Vec<String>,
-    pub cost_usd: f64,
-    pub baseline_cost_usd: f64,
-    pub saved_usd: f64,
-    pub cache_hit: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_layer: Option<String>,
-    pub attempts: u32,
-    pub latency_ms: f64,
 }

@@ -7,8 +7,7 @@ use serde::Serialize;
 
 use super::histogram::LatencyHistogram;
 use super::record::{ErrorKind, UsageRecord};
-use crate::cache::CacheStatus;
-use crate::router::Tier;
+use crate::types::{CacheStatus, Tier};
 
 /// What routing saved against always calling the requested model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

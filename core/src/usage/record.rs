@@ -3,12 +3,9 @@
 //! A record never holds the prompt, the answer, an API key or a header, so it can be
 //! logged, exported and uploaded without leaking anything a user typed.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::{Deserialize, Serialize};
 
-use crate::cache::CacheStatus;
-use crate::router::Tier;
+use crate::types::{CacheStatus, Tier};
 
 /// One request as the ledger sees it. The client fills every field except `seq`, which
 /// the ledger assigns so records have one total order across threads.
@@ -68,11 +65,6 @@ impl UsageRecord {
         } else {
             "passthrough"
         }
-    }
-
-    /// Current unix time in milliseconds, for filling `timestamp_ms`.
-    pub fn now_ms() -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
     }
 }
 

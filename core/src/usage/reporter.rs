@@ -637,7 +637,7 @@ impl Worker {
         let header = serde_json::json!({
             "schema": BATCH_SCHEMA,
             "batch_id": batch_id,
-            "sent_at_ms": UsageRecord::now_ms(),
+            "sent_at_ms": crate::clock::unix_ms(),
             "source": {"library": "kestrel", "version": env!("CARGO_PKG_VERSION")},
         });
         let head = serde_json::to_vec(&header).expect("a JSON value serializes");

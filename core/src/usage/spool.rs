@@ -16,12 +16,10 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::record::UsageRecord;
-
 /// Identifies one process's use of the spool: pid and start time, so a container that
 /// restarts with the same pid is still told apart from its predecessor.
 pub(crate) fn instance_id() -> String {
-    format!("{}_{}", std::process::id(), UsageRecord::now_ms())
+    format!("{}_{}", std::process::id(), crate::clock::unix_ms())
 }
 
 /// A claim or overflow file whose owner is not running any more. On Linux by `/proc`;
@@ -110,7 +108,7 @@ impl Spool {
 
     fn next_name(&mut self) -> String {
         self.counter += 1;
-        format!("{:013}-{:010}-{}", UsageRecord::now_ms(), self.counter, self.instance)
+        format!("{:013}-{:010}-{}", crate::clock::unix_ms(), self.counter, self.instance)
     }
 
     /// Writes one batch (JSON lines) durably: temp file, fsync, rename.

@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use super::*;
-use crate::router::Tier;
+use crate::types::Tier;
 
 fn attempt(provider: &str, model: &str, latency_ms: f64, error: Option<ErrorKind>) -> Attempt {
     Attempt { provider: provider.into(), model: model.into(), latency_ms, error }
@@ -12,7 +12,7 @@ fn attempt(provider: &str, model: &str, latency_ms: f64, error: Option<ErrorKind
 /// A successful routed request answered by `model` on `provider` in one attempt.
 fn routed(tenant: Option<&str>, tier: Tier, provider: &str, model: &str, cost: f64, baseline: f64) -> UsageRecord {
     UsageRecord {
-        timestamp_ms: UsageRecord::now_ms(),
+        timestamp_ms: crate::clock::unix_ms(),
         tenant: tenant.map(Into::into),
         requested_model: "gpt-4o".into(),
         model: model.into(),
@@ -47,7 +47,7 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "kestrel-usage-{name}-{}-{}-{}",
         std::process::id(),
-        UsageRecord::now_ms(),
+        crate::clock::unix_ms(),
         N.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir).unwrap();
