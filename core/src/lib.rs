@@ -16,16 +16,14 @@ pub mod health;
 pub mod providers;
 pub mod router;
 pub mod secret;
-mod stream;
 pub mod types;
 pub mod usage;
 
 pub use cache::CacheConfig;
 pub use catalog::Catalog;
-pub use client::{Client, ClientBuilder};
-pub use config::{CallOptions, ClientConfig};
+pub use client::{CallOptions, ChatStream, Client, ClientBuilder};
+pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
 pub use secret::Secret;
-pub use stream::ChatStream;
 pub use types::{ChatRequest, ChatResponse, Message};

@@ -10,8 +10,8 @@ use std::future::Future;
 
 use futures_util::{Stream, StreamExt};
 
+use super::accountant::{estimated_usage, Accountant, Outcome, RequestContext};
 use crate::cache::{Assembler, Lookup, Stage0};
-use crate::client::{usage_from_counts, Inner, RequestContext};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
 use crate::providers::ChunkStream;
@@ -20,7 +20,7 @@ use crate::usage::ErrorKind;
 
 /// What the stream needs to price and record the request when it ends.
 pub(crate) struct StreamMeta {
-    client: Arc<Inner>,
+    accountant: Arc<Accountant>,
     ctx: RequestContext,
     /// The caller set `stream_options.include_usage`; otherwise the usage chunk Kestrel
     /// asked for is consumed, not forwarded.
@@ -35,8 +35,8 @@ pub(crate) struct StreamMeta {
 }
 
 impl StreamMeta {
-    pub(crate) fn new(client: Arc<Inner>, ctx: RequestContext, wants_usage: bool) -> Self {
-        StreamMeta { client, ctx, wants_usage, usage: None, answer_chars: 0, last: None, cache: None }
+    pub(crate) fn new(accountant: Arc<Accountant>, ctx: RequestContext, wants_usage: bool) -> Self {
+        StreamMeta { accountant, ctx, wants_usage, usage: None, answer_chars: 0, last: None, cache: None }
     }
 
     /// Stores the answer in the cache when the stream completes.
@@ -62,7 +62,7 @@ impl StreamMeta {
     }
 
     fn provider(&self) -> &str {
-        self.client.provider_name(self.ctx.decision.plan[self.ctx.step].provider)
+        self.accountant.provider_name(&self.ctx)
     }
 
     fn observe(&mut self, chunk: &ChatChunk) {
@@ -85,12 +85,8 @@ impl StreamMeta {
 
     /// Prices the request, records it, and returns the metadata for the last chunk.
     fn finish(&mut self, error: Option<ErrorKind>) -> crate::types::KestrelMeta {
-        let usage = self.usage.clone().unwrap_or_else(|| {
-            usage_from_counts(u64::from(self.ctx.decision.input_tokens), self.answer_chars.div_ceil(4) as u64)
-        });
-        let (meta, record) = self.client.account(&self.ctx, &usage, error);
-        self.client.ledger.record(record);
-        meta
+        let usage = self.usage.clone().unwrap_or_else(|| estimated_usage(&self.ctx, self.answer_chars));
+        self.accountant.settle(&self.ctx, Outcome::Answered { usage: &usage, error })
     }
 }
 

@@ -1,0 +1,283 @@
+//! [`ClientBuilder`]: everything a [`Client`] can be configured with, and where each
+//! provider's key and base URL come from when the code does not say.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::accountant::Accountant;
+use super::{Client, Inner, Slot};
+use crate::cache::{CacheConfig, HttpEmbedder, Stage0};
+use crate::catalog::{Catalog, ModelSpec, ProviderSpec};
+use crate::deadline::Watchdog;
+use crate::error::{Error, Result};
+use crate::health::{Breaker, BreakerConfig, Clock, Cooldowns};
+use crate::providers::http::{build_client, HttpConfig};
+use crate::providers::{self, Endpoint};
+use crate::router::{Router, RoutingPolicy, Scorer};
+use crate::secret::Secret;
+use crate::usage::{Ledger, LedgerConfig, Reporter, ReporterConfig};
+
+/// Configures a [`Client`]. Everything has a default; with no calls at all, provider keys
+/// and base URLs come from the environment as each provider's official SDK reads them.
+#[must_use]
+pub struct ClientBuilder {
+    catalog: Option<Catalog>,
+    config_files: Vec<PathBuf>,
+    from_env: bool,
+    keys: HashMap<String, Secret>,
+    base_urls: HashMap<String, String>,
+    headers: HeaderMap,
+    policy: RoutingPolicy,
+    scorer: Option<Box<dyn Scorer>>,
+    timeout: Duration,
+    max_retries: u32,
+    http: HttpConfig,
+    breaker: BreakerConfig,
+    ledger: LedgerConfig,
+    /// `None`: from `KESTREL_REPORT_URL` (with `from_env`); `Some(None)`: off.
+    report: Option<Option<ReporterConfig>>,
+    tenant: Option<String>,
+    extra_providers: Vec<ProviderSpec>,
+    extra_models: Vec<ModelSpec>,
+    cache: Option<CacheConfig>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            catalog: None,
+            config_files: Vec::new(),
+            from_env: true,
+            keys: HashMap::new(),
+            base_urls: HashMap::new(),
+            headers: HeaderMap::new(),
+            policy: RoutingPolicy::default(),
+            scorer: None,
+            timeout: Duration::from_secs(60),
+            max_retries: 2,
+            http: HttpConfig::default(),
+            breaker: BreakerConfig::default(),
+            ledger: LedgerConfig::default(),
+            report: None,
+            tenant: None,
+            extra_providers: Vec::new(),
+            extra_models: Vec::new(),
+            cache: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Whether to read keys (`OPENAI_API_KEY`, ...) and base URLs (`OPENAI_BASE_URL`, ...)
+    /// from the environment. On by default; values set in code always win.
+    pub fn from_env(mut self, on: bool) -> Self {
+        self.from_env = on;
+        self
+    }
+
+    /// Replaces the built-in catalog.
+    pub fn catalog(mut self, catalog: Catalog) -> Self {
+        self.catalog = Some(catalog);
+        self
+    }
+
+    /// Merges a TOML file of providers and models over the catalog.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_files.push(path.into());
+        self
+    }
+
+    /// Adds (or replaces) a provider, e.g. an OpenAI-compatible server of your own.
+    pub fn provider(mut self, spec: ProviderSpec) -> Self {
+        self.extra_providers.push(spec);
+        self
+    }
+
+    /// Adds (or replaces) a model in the catalog.
+    pub fn model(mut self, spec: ModelSpec) -> Self {
+        self.extra_models.push(spec);
+        self
+    }
+
+    /// The API key for a provider (`openai`, `groq`, ...).
+    pub fn api_key(mut self, provider: &str, key: impl Into<Secret>) -> Self {
+        self.keys.insert(provider.to_ascii_lowercase(), key.into());
+        self
+    }
+
+    /// The base URL for a provider, in the form its official SDK takes it.
+    pub fn base_url(mut self, provider: &str, url: impl Into<String>) -> Self {
+        self.base_urls.insert(provider.to_ascii_lowercase(), url.into());
+        self
+    }
+
+    /// A header sent with every provider request.
+    pub fn default_header(mut self, name: &str, value: &str) -> Result<Self> {
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Config(format!("invalid header name `{name}`")))?;
+        let v =
+            HeaderValue::from_str(value).map_err(|_| Error::Config(format!("invalid value for header `{name}`")))?;
+        self.headers.insert(n, v);
+        Ok(self)
+    }
+
+    pub fn policy(mut self, policy: RoutingPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Replaces the heuristic scorer.
+    pub fn scorer(mut self, scorer: impl Scorer + 'static) -> Self {
+        self.scorer = Some(Box::new(scorer));
+        self
+    }
+
+    /// The longest a provider may stay silent (before answering, or between two pieces of
+    /// a stream) before the attempt counts as timed out and the next candidate is tried.
+    /// Default 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Extra passes over the failover plan when every candidate failed transiently.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    pub fn http(mut self, cfg: HttpConfig) -> Self {
+        self.http = cfg;
+        self
+    }
+
+    pub fn breaker(mut self, cfg: BreakerConfig) -> Self {
+        self.breaker = cfg;
+        self
+    }
+
+    pub fn ledger(mut self, cfg: LedgerConfig) -> Self {
+        self.ledger = cfg;
+        self
+    }
+
+    /// Turns on Stage 0: repeated (and, with `semantic`, reworded) requests are answered
+    /// from the cache at no provider cost. Off unless called.
+    pub fn cache(mut self, cfg: CacheConfig) -> Self {
+        self.cache = Some(cfg);
+        self
+    }
+
+    /// Uploads usage metrics to a collector (`Some`), or never (`None`, even with
+    /// `KESTREL_REPORT_URL` set). Without this call, reporting is on when `from_env` and
+    /// `KESTREL_REPORT_URL` is set.
+    pub fn report(mut self, cfg: Option<ReporterConfig>) -> Self {
+        self.report = Some(cfg);
+        self
+    }
+
+    /// The tenant usage is counted under when a request names none.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let mut catalog = self.catalog.unwrap_or_else(|| (*Catalog::builtin()).clone());
+        for path in &self.config_files {
+            catalog.merge_file(path)?;
+        }
+        for p in self.extra_providers {
+            catalog.add_provider(p)?;
+        }
+        for m in self.extra_models {
+            catalog.add_model(m)?;
+        }
+        for name in self.keys.keys().chain(self.base_urls.keys()) {
+            if catalog.provider_id(name).is_none() {
+                return Err(Error::Config(format!("unknown provider `{name}`")));
+            }
+        }
+        let env =
+            |var: &str| if self.from_env { std::env::var(var).ok().filter(|v| !v.trim().is_empty()) } else { None };
+        let slots: Vec<Slot> = catalog
+            .providers()
+            .iter()
+            .map(|spec| {
+                let key = self
+                    .keys
+                    .get(&spec.name)
+                    .cloned()
+                    .or_else(|| spec.key_env.iter().find_map(|v| env(v)).map(Secret::new));
+                let base_url = self
+                    .base_urls
+                    .get(&spec.name)
+                    .cloned()
+                    .or_else(|| spec.base_url_env.iter().find_map(|v| env(v)))
+                    .unwrap_or_else(|| spec.base_url.clone());
+                let endpoint = Endpoint {
+                    provider: spec.name.clone(),
+                    base_url,
+                    chat_path: spec.chat_path.clone(),
+                    key,
+                    headers: self.headers.clone(),
+                };
+                Slot {
+                    implementation: providers::for_api(spec.api),
+                    key_optional: spec.key_optional,
+                    endpoint: RwLock::new(Arc::new(endpoint)),
+                    breaker: Breaker::new(),
+                }
+            })
+            .collect();
+        let http = build_client(&self.http)?;
+        let cache = match self.cache {
+            Some(mut cfg) => {
+                if let (None, Some(model)) = (&cfg.embedder, cfg.embedding_model.clone()) {
+                    let provider = cfg.embedding_provider.as_deref().unwrap_or("openai");
+                    let id = catalog
+                        .provider_id(provider)
+                        .ok_or_else(|| Error::Config(format!("unknown embedding provider `{provider}`")))?;
+                    let endpoint = slots[id].endpoint();
+                    let e = HttpEmbedder::new(http.clone(), &endpoint.base_url, model, endpoint.key.clone());
+                    cfg.embedder = Some(Arc::new(e));
+                }
+                Some(Arc::new(Stage0::new(cfg)?))
+            }
+            None => None,
+        };
+        let report = match self.report {
+            Some(cfg) => cfg,
+            None if self.from_env => ReporterConfig::from_env(),
+            None => None,
+        };
+        let reporter = report.map(Reporter::start).transpose()?;
+        let models = catalog.models().len();
+        let catalog = Arc::new(catalog);
+        let mut router = Router::new(catalog.clone()).with_policy(self.policy);
+        if let Some(s) = self.scorer {
+            router = router.with_boxed_scorer(s);
+        }
+        let ledger = Arc::new(Ledger::with_reporter(self.ledger, reporter));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                router,
+                accountant: Arc::new(Accountant::new(catalog.clone(), ledger)),
+                catalog,
+                http,
+                watchdog: Watchdog::new(self.timeout),
+                slots,
+                cooldowns: Cooldowns::new(models),
+                breaker: self.breaker,
+                clock: Clock::new(),
+                max_retries: self.max_retries,
+                tenant: self.tenant,
+                cache,
+            }),
+        })
+    }
+}
