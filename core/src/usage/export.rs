@@ -1,14 +1,15 @@
-//! CSV export of usage records: one row per request, attempts flattened, for spreadsheets.
+//! CSV export of usage records: one row per request, attempts flattened, for spreadsheets;
+//! and the same row read back (the report command takes an export as input).
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::record::UsageRecord;
+use super::record::{Attempt, ErrorKind, UsageRecord};
 
-/// Column names, in row order. Written even when there are no records, so an empty
-/// export still opens as a table.
-pub(crate) const CSV_HEADER: [&str; 20] = [
+/// Column names, in row order (the fields of [`CsvRow`]). Written even when there are no
+/// records, so an empty export still opens as a table.
+pub(crate) const CSV_HEADER: [&str; 21] = [
     "seq",
     "timestamp_ms",
     "tenant",
@@ -18,6 +19,7 @@ pub(crate) const CSV_HEADER: [&str; 20] = [
     "tier",
     "routing_class",
     "cache_hit",
+    "cache",
     "stream",
     "prompt_tokens",
     "completion_tokens",
@@ -31,17 +33,24 @@ pub(crate) const CSV_HEADER: [&str; 20] = [
     "error",
 ];
 
-#[derive(Serialize)]
-struct Row<'a> {
+/// A usage record as one CSV row: every field of [`UsageRecord`] in a flat, spreadsheet
+/// form (enums as their names, `None` as an empty cell), plus the derived `routing_class`
+/// and `saved_usd`. `attempts` is the count and `attempt_errors` the failed ones; per-attempt
+/// models and latencies do not fit a row.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct CsvRow {
     seq: u64,
     timestamp_ms: u64,
-    tenant: &'a str,
-    requested_model: &'a str,
-    model: &'a str,
-    provider: &'a str,
-    tier: &'a str,
-    routing_class: &'a str,
+    tenant: String,
+    requested_model: String,
+    model: String,
+    provider: String,
+    tier: String,
+    routing_class: String,
     cache_hit: bool,
+    /// Absent from exports made before the column existed.
+    #[serde(default)]
+    cache: String,
     stream: bool,
     prompt_tokens: u64,
     completion_tokens: u64,
@@ -53,27 +62,44 @@ struct Row<'a> {
     attempts: usize,
     /// Failed attempts in order, `provider:error` joined by `;`, e.g. `groq:rate_limited`.
     attempt_errors: String,
-    error: &'a str,
+    error: String,
 }
 
-impl<'a> Row<'a> {
-    fn of(r: &'a UsageRecord) -> Self {
+/// An enum's serialized name, or an empty cell.
+fn name<T: Serialize>(v: Option<T>) -> String {
+    match v.map(|v| serde_json::to_value(v)) {
+        Some(Ok(serde_json::Value::String(s))) => s,
+        _ => String::new(),
+    }
+}
+
+/// The enum a cell names, if any.
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    if s.is_empty() {
+        return None;
+    }
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+}
+
+impl CsvRow {
+    fn of(r: &UsageRecord) -> Self {
         let attempt_errors = r
             .attempts
             .iter()
             .filter_map(|a| a.error.map(|e| format!("{}:{}", a.provider, e.as_str())))
             .collect::<Vec<_>>()
             .join(";");
-        Row {
+        CsvRow {
             seq: r.seq,
             timestamp_ms: r.timestamp_ms,
-            tenant: r.tenant.as_deref().unwrap_or(""),
-            requested_model: &r.requested_model,
-            model: &r.model,
-            provider: &r.provider,
-            tier: r.tier.map_or("", |t| t.as_str()),
-            routing_class: r.routing_class(),
+            tenant: r.tenant.clone().unwrap_or_default(),
+            requested_model: r.requested_model.clone(),
+            model: r.model.clone(),
+            provider: r.provider.clone(),
+            tier: name(r.tier),
+            routing_class: r.routing_class().to_string(),
             cache_hit: r.cache_hit,
+            cache: name(r.cache),
             stream: r.stream,
             prompt_tokens: r.prompt_tokens,
             completion_tokens: r.completion_tokens,
@@ -84,7 +110,47 @@ impl<'a> Row<'a> {
             latency_ms: r.latency_ms,
             attempts: r.attempts.len(),
             attempt_errors,
-            error: r.error.map_or("", |e| e.as_str()),
+            error: name(r.error),
+        }
+    }
+
+    /// The record back. A row keeps per-attempt errors but not per-attempt latency: each
+    /// failed attempt is restored with its provider and error, the final one with the
+    /// request's latency.
+    pub(crate) fn into_record(self) -> UsageRecord {
+        let mut attempts: Vec<Attempt> = self
+            .attempt_errors
+            .split(';')
+            .filter_map(|pe| pe.split_once(':'))
+            .map(|(p, e)| Attempt { provider: p.to_string(), model: String::new(), latency_ms: 0.0, error: parse(e) })
+            .collect();
+        if self.attempts > attempts.len() {
+            attempts.push(Attempt {
+                provider: self.provider.clone(),
+                model: self.model.clone(),
+                latency_ms: self.latency_ms,
+                error: parse::<ErrorKind>(&self.error),
+            });
+        }
+        UsageRecord {
+            seq: self.seq,
+            timestamp_ms: self.timestamp_ms,
+            tenant: Some(self.tenant).filter(|t| !t.is_empty()),
+            requested_model: self.requested_model,
+            model: self.model,
+            provider: self.provider,
+            tier: parse(&self.tier),
+            cache_hit: self.cache_hit,
+            cache: parse(&self.cache),
+            stream: self.stream,
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            cached_tokens: self.cached_tokens,
+            cost_usd: self.cost_usd,
+            baseline_cost_usd: self.baseline_cost_usd,
+            latency_ms: self.latency_ms,
+            attempts,
+            error: parse(&self.error),
         }
     }
 }
@@ -94,7 +160,17 @@ pub(crate) fn write_csv<W: Write>(w: W, records: &[UsageRecord]) -> io::Result<(
     let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);
     out.write_record(CSV_HEADER)?;
     for r in records {
-        out.serialize(Row::of(r))?;
+        out.serialize(CsvRow::of(r))?;
     }
     out.flush()
+}
+
+/// Reads the rows of an export.
+pub(crate) fn read_csv<R: io::Read>(r: R) -> io::Result<Vec<UsageRecord>> {
+    csv::Reader::from_reader(r)
+        .deserialize::<CsvRow>()
+        .map(|row| {
+            row.map(CsvRow::into_record).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("CSV: {e}")))
+        })
+        .collect()
 }

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub use aggregate::{CacheStats, ModelStats, ProviderStats, Routing, RoutingShares, Savings};
 pub use record::{Attempt, ErrorKind, UsageRecord};
 pub use report::{read_records, render_html, write_report};
-pub use reporter::{tenant_hash, Reporter, ReporterConfig, ReporterStats, UploadAttempt, UploadRecord, BATCH_SCHEMA};
+pub use reporter::{tenant_hash, Reporter, ReporterConfig, ReporterStats, UploadRecord, BATCH_SCHEMA};
 
 use aggregate::Aggregate;
 use recent::Recent;

@@ -16,9 +16,8 @@ use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
-use serde::Deserialize;
 
-use super::record::{Attempt, ErrorKind, UsageRecord};
+use super::record::{ErrorKind, UsageRecord};
 use super::{export, Ledger, LedgerConfig};
 
 /// Reads usage records from the ledger's JSONL file or from a CSV export (detected by
@@ -31,7 +30,7 @@ pub fn read_records(path: &Path) -> io::Result<Vec<UsageRecord>> {
     reader.read_line(&mut first)?;
     if first.starts_with("seq,") {
         let rest = std::fs::File::open(path)?;
-        return read_csv(rest);
+        return export::read_csv(rest);
     }
     let mut out = Vec::new();
     let mut parse = |line: &str, n: usize| -> io::Result<()> {
@@ -46,89 +45,6 @@ pub fn read_records(path: &Path) -> io::Result<Vec<UsageRecord>> {
     parse(&first, 1)?;
     for (i, line) in reader.lines().enumerate() {
         parse(&line?, i + 2)?;
-    }
-    Ok(out)
-}
-
-#[derive(Deserialize)]
-struct CsvRow {
-    seq: u64,
-    timestamp_ms: u64,
-    tenant: String,
-    requested_model: String,
-    model: String,
-    provider: String,
-    tier: String,
-    #[allow(dead_code)]
-    routing_class: String,
-    cache_hit: bool,
-    stream: bool,
-    prompt_tokens: u64,
-    completion_tokens: u64,
-    cached_tokens: u64,
-    cost_usd: f64,
-    baseline_cost_usd: f64,
-    #[allow(dead_code)]
-    saved_usd: f64,
-    latency_ms: f64,
-    attempts: usize,
-    attempt_errors: String,
-    error: String,
-}
-
-fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    if s.is_empty() {
-        return None;
-    }
-    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
-}
-
-fn read_csv(file: std::fs::File) -> io::Result<Vec<UsageRecord>> {
-    let mut rdr = csv::Reader::from_reader(file);
-    let mut out = Vec::new();
-    for row in rdr.deserialize::<CsvRow>() {
-        let r = row.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("CSV: {e}")))?;
-        let mut attempts: Vec<Attempt> = r
-            .attempt_errors
-            .split(';')
-            .filter_map(|pe| pe.split_once(':'))
-            .map(|(p, e)| Attempt {
-                provider: p.to_string(),
-                model: String::new(),
-                latency_ms: 0.0,
-                error: parse_enum(e),
-            })
-            .collect();
-        if r.attempts > attempts.len() {
-            attempts.push(Attempt {
-                provider: r.provider.clone(),
-                model: r.model.clone(),
-                latency_ms: r.latency_ms,
-                error: parse_enum::<ErrorKind>(&r.error),
-            });
-        }
-        // Fields the CSV does not carry (and any the record gains later) keep their defaults.
-        #[allow(clippy::needless_update)]
-        out.push(UsageRecord {
-            seq: r.seq,
-            timestamp_ms: r.timestamp_ms,
-            tenant: Some(r.tenant).filter(|t| !t.is_empty()),
-            requested_model: r.requested_model,
-            model: r.model,
-            provider: r.provider,
-            tier: parse_enum(&r.tier),
-            cache_hit: r.cache_hit,
-            stream: r.stream,
-            prompt_tokens: r.prompt_tokens,
-            completion_tokens: r.completion_tokens,
-            cached_tokens: r.cached_tokens,
-            cost_usd: r.cost_usd,
-            baseline_cost_usd: r.baseline_cost_usd,
-            latency_ms: r.latency_ms,
-            attempts,
-            error: parse_enum(&r.error),
-            ..UsageRecord::default()
-        });
     }
     Ok(out)
 }
@@ -468,6 +384,7 @@ fn providers(h: &mut String, ledger: &Ledger) {
 mod tests {
     use super::*;
     use crate::types::Tier;
+    use crate::usage::Attempt;
 
     fn rec(seq: u64, tenant: Option<&str>, tier: Option<Tier>, error: Option<ErrorKind>) -> UsageRecord {
         UsageRecord {

@@ -22,7 +22,7 @@
 //! when the backoff ends the worker replays the spool oldest first. A later process with
 //! the same spool directory replays what an earlier one left.
 //!
-//! **Upload body.** [`UploadRecord`] is built field by field from a [`UsageRecord`]:
+//! **Upload body.** [`UploadRecord`] is the [`UsageRecord`] itself, flattened:
 //! metrics only, never a prompt, an answer, a key or a header.
 
 use std::path::PathBuf;
@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use serde::{Deserialize, Serialize};
 
-use super::record::{ErrorKind, UsageRecord};
+use super::record::UsageRecord;
 use super::spool::{instance_id, Spool};
 use crate::secret::Secret;
 
@@ -120,41 +120,18 @@ impl ReporterConfig {
     }
 }
 
-/// One record of an upload body: the metrics of one request, chosen field by field.
+/// One record of an upload body: the usage record itself (so every field it gains reaches
+/// the collector), with the tenant replaced by its hash when `hash_tenant` is on, and the
+/// routing bucket so collectors need not re-derive it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadRecord {
-    pub seq: u64,
-    pub timestamp_ms: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
+    #[serde(flatten)]
+    pub record: UsageRecord,
     /// `blake3` keyed hash of the tenant (hex, 32 chars), when `hash_tenant` is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_hash: Option<String>,
-    pub requested_model: String,
-    pub model: String,
-    pub provider: String,
-    pub tier: Option<String>,
     /// `economy` / `standard` / `premium` / `cache` / `passthrough`.
     pub routing_class: String,
-    pub cache_hit: bool,
-    pub stream: bool,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub cached_tokens: u64,
-    pub cost_usd: f64,
-    pub baseline_cost_usd: f64,
-    pub latency_ms: f64,
-    pub attempts: Vec<UploadAttempt>,
-    pub error: Option<ErrorKind>,
-}
-
-/// One provider call of a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UploadAttempt {
-    pub provider: String,
-    pub model: String,
-    pub latency_ms: f64,
-    pub error: Option<ErrorKind>,
 }
 
 /// Hashes a tenant name so the collector can group by tenant without learning names.
@@ -167,41 +144,9 @@ pub fn tenant_hash(tenant: &str) -> String {
 impl UploadRecord {
     /// Maps a ledger record to its upload form.
     pub fn from_record(r: &UsageRecord, hash_tenant: bool) -> Self {
-        let (tenant, tenant_hash) = match (&r.tenant, hash_tenant) {
-            (Some(t), true) => (None, Some(self::tenant_hash(t))),
-            (t, false) => (t.clone(), None),
-            (None, true) => (None, None),
-        };
-        UploadRecord {
-            seq: r.seq,
-            timestamp_ms: r.timestamp_ms,
-            tenant,
-            tenant_hash,
-            requested_model: r.requested_model.clone(),
-            model: r.model.clone(),
-            provider: r.provider.clone(),
-            tier: r.tier.map(|t| t.as_str().to_string()),
-            routing_class: r.routing_class().to_string(),
-            cache_hit: r.cache_hit,
-            stream: r.stream,
-            prompt_tokens: r.prompt_tokens,
-            completion_tokens: r.completion_tokens,
-            cached_tokens: r.cached_tokens,
-            cost_usd: r.cost_usd,
-            baseline_cost_usd: r.baseline_cost_usd,
-            latency_ms: r.latency_ms,
-            attempts: r
-                .attempts
-                .iter()
-                .map(|a| UploadAttempt {
-                    provider: a.provider.clone(),
-                    model: a.model.clone(),
-                    latency_ms: a.latency_ms,
-                    error: a.error,
-                })
-                .collect(),
-            error: r.error,
-        }
+        let mut record = r.clone();
+        let tenant_hash = if hash_tenant { record.tenant.take().map(|t| self::tenant_hash(&t)) } else { None };
+        UploadRecord { routing_class: r.routing_class().to_string(), record, tenant_hash }
     }
 }
 

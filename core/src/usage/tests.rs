@@ -382,3 +382,60 @@ fn ledger_is_send_and_sync() {
     shared::<Ledger>();
     shared::<Arc<Ledger>>();
 }
+
+/// Every field of a usage record reaches the CSV export and the upload body, or is named
+/// here with the reason it does not: a field added to `UsageRecord` fails this test until
+/// both carry it (or exclude it on purpose).
+#[test]
+fn every_record_field_reaches_csv_and_upload() {
+    let attempt =
+        |provider: &str, error| Attempt { provider: provider.into(), model: "m".into(), latency_ms: 4.0, error };
+    let full = UsageRecord {
+        seq: 7,
+        timestamp_ms: 1_700_000_000_000,
+        tenant: Some("acme".into()),
+        requested_model: "gpt-4o".into(),
+        model: "gpt-4o-mini".into(),
+        provider: "openai".into(),
+        tier: Some(Tier::Standard),
+        cache_hit: false,
+        cache: Some(crate::types::CacheStatus::Miss),
+        stream: true,
+        prompt_tokens: 11,
+        completion_tokens: 22,
+        cached_tokens: 3,
+        cost_usd: 0.5,
+        baseline_cost_usd: 1.25,
+        latency_ms: 9.5,
+        attempts: vec![attempt("groq", Some(ErrorKind::RateLimited)), attempt("openai", Some(ErrorKind::Timeout))],
+        error: Some(ErrorKind::Timeout),
+    };
+    let json = serde_json::to_value(&full).unwrap();
+    let fields: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(fields.len(), 18, "a field was added: carry it to CSV and upload, then count it here");
+
+    // CSV: a column per field (`attempts` as a count, its errors in `attempt_errors`).
+    for f in &fields {
+        assert!(export::CSV_HEADER.contains(&f.as_str()), "`{f}` is missing from the CSV export");
+    }
+    let mut csv = Vec::new();
+    export::write_csv(&mut csv, std::slice::from_ref(&full)).unwrap();
+    let back = export::read_csv(csv.as_slice()).unwrap().remove(0);
+    // Excluded, because a row is flat: per-attempt models and latencies.
+    let errors = |r: &UsageRecord| r.attempts.iter().map(|a| (a.provider.clone(), a.error)).collect::<Vec<_>>();
+    assert_eq!(errors(&back), errors(&full));
+    assert_eq!(UsageRecord { attempts: vec![], ..back }, UsageRecord { attempts: vec![], ..full.clone() });
+
+    // Upload: the record flattened, plus `routing_class` (and `tenant_hash` when hashing).
+    let upload = UploadRecord::from_record(&full, false);
+    let body = serde_json::to_value(&upload).unwrap();
+    for f in &fields {
+        assert_eq!(body[f.as_str()], json[f.as_str()], "`{f}` differs in the upload");
+    }
+    assert_eq!(body["routing_class"], "standard");
+    assert_eq!(serde_json::from_value::<UploadRecord>(body).unwrap(), upload);
+    // Excluded when hashing, by design: the tenant's name.
+    let hashed = serde_json::to_value(UploadRecord::from_record(&full, true)).unwrap();
+    assert!(hashed["tenant"].is_null());
+    assert_eq!(hashed["tenant_hash"], crate::usage::tenant_hash("acme"));
+}
