@@ -502,7 +502,7 @@ class UsageRecord(BaseModel):
 
     seq: int
     timestamp_ms: int
-    tenant: Optional[str]
+    tenant: Optional[str] = None
     requested_model: str
     model: str
     provider: str

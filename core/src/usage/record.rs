@@ -15,7 +15,8 @@ pub struct UsageRecord {
     pub seq: u64,
     /// When the request started, unix milliseconds.
     pub timestamp_ms: u64,
-    /// Tenant namespace, when the caller uses one.
+    /// Tenant namespace, when the caller uses one (absent from the JSON otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
     /// The model the caller asked for (the routing ceiling and the cost baseline).
     pub requested_model: String,
