@@ -30,6 +30,7 @@ fn record(seq: u64) -> UsageRecord {
             model: "gpt-4o-mini".into(),
             latency_ms: 411.0,
             error: None,
+            status: None,
         }],
         ..UsageRecord::default()
     }

@@ -425,7 +425,8 @@ export interface UsageAttempt {
 export interface UsageRecord {
   seq: number;
   timestamp_ms: number;
-  tenant: string | null;
+  /** The tenant; absent when the request had none. */
+  tenant?: string;
   requested_model: string;
   model: string;
   provider: string;

@@ -1,11 +1,22 @@
-//! Provider health: a circuit breaker per provider. After repeated failures (or a 429 that
-//! names a wait) a provider stops being a candidate; after the cool-down one request
-//! probes it, and success closes the circuit again.
+//! Health, kept where each fault lives, so one fault never takes more out of service than
+//! it speaks for:
+//! - a provider's key: a circuit breaker per provider (and key: rotating the key resets
+//!   it) counts outages (5xx, timeouts, broken connections), one per request however many
+//!   attempts it made; after repeated ones the provider stops standing in for other models
+//!   until a probe succeeds. A 401/403 marks the key rejected until it is replaced.
+//! - a model: a 429 is back-pressure, not an outage: the model sits out the `Retry-After`
+//!   ([`Cooldowns`]). A 404 `model_not_found` retires the model ([`Retired`]) for the
+//!   client's lifetime: the provider no longer serves it.
+//!
+//! None of this ever keeps a request from its requested model: that one is always tried, as
+//! the official SDK would, so its own answer or error is what the caller gets.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use crate::error::Error;
 
 /// When a circuit opens and for how long.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,10 +61,14 @@ pub struct ProviderHealth {
     pub consecutive_failures: u32,
     /// Milliseconds until an open circuit admits a probe.
     pub retry_in_ms: Option<u64>,
+    /// The provider refused the key (401/403): no substitute goes there until the key is
+    /// replaced (`set_api_key`).
+    pub key_rejected: bool,
+    /// Models the provider said do not exist (404 `model_not_found`), no longer routed to.
+    pub retired_models: Vec<String>,
 }
 
-/// Rate limits are per model at most providers, so a 429's `Retry-After` cools down
-/// that model (see [`Cooldowns`]); the breaker counts it as one failure of the provider.
+/// Outages of one provider (and key), as a circuit.
 ///
 /// Lock-free: the router reads it for every request, so no mutex.
 #[derive(Debug)]
@@ -137,6 +152,124 @@ impl Cooldowns {
         if let Some(t) = self.0.get(model) {
             t.fetch_max(now_ms + wait.min(cfg.max_retry_after).as_millis() as u64, Ordering::AcqRel);
         }
+    }
+}
+
+/// Everything the client knows of provider, key and model health, indexed like the
+/// catalog's providers and models. Lock-free: read on every request.
+#[derive(Debug)]
+pub(crate) struct Health {
+    breakers: Vec<Breaker>,
+    key_rejected: Vec<AtomicBool>,
+    cooldowns: Cooldowns,
+    retired: Retired,
+    config: BreakerConfig,
+    clock: Clock,
+}
+
+/// The providers whose outage one request already counted (a request counts once).
+#[derive(Debug, Default)]
+pub(crate) struct Counted(u64);
+
+impl Health {
+    pub(crate) fn new(providers: usize, models: usize, config: BreakerConfig) -> Self {
+        Health {
+            breakers: (0..providers).map(|_| Breaker::new()).collect(),
+            key_rejected: (0..providers).map(|_| AtomicBool::new(false)).collect(),
+            cooldowns: Cooldowns::new(models),
+            retired: Retired::new(models),
+            config,
+            clock: Clock::new(),
+        }
+    }
+
+    /// May `provider` stand in for another's model now: circuit closed (or due a probe)
+    /// and its key not rejected.
+    pub(crate) fn serves_substitutes(&self, provider: usize) -> bool {
+        !self.key_rejected[provider].load(Ordering::Acquire) && self.breakers[provider].available(self.clock.now_ms())
+    }
+
+    /// May `model` stand in for another now: not retired, not rate limited.
+    pub(crate) fn model_usable(&self, model: usize) -> bool {
+        !self.retired.contains(model) && !self.cooldowns.cooling(model, self.clock.now_ms())
+    }
+
+    /// Claims a substitute attempt on `provider` (the probe, when its circuit is half open).
+    pub(crate) fn acquire(&self, provider: usize) -> bool {
+        self.serves_substitutes(provider) && self.breakers[provider].acquire(self.clock.now_ms())
+    }
+
+    pub(crate) fn success(&self, provider: usize) {
+        self.breakers[provider].success();
+    }
+
+    /// Learns from a failed attempt at `model` (a catalog model, when known) on `provider`.
+    /// True when it newly rejected the key or retired the model, which deserves a warning.
+    pub(crate) fn failure(&self, provider: usize, model: Option<usize>, e: &Error, counted: &mut Counted) -> bool {
+        let now = self.clock.now_ms();
+        let breaker = &self.breakers[provider];
+        match e {
+            Error::Authentication { .. } | Error::PermissionDenied { .. } => {
+                breaker.release();
+                return !self.key_rejected[provider].swap(true, Ordering::AcqRel);
+            }
+            Error::NotFound { .. } => {
+                breaker.release();
+                return model.is_some_and(|m| self.retired.insert(m));
+            }
+            Error::RateLimited { retry_after, .. } => {
+                if let (Some(m), Some(wait)) = (model, retry_after) {
+                    self.cooldowns.hold(m, now, *wait, &self.config);
+                }
+                breaker.release();
+            }
+            Error::Timeout { .. } | Error::Connection { .. } | Error::Provider { .. } => {
+                let bit = 1u64 << (provider % 64);
+                if counted.0 & bit == 0 {
+                    counted.0 |= bit;
+                    breaker.failure(now, &self.config);
+                } else {
+                    breaker.release();
+                }
+            }
+            _ => breaker.release(),
+        }
+        false
+    }
+
+    /// A new key or base URL for `provider`: a fresh verdict.
+    pub(crate) fn reset(&self, provider: usize) {
+        self.breakers[provider].success();
+        self.key_rejected[provider].store(false, Ordering::Release);
+    }
+
+    /// `(state, consecutive failures, ms until a probe, key rejected)` for `provider`.
+    pub(crate) fn snapshot(&self, provider: usize) -> (CircuitState, u32, Option<u64>, bool) {
+        let (state, failures, retry) = self.breakers[provider].snapshot(self.clock.now_ms());
+        (state, failures, retry, self.key_rejected[provider].load(Ordering::Acquire))
+    }
+
+    pub(crate) fn retired(&self, model: usize) -> bool {
+        self.retired.contains(model)
+    }
+}
+
+/// Models a provider answered 404 `model_not_found` for, indexed like the catalog's models.
+#[derive(Debug)]
+pub(crate) struct Retired(Vec<AtomicBool>);
+
+impl Retired {
+    pub(crate) fn new(models: usize) -> Self {
+        Retired((0..models).map(|_| AtomicBool::new(false)).collect())
+    }
+
+    pub(crate) fn contains(&self, model: usize) -> bool {
+        self.0.get(model).is_some_and(|r| r.load(Ordering::Acquire))
+    }
+
+    /// Retires `model`; true the first time.
+    pub(crate) fn insert(&self, model: usize) -> bool {
+        self.0.get(model).is_some_and(|r| !r.swap(true, Ordering::AcqRel))
     }
 }
 

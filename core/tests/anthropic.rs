@@ -372,20 +372,37 @@ async fn streaming_tool_calls_reassemble_by_index() {
 }
 
 #[tokio::test]
-async fn request_errors_do_not_fail_over() {
+async fn substitute_errors_move_on_to_the_requested_model() {
+    // Whatever a substitute answers, the call ends on the requested model, as a direct call
+    // would have; a rejected key and an unknown model are remembered.
+    for status in [400, 401, 403, 404] {
+        let (mock, client) = setup(Script::new().model("claude-haiku-4-5", Behaviour::error(status))).await;
+        let r = client
+            .chat(req(json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
+            .await
+            .unwrap_or_else(|e| panic!("{status}: {e}"));
+        let meta = r.kestrel.unwrap();
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{status}");
+        let models: Vec<String> = mock.requests().iter().map(|q| q.model().unwrap().to_string()).collect();
+        assert_eq!(models, ["claude-haiku-4-5", "claude-sonnet-4-5"], "{status}");
+        let health = client.health().into_iter().find(|h| h.provider == "anthropic").unwrap();
+        assert_eq!(health.key_rejected, status == 401 || status == 403, "{status}");
+        assert_eq!(health.retired_models, if status == 404 { vec!["claude-haiku-4-5"] } else { vec![] }, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn the_requested_models_own_errors_are_typed_and_not_retried() {
     for (status, check) in [
         (400, (|e: &Error| matches!(e, Error::BadRequest { status: 400, .. })) as fn(&Error) -> bool),
         (401, |e| matches!(e, Error::Authentication { .. })),
         (403, |e| matches!(e, Error::PermissionDenied { .. })),
         (404, |e| matches!(e, Error::NotFound { .. })),
     ] {
-        let (mock, client) = setup(Script::new().model("claude-haiku-4-5", Behaviour::error(status))).await;
-        let err = client
-            .chat(req(json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
-            .await
-            .unwrap_err();
+        let (mock, client) = setup(Script::new().model("claude-sonnet-4-5", Behaviour::error(status))).await;
+        let err = client.chat(pinned(json!({"messages": [{"role": "user", "content": "x"}]}))).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
-        assert_eq!(mock.requests().len(), 1, "{status}: no failover");
+        assert_eq!(mock.requests().len(), 1, "{status}: not retried");
         let body = err.body().unwrap();
         assert_eq!(body["type"], "error");
         assert!(body["error"]["type"].as_str().unwrap().ends_with("_error"), "{body}");
@@ -415,9 +432,9 @@ async fn rate_limits_and_overload_fail_over() {
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         let meta = r.kestrel.unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{status}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{status}");
         let models: Vec<String> = mock.requests().iter().map(|q| q.model().unwrap().to_string()).collect();
-        assert_eq!(models, ["claude-haiku-4-5", "claude-sonnet-4-6"]);
+        assert_eq!(models, ["claude-haiku-4-5", "claude-sonnet-4-5"]);
         let rec = &client.usage().records(None, 1)[0];
         assert_eq!(rec.attempts[0].error, Some(kind), "{status}");
         if status == 429 {
@@ -429,7 +446,7 @@ async fn rate_limits_and_overload_fail_over() {
                 ))
                 .await
                 .unwrap();
-            assert_eq!(mock.requests()[0].model(), Some("claude-sonnet-4-6"));
+            assert_ne!(mock.requests()[0].model(), Some("claude-haiku-4-5"));
         }
     }
 }
@@ -467,7 +484,7 @@ async fn streams_fail_over_on_errors_before_the_first_chunk() {
         let (mock, client) = setup(Script::new().model("claude-haiku-4-5", bad.clone())).await;
         let chunks = collect(&client, easy()).await;
         let meta = chunks.last().unwrap().kestrel.clone().unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{bad:?}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{bad:?}");
         assert_eq!(mock.requests().len(), 2);
     }
     // A stream cut after it started ends with a typed error, never a second answer.

@@ -79,9 +79,9 @@ async fn rate_limit_fails_over_and_honours_retry_after() {
     mock.clear_requests();
     client.chat(easy()).await.unwrap();
     assert!(paths(&mock).iter().all(|p| p.starts_with("/openai/")), "{:?}", paths(&mock));
-    // One 429 cools down that model; the provider's circuit only counts a failure.
+    // One 429 cools down that model; it is back-pressure, not an outage of the provider.
     let groq = client.health().into_iter().find(|h| h.provider == "groq").unwrap();
-    assert_eq!((groq.state, groq.consecutive_failures), (CircuitState::Closed, 1));
+    assert_eq!((groq.state, groq.consecutive_failures), (CircuitState::Closed, 0));
 
     // After the wait it is probed again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -119,24 +119,46 @@ async fn server_errors_timeouts_malformed_bodies_and_dead_hosts_fail_over() {
 }
 
 #[tokio::test]
-async fn request_errors_do_not_fail_over() {
+async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raised() {
     for (status, check) in [
         (400, (|e: &Error| matches!(e, Error::BadRequest { status: 400, .. })) as fn(&Error) -> bool),
         (401, |e| matches!(e, Error::Authentication { .. })),
         (403, |e| matches!(e, Error::PermissionDenied { .. })),
         (404, |e| matches!(e, Error::NotFound { .. })),
     ] {
+        // A substitute's refusal is not the caller's: the requested model answers.
         let script = Script::new().model("llama-3.1-8b-instant", Behaviour::error(status).error_message("nope"));
+        let (mock, client) = setup(script).await;
+        let meta = client.chat(easy()).await.unwrap_or_else(|e| panic!("{status}: {e}")).kestrel.unwrap();
+        assert_eq!((meta.model.as_str(), meta.attempts), ("gpt-4o", 2), "{status}");
+        assert_eq!(mock.requests().len(), 2);
+
+        // The requested model's own refusal is raised as the SDK would, without retries.
+        let script = Script::new().default_behaviour(Behaviour::error(status).error_message("nope"));
         let (mock, client) = setup(script).await;
         let err = client.chat(easy()).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         assert!(err.to_string().contains("nope"), "{err}");
-        assert_eq!(mock.requests().len(), 1, "{status} must not fail over");
+        assert_eq!(mock.requests().len(), 2, "{status}: one substitute, the requested model once");
         assert_eq!(err.status(), Some(status));
         let rec = client.usage().records(None, 1).pop().unwrap();
         assert!(rec.error.is_some());
+        assert_eq!(rec.attempts.len(), 2);
         assert_eq!(client.usage().savings(None).errors, 1);
     }
+}
+
+#[tokio::test]
+async fn a_retired_substitute_is_not_tried_again() {
+    let (mock, client) = setup(Script::new().model("llama-3.1-8b-instant", Behaviour::error(404))).await;
+    assert_eq!(client.chat(easy()).await.unwrap().kestrel.unwrap().model, "gpt-4o");
+    let groq = client.health().into_iter().find(|h| h.provider == "groq").unwrap();
+    assert_eq!(groq.retired_models, ["llama-3.1-8b-instant"]);
+    assert_eq!(groq.state, CircuitState::Closed, "one model is gone, not the provider");
+    mock.clear_requests();
+    client.chat(easy()).await.unwrap();
+    assert!(paths(&mock).iter().all(|p| !p.ends_with("llama-3.1-8b-instant")), "{:?}", paths(&mock));
+    assert!(!client.route(&easy()).unwrap().summary(client.catalog()).plan.contains(&"llama-3.1-8b-instant"));
 }
 
 #[tokio::test]
@@ -146,7 +168,7 @@ async fn every_candidate_rate_limited_is_a_typed_error_with_the_wait() {
         Error::RateLimited { retry_after, .. } => assert_eq!(retry_after, Some(Duration::from_secs(7))),
         e => panic!("{e:?}"),
     }
-    assert_eq!(mock.requests().len(), 4, "three candidates and the requested model");
+    assert_eq!(mock.requests().len(), 2, "one substitute, then the requested model (max_retries 0)");
 }
 
 #[tokio::test]
@@ -162,7 +184,8 @@ async fn retries_wait_for_retry_after_then_succeed() {
     let req = ChatRequest::new("llama-3.3-70b-versatile", vec![Message::user("What is 2+2?")]);
     let resp = client.chat(req).await.unwrap();
     let meta = resp.kestrel.unwrap();
-    assert_eq!(meta.model, "llama-3.1-8b-instant");
+    // The substitute was tried once; the requested model was retried after its Retry-After.
+    assert_eq!((meta.model.as_str(), meta.attempts), ("llama-3.3-70b-versatile", 3));
     assert_eq!(resp.choices[0].message.content.as_deref(), Some("second try"));
 }
 
@@ -261,9 +284,15 @@ async fn tools_go_to_tool_capable_models_and_calls_come_back() {
 async fn keys_rotate_and_removed_providers_stop_being_candidates() {
     let script = Script::new().require_key_for("/groq", "gsk-new");
     let (mock, client) = setup(script).await;
-    // The old Groq key is refused: 401 is the caller's problem, not a failover.
-    assert!(matches!(client.chat(easy()).await.unwrap_err(), Error::Authentication { .. }));
+    // The old Groq key is refused: the call ends on the requested model, and the key is
+    // not tried again until it is replaced.
+    assert_eq!(client.chat(easy()).await.unwrap().kestrel.unwrap().provider, "openai");
+    assert!(client.health().iter().find(|h| h.provider == "groq").unwrap().key_rejected);
+    mock.clear_requests();
+    client.chat(easy()).await.unwrap();
+    assert!(paths(&mock).iter().all(|p| p.starts_with("/openai/")), "{:?}", paths(&mock));
     client.set_api_key("groq", "gsk-new").unwrap();
+    assert!(!client.health().iter().find(|h| h.provider == "groq").unwrap().key_rejected);
     assert_eq!(client.chat(easy()).await.unwrap().kestrel.unwrap().provider, "groq");
     client.remove_api_key("groq").unwrap();
     mock.clear_requests();
@@ -330,7 +359,7 @@ async fn unknown_fields_reach_only_the_provider_the_caller_addressed() {
 
 #[tokio::test]
 async fn keys_never_appear_in_debug_output_errors_or_records() {
-    let script = Script::new().require_key_for("/groq", "something-else");
+    let script = Script::new().require_key_for("/groq", "something-else").require_key_for("/openai", "other");
     let (_mock, client) = setup(script).await;
     let err = client.chat(easy()).await.unwrap_err();
     let csv = {
@@ -346,8 +375,9 @@ async fn keys_never_appear_in_debug_output_errors_or_records() {
 }
 
 #[tokio::test]
-async fn no_configured_provider_is_a_typed_error() {
+async fn no_key_anywhere_names_the_variable_to_set() {
     let client = Client::builder().from_env(false).build().unwrap();
-    assert!(matches!(client.chat(easy()).await.unwrap_err(), Error::NoEligibleModel(_)));
-    assert_eq!(client.usage().records(None, 1)[0].error, Some(ErrorKind::NoEligibleModel));
+    let err = client.chat(easy()).await.unwrap_err();
+    assert!(matches!(&err, Error::Config(m) if m.contains("OPENAI_API_KEY") && m.contains("api_key")), "{err}");
+    assert_eq!(client.usage().records(None, 1)[0].error, Some(ErrorKind::InvalidRequest));
 }

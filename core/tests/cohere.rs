@@ -324,7 +324,7 @@ async fn streaming_tool_calls_reassemble_by_index() {
 }
 
 #[tokio::test]
-async fn request_errors_do_not_fail_over() {
+async fn request_errors_are_the_requested_models_own() {
     for (status, check) in [
         (400, (|e: &Error| matches!(e, Error::BadRequest { status: 400, .. })) as fn(&Error) -> bool),
         (422, |e| matches!(e, Error::BadRequest { status: 422, .. })),
@@ -335,7 +335,8 @@ async fn request_errors_do_not_fail_over() {
         let (mock, client) = setup(Script::new().default_behaviour(Behaviour::error(status))).await;
         let err = client.chat(easy()).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
-        assert_eq!(mock.requests().len(), 1, "{status}: no failover");
+        // One substitute, then the requested model, whose own error is raised unretried.
+        assert_eq!(mock.requests().len(), 2, "{status}");
         assert!(err.body().unwrap()["message"].is_string(), "Cohere's error body: {:?}", err.body());
     }
     // A wrong key: the mock's 401 with Cohere's message.

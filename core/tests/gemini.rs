@@ -329,7 +329,7 @@ async fn streaming_tool_calls_arrive_whole_by_index() {
 }
 
 #[tokio::test]
-async fn request_errors_do_not_fail_over() {
+async fn request_errors_are_the_requested_models_own() {
     for (status, name, check) in [
         (
             400,
@@ -344,7 +344,8 @@ async fn request_errors_do_not_fail_over() {
         let err =
             client.chat(req(json!({"model": "gemini-2.5-pro", "messages": [user("What is 2+2?")]}))).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
-        assert_eq!(mock.requests().len(), 1, "{status}: no failover");
+        // One substitute, then the requested model, whose own error is raised unretried.
+        assert_eq!(mock.requests().len(), 2, "{status}");
         let body = err.body().unwrap();
         assert_eq!(
             (body["error"]["code"].as_u64(), body["error"]["status"].as_str()),

@@ -216,9 +216,9 @@ async fn an_error_event_before_the_first_chunk_fails_over() {
         let client = client_for(&mock, "anthropic", ANTHROPIC_KEY);
         let chunks = collect(&client, routed_stream()).await;
         let meta = chunks.last().unwrap().kestrel.clone().unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{kind}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{kind}");
         let text: String = chunks.iter().flat_map(|c| &c.choices).filter_map(|c| c.delta.content.as_deref()).collect();
-        assert!(text.starts_with("Mock answer from claude-sonnet-4-6"), "{kind}: one answer only: {text}");
+        assert!(text.starts_with("Mock answer from claude-sonnet-4-5"), "{kind}: one answer only: {text}");
         assert_eq!(mock.requests().len(), 2, "{kind}");
     }
 }

@@ -34,6 +34,7 @@ fn record(seq: u64, tenant: &str) -> UsageRecord {
             model: "gpt-4o-mini".into(),
             latency_ms: 12.0,
             error: None,
+            status: None,
         }],
         ..UsageRecord::default()
     }

@@ -495,6 +495,8 @@ class UsageAttempt(BaseModel):
     model: str
     latency_ms: float
     error: Optional[str]
+    status: Optional[int] = None
+    """The HTTP status of a failed call, when the provider answered."""
 
 
 class UsageRecord(BaseModel):

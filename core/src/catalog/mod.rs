@@ -337,6 +337,15 @@ impl Catalog {
         }
         self.providers.iter().position(|p| p.model_prefixes.iter().any(|pre| bare.starts_with(pre.as_str())))
     }
+
+    /// The provider a request for `name` goes to when sent where it asks: the catalog
+    /// model's provider, else the one its name points at, else OpenAI.
+    pub fn requested_provider(&self, name: &str) -> Option<ProviderId> {
+        match self.resolve(name) {
+            Some(m) => Some(self.provider_of(m)),
+            None => self.provider_for_unknown(name).or_else(|| self.provider_id("openai")),
+        }
+    }
 }
 
 /// Removes a trailing snapshot date: `-2024-08-06`, `-20251001`, `-08-2024`, `@20240620`.

@@ -14,7 +14,7 @@ use crate::cache::{CacheConfig, HttpEmbedder, Stage0};
 use crate::catalog::{Catalog, ModelSpec, ProviderSpec};
 use crate::deadline::Watchdog;
 use crate::error::{Error, Result};
-use crate::health::{Breaker, BreakerConfig, Clock, Cooldowns};
+use crate::health::{BreakerConfig, Health};
 use crate::providers::http::{build_client, HttpConfig};
 use crate::providers::{self, Endpoint};
 use crate::router::{Router, RoutingPolicy, Scorer};
@@ -35,6 +35,7 @@ pub struct ClientBuilder {
     scorer: Option<Box<dyn Scorer>>,
     timeout: Duration,
     max_retries: u32,
+    failover_attempts: u32,
     http: HttpConfig,
     breaker: BreakerConfig,
     ledger: LedgerConfig,
@@ -59,6 +60,7 @@ impl Default for ClientBuilder {
             scorer: None,
             timeout: Duration::from_secs(60),
             max_retries: 2,
+            failover_attempts: 1,
             http: HttpConfig::default(),
             breaker: BreakerConfig::default(),
             ledger: LedgerConfig::default(),
@@ -144,9 +146,19 @@ impl ClientBuilder {
         self
     }
 
-    /// Extra passes over the failover plan when every candidate failed transiently.
+    /// Retries of the requested model after a transient failure (408, 409, 429, 5xx,
+    /// timeouts, broken connections), as the official SDKs count them (default 2). With
+    /// the substitute attempts, a call makes at most `failover_attempts + max_retries + 1`
+    /// HTTP attempts.
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
+        self
+    }
+
+    /// How many cheaper substitutes a call may try before the requested model (default 1:
+    /// one attempt beyond the SDK's own budget). Each is tried once; any error moves on.
+    pub fn failover_attempts(mut self, n: u32) -> Self {
+        self.failover_attempts = n;
         self
     }
 
@@ -230,7 +242,6 @@ impl ClientBuilder {
                     implementation: providers::for_api(spec.api),
                     key_optional: spec.key_optional,
                     endpoint: RwLock::new(Arc::new(endpoint)),
-                    breaker: Breaker::new(),
                 }
             })
             .collect();
@@ -257,6 +268,7 @@ impl ClientBuilder {
         };
         let reporter = report.map(Reporter::start).transpose()?;
         let models = catalog.models().len();
+        let slots_len = slots.len();
         let catalog = Arc::new(catalog);
         let mut router = Router::new(catalog.clone()).with_policy(self.policy);
         if let Some(s) = self.scorer {
@@ -271,10 +283,9 @@ impl ClientBuilder {
                 http,
                 watchdog: Watchdog::new(self.timeout),
                 slots,
-                cooldowns: Cooldowns::new(models),
-                breaker: self.breaker,
-                clock: Clock::new(),
+                health: Health::new(slots_len, models, self.breaker),
                 max_retries: self.max_retries,
+                failover_attempts: self.failover_attempts,
                 tenant: self.tenant,
                 cache,
             }),

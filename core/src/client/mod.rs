@@ -27,12 +27,12 @@ pub use options::CallOptions;
 pub use stream::ChatStream;
 
 use crate::cache::Stage0;
-use crate::catalog::{Catalog, ModelSpec, ProviderId};
+use crate::catalog::{Catalog, ModelId, ModelSpec, ProviderId};
 use crate::deadline::Watchdog;
 use crate::error::{Error, Result};
-use crate::health::{Breaker, BreakerConfig, Clock, Cooldowns, ProviderHealth};
+use crate::health::{Health, ProviderHealth};
 use crate::providers::{Endpoint, Provider};
-use crate::router::{Decision, ProviderSet, Router};
+use crate::router::{Availability, Decision, Router};
 use crate::secret::Secret;
 use crate::types::{ChatRequest, ChatResponse};
 use crate::usage::Ledger;
@@ -44,7 +44,6 @@ struct Slot {
     key_optional: bool,
     /// Swapped whole when a key is rotated, so in-flight calls keep a consistent view.
     endpoint: RwLock<Arc<Endpoint>>,
-    breaker: Breaker,
 }
 
 impl Slot {
@@ -66,14 +65,53 @@ struct Inner {
     /// Cancels attempts that stay silent longer than the timeout.
     watchdog: Arc<Watchdog>,
     slots: Vec<Slot>,
-    /// Models rate-limited with a `Retry-After`, until when.
-    cooldowns: Cooldowns,
-    breaker: BreakerConfig,
-    clock: Clock,
+    /// Provider, key and model health.
+    health: Health,
+    /// Retries of the requested model, as the official SDKs count them.
     max_retries: u32,
+    /// Substitute attempts per call before the requested model is called.
+    failover_attempts: u32,
     tenant: Option<String>,
     /// Stage 0, when turned on.
     cache: Option<Arc<Stage0>>,
+}
+
+impl Inner {
+    /// The error calling `provider` directly would give for want of a key, naming where a
+    /// key can come from; `None` when it has one (or needs none).
+    fn missing_key(&self, provider: ProviderId) -> Option<Error> {
+        let slot = &self.slots[provider];
+        if slot.implementation.is_none() || slot.configured() {
+            return None;
+        }
+        let spec = self.catalog.provider(provider);
+        let env = match spec.key_env.as_slice() {
+            [] => String::new(),
+            vars => format!("set {} or ", vars.join(" or ")),
+        };
+        Some(Error::Config(format!(
+            "no API key for `{}`: {env}pass one to the client (`api_key`, or `provider_keys` for other providers)",
+            spec.name
+        )))
+    }
+}
+
+/// What the router may plan with for one request: configured providers, healthy enough to
+/// stand in for another's model; the requested model's own provider whatever its health,
+/// since the caller would have called it anyway.
+struct Live<'a> {
+    inner: &'a Inner,
+    requested: Option<ProviderId>,
+}
+
+impl Availability for Live<'_> {
+    fn is_available(&self, p: ProviderId) -> bool {
+        self.inner.slots[p].configured() && (Some(p) == self.requested || self.inner.health.serves_substitutes(p))
+    }
+
+    fn model_usable(&self, m: ModelId) -> bool {
+        self.inner.health.model_usable(m)
+    }
 }
 
 /// An embeddable router with an OpenAI-shaped API. Cheap to clone: clones share the
@@ -122,21 +160,29 @@ impl Client {
         self.inner.accountant.ledger().shutdown().await;
     }
 
-    /// Each provider's circuit state and whether it is configured.
+    /// Each provider's circuit state, key standing and retired models, and whether it is
+    /// configured.
     pub fn health(&self) -> Vec<ProviderHealth> {
-        let now = self.inner.clock.now_ms();
-        self.inner
+        let inner = &*self.inner;
+        let catalog = &inner.catalog;
+        inner
             .slots
             .iter()
-            .zip(self.inner.catalog.providers())
-            .map(|(slot, spec)| {
-                let (state, consecutive_failures, retry_in_ms) = slot.breaker.snapshot(now);
+            .zip(catalog.providers())
+            .enumerate()
+            .map(|(p, (slot, spec))| {
+                let (state, consecutive_failures, retry_in_ms, key_rejected) = inner.health.snapshot(p);
                 ProviderHealth {
                     provider: spec.name.clone(),
                     configured: slot.configured(),
                     state,
                     consecutive_failures,
                     retry_in_ms,
+                    key_rejected,
+                    retired_models: (0..catalog.models().len())
+                        .filter(|&m| catalog.provider_of(m) == p && inner.health.retired(m))
+                        .map(|m| catalog.model(m).id.clone())
+                        .collect(),
                 }
             })
             .collect()
@@ -166,7 +212,7 @@ impl Client {
         change(&mut next);
         *guard = Arc::new(next);
         drop(guard);
-        slot.breaker.success(); // a new key or URL deserves a fresh verdict
+        self.inner.health.reset(id); // a new key or URL deserves a fresh verdict
         Ok(())
     }
 
@@ -176,27 +222,24 @@ impl Client {
 
     /// The catalog models a request could be routed to right now (configured, healthy).
     pub fn available_models(&self) -> Vec<&ModelSpec> {
-        let live = self.available();
+        let live = Live { inner: &self.inner, requested: None };
         let c = &self.inner.catalog;
-        (0..c.models().len()).filter(|&m| live.contains(c.provider_of(m))).map(|m| c.model(m)).collect()
-    }
-
-    /// Providers configured and healthy at this instant.
-    fn available(&self) -> ProviderSet {
-        let now = self.inner.clock.now_ms();
-        let mut set = ProviderSet::NONE;
-        for (i, slot) in self.inner.slots.iter().enumerate() {
-            if slot.configured() && slot.breaker.available(now) {
-                set.insert(i);
-            }
-        }
-        set
+        (0..c.models().len())
+            .filter(|&m| live.is_available(c.provider_of(m)) && live.model_usable(m))
+            .map(|m| c.model(m))
+            .collect()
     }
 
     /// The routing decision for a request, without calling anyone (a dry run).
     pub fn route(&self, req: &ChatRequest) -> Result<Decision> {
         req.validate()?;
-        self.inner.router.route(req, &self.available())
+        let requested = self.inner.catalog.requested_provider(&req.model);
+        let live = Live { inner: &self.inner, requested };
+        self.inner.router.route(req, &live).map_err(|e| match (&e, requested.and_then(|p| self.inner.missing_key(p))) {
+            // Nothing else could serve it either: say what calling it directly lacks.
+            (Error::NoEligibleModel(_), Some(missing)) => missing,
+            _ => e,
+        })
     }
 
     /// A chat completion, routed to the cheapest capable model, with failover.

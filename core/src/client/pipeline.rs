@@ -13,7 +13,9 @@ use super::{CallOptions, Client};
 use crate::cache::{replay, CacheLayer, Entry, Lookup, Plan};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
+use crate::health::Counted;
 use crate::providers::{Call, ChunkStream, Provider};
+use crate::router::{Candidate, Decision};
 use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse};
 use crate::usage::{Attempt, ErrorKind};
 
@@ -170,101 +172,166 @@ impl Client {
         e
     }
 
-    /// Runs the failover plan: each candidate once per pass, extra passes (after the
-    /// providers' `Retry-After`, or a backoff) while failures are transient. Every attempt
-    /// lands in `ctx.attempts`; on success `ctx.step` is the plan step that answered.
+    /// Runs the failover plan. Substitutes first, each once (at most `failover_attempts`),
+    /// any error moving on to the next; then the requested model, called as the official
+    /// SDK would: retried after transient failures up to `max_retries` times, honouring
+    /// `Retry-After`, and its own error is the one returned. So a routed call fails only
+    /// where calling the requested model directly would have, with at most one attempt
+    /// more (by default). Every attempt lands in `ctx.attempts`; on success `ctx.step` is
+    /// the plan step that answered.
     async fn execute(&self, req: &ChatRequest, ctx: &mut RequestContext, opts: CallOptions) -> Result<Answer> {
         let inner = &*self.inner;
         let timeout = opts.timeout()?;
         let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let decision = ctx.decision.as_ref().expect("a request is routed before it is executed");
-        let mut last_error: Option<Error> = None;
-        for pass in 0..=max_retries {
-            let mut wait: Option<Duration> = None;
-            for (step, cand) in decision.plan.iter().enumerate() {
-                let slot = &inner.slots[cand.provider];
-                let Some(imp) = slot.implementation.as_ref() else { continue };
-                let endpoint = slot.endpoint();
-                if endpoint.key.is_none() && !slot.key_optional {
-                    continue; // the key was removed after routing
-                }
-                let now = inner.clock.now_ms();
-                if cand.model.is_some_and(|m| inner.cooldowns.cooling(m, now)) {
-                    continue; // rate limited: the provider asked us to wait
-                }
-                if !slot.breaker.acquire(now) {
-                    continue; // circuit open, or another request holds the probe
-                }
-                let model = match cand.model {
-                    Some(m) => inner.catalog.model(m).wire_id(),
-                    None => decision.requested_model.as_str(),
-                };
-                let call = Call {
-                    request: req,
-                    model,
-                    max_output: cand.model.map(|m| inner.catalog.model(m).max_output),
-                    endpoint: &endpoint,
-                    http: &inner.http,
-                    timeout,
-                    pass_unknown: Some(cand.provider) == decision.requested.map(|r| inner.catalog.provider_of(r))
-                        || decision.requested.is_none(),
-                };
-                let t0 = Instant::now();
-                let result = run_attempt(imp.as_ref(), call, ctx.stream, inner.watchdog.watch()).await;
-                let mut attempt = Attempt {
-                    provider: endpoint.provider.clone(),
-                    model: model.to_string(),
-                    latency_ms: t0.elapsed().as_secs_f64() * 1000.0,
-                    error: None,
-                };
-                match result {
-                    Ok(answer) => {
-                        slot.breaker.success();
-                        ctx.attempts.push(attempt);
-                        ctx.step = step;
-                        return Ok(answer);
+        let mut counted = Counted::default();
+        let mut substitutes = 0;
+        for (step, cand) in decision.plan.iter().enumerate() {
+            if cand.model == decision.requested {
+                // The requested model: the SDK's own retry loop.
+                for retry in 0..=max_retries {
+                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, timeout).await {
+                        Ok(answer) => {
+                            ctx.step = step;
+                            return Ok(answer);
+                        }
+                        Err(e) => e,
+                    };
+                    self.learn(cand, &e, &mut counted);
+                    if retry == max_retries || !sdk_retries(&e) {
+                        return Err(e);
                     }
-                    Err(e) => {
-                        attempt.error = Some(ErrorKind::from(&e));
-                        ctx.attempts.push(attempt);
-                        if !e.is_transient() {
-                            // The request itself is at fault (or the key is): another
-                            // provider would refuse it too, or answer a different question.
-                            slot.breaker.release();
-                            return Err(e);
-                        }
-                        let retry_after = e.retry_after();
-                        let now = inner.clock.now_ms();
-                        slot.breaker.failure(now, &inner.breaker);
-                        if let (Some(m), Some(wait)) = (cand.model, retry_after) {
-                            inner.cooldowns.hold(m, now, wait, &inner.breaker);
-                        }
-                        tracing::debug!(provider = %endpoint.provider, error = %e, "attempt failed; trying the next candidate");
-                        if let Some(ra) = retry_after {
-                            wait = Some(wait.map_or(ra, |w: Duration| w.min(ra)));
-                        }
-                        last_error = Some(e);
-                    }
+                    tokio::time::sleep(sdk_wait(e.retry_after(), retry)).await;
                 }
             }
-            if pass == max_retries || last_error.is_none() {
-                break;
+            if substitutes == inner.failover_attempts {
+                continue; // only the requested model may still be called
             }
-            let wait = wait.unwrap_or_else(|| backoff(pass));
-            if wait > MAX_RETRY_WAIT {
-                break; // the provider asked for longer than a caller should block
+            if !inner.slots[cand.provider].configured() || !inner.health.acquire(cand.provider) {
+                continue; // key removed, or circuit opened, since routing
             }
-            // A few ms more than asked: cool-downs are kept to the millisecond.
-            tokio::time::sleep(wait + Duration::from_millis(5)).await;
+            substitutes += 1;
+            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, timeout).await {
+                Ok(answer) => {
+                    inner.health.success(cand.provider);
+                    ctx.step = step;
+                    return Ok(answer);
+                }
+                Err(e) => {
+                    self.learn(cand, &e, &mut counted);
+                    tracing::debug!(provider = %inner.catalog.provider(cand.provider).name, error = %e, "substitute failed; trying the next candidate");
+                }
+            }
         }
-        Err(last_error.unwrap_or_else(|| {
+        // The plan had no place for the requested model (its provider has no key, or the
+        // policy keeps it out) and every substitute failed.
+        let requested = inner.catalog.requested_provider(&decision.requested_model);
+        Err(requested.and_then(|p| inner.missing_key(p)).unwrap_or_else(|| {
+            let tried = ctx.attempts.iter().map(|a| format!("{} ({})", a.model, a.error.map_or("?", |e| e.as_str())));
             Error::NoEligibleModel(format!(
-                "every candidate for `{}` is unavailable (rate limited, circuit open, or key removed)",
-                decision.requested_model
+                "every candidate for `{}` failed: {}",
+                decision.requested_model,
+                tried.collect::<Vec<_>>().join(", ")
             ))
         }))
     }
+
+    /// One HTTP attempt at a plan step, recorded in `attempts`. A provider with no
+    /// key fails here, before any I/O, with the error naming where a key comes from.
+    async fn attempt(
+        &self,
+        req: &ChatRequest,
+        decision: &Decision,
+        cand: &Candidate,
+        stream: bool,
+        attempts: &mut Vec<Attempt>,
+        timeout: Option<Duration>,
+    ) -> Result<Answer> {
+        let inner = &*self.inner;
+        let slot = &inner.slots[cand.provider];
+        if let Some(missing) = inner.missing_key(cand.provider) {
+            return Err(missing);
+        }
+        let Some(imp) = slot.implementation.as_ref() else {
+            return Err(Error::NoEligibleModel(format!("no implementation for `{}`", decision.requested_model)));
+        };
+        let endpoint = slot.endpoint();
+        let model = match cand.model {
+            Some(m) => inner.catalog.model(m).wire_id(),
+            None => decision.requested_model.as_str(),
+        };
+        let call = Call {
+            request: req,
+            model,
+            max_output: cand.model.map(|m| inner.catalog.model(m).max_output),
+            endpoint: &endpoint,
+            http: &inner.http,
+            timeout,
+            pass_unknown: cand.model == decision.requested
+                || decision.requested.is_some_and(|r| inner.catalog.provider_of(r) == cand.provider),
+        };
+        let t0 = Instant::now();
+        let result = run_attempt(imp.as_ref(), call, stream, inner.watchdog.watch()).await;
+        attempts.push(Attempt {
+            provider: endpoint.provider.clone(),
+            model: model.to_string(),
+            latency_ms: t0.elapsed().as_secs_f64() * 1000.0,
+            error: result.as_ref().err().map(ErrorKind::from),
+            status: result.as_ref().err().and_then(Error::status),
+        });
+        if result.is_ok() {
+            inner.health.success(cand.provider);
+        }
+        result
+    }
+
+    /// Health learns from a failed attempt: a rejected key, a retired model, a rate limit,
+    /// an outage (counted once per request).
+    fn learn(&self, cand: &Candidate, e: &Error, counted: &mut Counted) {
+        let inner = &*self.inner;
+        if inner.health.failure(cand.provider, cand.model, e, counted) {
+            let provider = &inner.catalog.provider(cand.provider).name;
+            match (e, cand.model) {
+                (Error::NotFound { .. }, Some(m)) => tracing::warn!(
+                    provider = %provider,
+                    model = %inner.catalog.model(m).id,
+                    "the provider does not know this model (404): no longer routed to for this client"
+                ),
+                _ => tracing::warn!(
+                    provider = %provider,
+                    error = %e,
+                    "the provider rejected its key: no substitutes go there until the key is replaced"
+                ),
+            }
+        }
+    }
 }
+
+/// Whether the official SDKs retry this failure: 408, 409, 429, 5xx, timeouts and broken
+/// connections. A 200 with a malformed body is not retried (it raises at once there too).
+fn sdk_retries(e: &Error) -> bool {
+    match e {
+        Error::RateLimited { .. } | Error::Timeout { .. } | Error::Connection { .. } => true,
+        Error::Provider { status, .. } => *status != 200,
+        _ => false,
+    }
+}
+
+/// The SDKs' wait before retry `n` (0-based): the provider's `Retry-After` when it is
+/// between 0 and 60 s, else 0.5 s doubling to 8 s, less up to 25 % jitter.
+fn sdk_wait(retry_after: Option<Duration>, n: u32) -> Duration {
+    match retry_after {
+        Some(ra) if ra <= MAX_RETRY_AFTER => ra,
+        _ => {
+            let base = 0.5 * 2f64.powi(n.min(4) as i32);
+            let jitter = 1.0 - 0.25 * (crate::clock::unix_ms() % 1000) as f64 / 1000.0;
+            Duration::from_secs_f64(base.min(8.0) * jitter)
+        }
+    }
+}
+
+/// Longest `Retry-After` honoured as asked; longer ones get the usual backoff (as the SDKs do).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// A new `chatcmpl-...` id for a replayed answer, so no two responses share one.
 fn fresh_completion_id() -> String {
@@ -275,16 +342,6 @@ fn fresh_completion_id() -> String {
     h.update(&crate::clock::unix_ms().to_le_bytes());
     h.update(&n.to_le_bytes());
     format!("chatcmpl-kc{}", &h.finalize().to_hex()[..24])
-}
-
-/// Longest wait between passes; a longer `Retry-After` returns the error instead.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
-
-/// 0.5 s, 1 s, 2 s, ... capped at 8 s, with up to 25 % jitter so clients do not retry in step.
-fn backoff(pass: u32) -> Duration {
-    let base = 0.5 * 2f64.powi(pass.min(4) as i32);
-    let jitter = 1.0 - 0.25 * (crate::clock::unix_ms() % 1000) as f64 / 1000.0;
-    Duration::from_secs_f64(base.min(8.0) * jitter)
 }
 
 /// What an attempt opened, before the watch is attached.

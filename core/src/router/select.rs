@@ -7,9 +7,16 @@ use crate::error::{Error, Result};
 use crate::types::Scores;
 use crate::types::{ChatRequest, Content, ContentPart};
 
-/// Which providers can take a request right now (configured with a key and healthy).
+/// What the router may plan with right now.
 pub trait Availability {
+    /// The provider can take the request (configured with a key, and healthy enough).
     fn is_available(&self, provider: ProviderId) -> bool;
+
+    /// `model` may stand in for the requested one (not retired, not rate limited). The
+    /// requested model itself is never asked: it is always the last resort.
+    fn model_usable(&self, _model: ModelId) -> bool {
+        true
+    }
 }
 
 /// Every catalog provider counts as available: for offline decisions (`kestrel route`).
@@ -170,8 +177,7 @@ pub(crate) fn decide(
     let cost = |m: ModelId| catalog.model(m).cost(u64::from(f.input_tokens), u64::from(out), 0, 0);
 
     let Some(req_id) = requested else {
-        let provider = catalog.provider_for_unknown(&req.model).or_else(|| catalog.provider_id("openai"));
-        return match provider.filter(|&p| usable(p)) {
+        return match catalog.requested_provider(&req.model).filter(|&p| usable(p)) {
             Some(p) => {
                 d.reasons.push(Reason::Text(format!(
                     "unknown model `{}`: passed through to {}",
@@ -209,7 +215,7 @@ pub(crate) fn decide(
             continue;
         }
         let p = catalog.provider_of(m);
-        if !usable(p) || (needs.same_provider.is_some() && p != req_provider) {
+        if !usable(p) || !available.model_usable(m) || (needs.same_provider.is_some() && p != req_provider) {
             skipped_provider += 1;
             continue;
         }

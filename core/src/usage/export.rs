@@ -60,7 +60,8 @@ pub(crate) struct CsvRow {
     saved_usd: f64,
     latency_ms: f64,
     attempts: usize,
-    /// Failed attempts in order, `provider:error` joined by `;`, e.g. `groq:rate_limited`.
+    /// Failed attempts in order, `provider:error[:status]` joined by `;`, e.g.
+    /// `groq:rate_limited:429;openai:timeout`.
     attempt_errors: String,
     error: String,
 }
@@ -86,7 +87,12 @@ impl CsvRow {
         let attempt_errors = r
             .attempts
             .iter()
-            .filter_map(|a| a.error.map(|e| format!("{}:{}", a.provider, e.as_str())))
+            .filter_map(|a| {
+                a.error.map(|e| match a.status {
+                    Some(s) => format!("{}:{}:{s}", a.provider, e.as_str()),
+                    None => format!("{}:{}", a.provider, e.as_str()),
+                })
+            })
             .collect::<Vec<_>>()
             .join(";");
         CsvRow {
@@ -122,7 +128,10 @@ impl CsvRow {
             .attempt_errors
             .split(';')
             .filter_map(|pe| pe.split_once(':'))
-            .map(|(p, e)| Attempt { provider: p.to_string(), model: String::new(), latency_ms: 0.0, error: parse(e) })
+            .map(|(p, rest)| {
+                let (e, status) = rest.split_once(':').map_or((rest, None), |(e, s)| (e, s.parse().ok()));
+                Attempt { provider: p.to_string(), model: String::new(), latency_ms: 0.0, error: parse(e), status }
+            })
             .collect();
         if self.attempts > attempts.len() {
             attempts.push(Attempt {
@@ -130,6 +139,7 @@ impl CsvRow {
                 model: self.model.clone(),
                 latency_ms: self.latency_ms,
                 error: parse::<ErrorKind>(&self.error),
+                status: None,
             });
         }
         UsageRecord {

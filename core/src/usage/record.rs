@@ -77,6 +77,9 @@ pub struct Attempt {
     pub latency_ms: f64,
     /// Why this call failed; `None` when it succeeded.
     pub error: Option<ErrorKind>,
+    /// The HTTP status the provider answered a failed call with, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 /// The class of a failure, without its message (messages can echo request content).

@@ -406,8 +406,15 @@ mod tests {
                     model: "llama".into(),
                     latency_ms: 5.0,
                     error: Some(ErrorKind::RateLimited),
+                    status: Some(429),
                 },
-                Attempt { provider: "openai".into(), model: "gpt-4o-mini".into(), latency_ms: 95.0, error },
+                Attempt {
+                    provider: "openai".into(),
+                    model: "gpt-4o-mini".into(),
+                    latency_ms: 95.0,
+                    error,
+                    status: None,
+                },
             ],
             error,
             ..UsageRecord::default()

@@ -6,7 +6,7 @@ use super::*;
 use crate::types::Tier;
 
 fn attempt(provider: &str, model: &str, latency_ms: f64, error: Option<ErrorKind>) -> Attempt {
-    Attempt { provider: provider.into(), model: model.into(), latency_ms, error }
+    Attempt { provider: provider.into(), model: model.into(), latency_ms, error, status: None }
 }
 
 /// A successful routed request answered by `model` on `provider` in one attempt.
@@ -388,8 +388,13 @@ fn ledger_is_send_and_sync() {
 /// both carry it (or exclude it on purpose).
 #[test]
 fn every_record_field_reaches_csv_and_upload() {
-    let attempt =
-        |provider: &str, error| Attempt { provider: provider.into(), model: "m".into(), latency_ms: 4.0, error };
+    let attempt = |provider: &str, error| Attempt {
+        provider: provider.into(),
+        model: "m".into(),
+        latency_ms: 4.0,
+        error,
+        status: Some(429),
+    };
     let full = UsageRecord {
         seq: 7,
         timestamp_ms: 1_700_000_000_000,
@@ -422,7 +427,8 @@ fn every_record_field_reaches_csv_and_upload() {
     export::write_csv(&mut csv, std::slice::from_ref(&full)).unwrap();
     let back = export::read_csv(csv.as_slice()).unwrap().remove(0);
     // Excluded, because a row is flat: per-attempt models and latencies.
-    let errors = |r: &UsageRecord| r.attempts.iter().map(|a| (a.provider.clone(), a.error)).collect::<Vec<_>>();
+    let errors =
+        |r: &UsageRecord| r.attempts.iter().map(|a| (a.provider.clone(), a.error, a.status)).collect::<Vec<_>>();
     assert_eq!(errors(&back), errors(&full));
     assert_eq!(UsageRecord { attempts: vec![], ..back }, UsageRecord { attempts: vec![], ..full.clone() });
 
