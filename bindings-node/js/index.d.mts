@@ -420,6 +420,8 @@ export interface UsageAttempt {
   model: string;
   latency_ms: number;
   error: ErrorKind | null;
+  /** The HTTP status of a failed call, when the provider answered. */
+  status?: number;
 }
 
 export interface UsageRecord {

@@ -100,9 +100,19 @@ describe("Kestrel's own failures", () => {
   });
 
   test("no provider for the model", async () => {
+    const c = new OpenAI({ fromEnv: false, apiKey: "sk-test", baseURL: mock.baseURL("openai") });
+    const e = await failure(
+      c.chat.completions.create({ model: "gpt-4o", messages: ask(), kestrel: { allow_providers: ["anthropic"] } }),
+    );
+    assert.ok(e instanceof NoEligibleModelError && e instanceof KestrelError && e instanceof APIError);
+  });
+
+  test("a missing key names the variable to set", async () => {
+    // Anthropic has no key here: as with the official SDK, the error says where one goes.
     const c = new OpenAI({ fromEnv: false, apiKey: "sk-test", baseURL: mock.baseURL("openai"), routing: false });
     const e = await failure(c.chat.completions.create({ model: "claude-sonnet-4", messages: ask() }));
-    assert.ok(e instanceof NoEligibleModelError && e instanceof KestrelError && e instanceof APIError);
+    assert.ok(e instanceof ConfigurationError, e.constructor.name);
+    assert.match(e.message, /ANTHROPIC_API_KEY/);
   });
 
   test("a bad configuration throws ConfigurationError", () => {

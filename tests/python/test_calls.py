@@ -315,15 +315,17 @@ def test_per_call_max_retries(direct: kestrel.OpenAI, mock: Mock) -> None:
     assert r.kestrel.attempts == 2
 
 
-def test_failover_to_next_candidate(kc: kestrel.OpenAI, mock: Mock) -> None:
+def test_failover_to_the_requested_model(kc: kestrel.OpenAI, mock: Mock) -> None:
+    # A failed substitute hands over to the requested model, as a direct call would go.
     plan = kc.route(model="gpt-4o", messages=ask("What is 2+2?")).plan
     mock.script(models={plan[0]: {"status": 503}})
     r = kc.chat.completions.create(model="gpt-4o", messages=ask("What is 2+2?"))
-    assert r.model == plan[1]
+    assert r.model == plan[-1] == "gpt-4o"
     assert r.kestrel.attempts == 2
     record = kc.usage.records()[-1]
-    assert [a.model for a in record.attempts] == plan[:2]
-    assert record.attempts[0].error == "provider" and record.attempts[1].error is None
+    assert [a.model for a in record.attempts] == [plan[0], plan[-1]]
+    assert record.attempts[0].error == "provider" and record.attempts[0].status == 503
+    assert record.attempts[1].error is None
 
 
 def test_route_is_a_dry_run(kc: kestrel.OpenAI, mock: Mock) -> None:

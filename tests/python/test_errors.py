@@ -135,21 +135,28 @@ def test_unserializable_content_is_a_type_error(kc: kestrel.OpenAI, mock: Mock) 
 
 
 def test_no_eligible_model(kc: kestrel.OpenAI, mock: Mock) -> None:
-    # Anthropic has no key here: its model cannot be served as asked.
+    # The policy leaves no provider that could serve it.
     with pytest.raises(kestrel.NoEligibleModelError) as excinfo:
-        kc.chat.completions.create(model="claude-haiku-4-5", messages=ask(), kestrel={"routing": False})
+        kc.chat.completions.create(model="gpt-4o", messages=ask(), kestrel={"allow_providers": ["anthropic"]})
     err = excinfo.value
     assert isinstance(err, kestrel.KestrelError) and isinstance(err, kestrel.APIError)
     assert err.message.startswith("no eligible model")
-    with pytest.raises(kestrel.NoEligibleModelError):
-        kc.chat.completions.create(model="gpt-4o", messages=ask(), kestrel={"allow_providers": ["anthropic"]})
     assert mock.requests() == []
 
 
-def test_removed_key_leaves_no_eligible_model(make_client: Any, mock: Mock) -> None:
+def test_a_missing_key_names_the_variable(kc: kestrel.OpenAI, mock: Mock) -> None:
+    # Anthropic has no key here: as with the official SDK, the error says where one goes.
+    with pytest.raises(kestrel.ConfigurationError) as excinfo:
+        kc.chat.completions.create(model="claude-haiku-4-5", messages=ask(), kestrel={"routing": False})
+    assert isinstance(excinfo.value, kestrel.OpenAIError)
+    assert "ANTHROPIC_API_KEY" in str(excinfo.value) and "api_key" in str(excinfo.value)
+    assert mock.requests() == []
+
+
+def test_removed_key_names_the_variable(make_client: Any, mock: Mock) -> None:
     client = make_client(provider_keys={}, base_urls={})
     client.remove_api_key("openai")
-    with pytest.raises(kestrel.NoEligibleModelError):
+    with pytest.raises(kestrel.ConfigurationError, match="OPENAI_API_KEY"):
         client.chat.completions.create(model="gpt-4o", messages=ask())
 
 
