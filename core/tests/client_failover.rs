@@ -136,10 +136,12 @@ async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raise
         // The requested model's own refusal is raised as the SDK would, without retries.
         let script = Script::new().default_behaviour(Behaviour::error(status).error_message("nope"));
         let (mock, client) = setup(script).await;
-        let err = client.chat(easy()).await.unwrap_err();
+        let kestrel::Failure { error: err, attempts } = client.try_chat(easy(), Default::default()).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         assert!(err.to_string().contains("nope"), "{err}");
         assert_eq!(mock.requests().len(), 2, "{status}: one substitute, the requested model once");
+        let tried: Vec<(&str, Option<u16>)> = attempts.iter().map(|a| (a.model.as_str(), a.status)).collect();
+        assert_eq!(tried, [("llama-3.1-8b-instant", Some(status)), ("gpt-4o", Some(status))]);
         assert_eq!(err.status(), Some(status));
         let rec = client.usage().records(None, 1).pop().unwrap();
         assert!(rec.error.is_some());

@@ -35,7 +35,7 @@ use crate::providers::{Endpoint, Provider};
 use crate::router::{Availability, Decision, Router};
 use crate::secret::Secret;
 use crate::types::{ChatRequest, ChatResponse};
-use crate::usage::Ledger;
+use crate::usage::{Attempt, Ledger};
 use accountant::Accountant;
 
 /// Runtime state of one catalog provider.
@@ -112,6 +112,14 @@ impl Availability for Live<'_> {
     fn model_usable(&self, m: ModelId) -> bool {
         self.inner.health.model_usable(m)
     }
+}
+
+/// A call that produced no answer: the error the caller gets (the requested model's own,
+/// when it was called) and every provider attempt made, in order, for debugging.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: Error,
+    pub attempts: Vec<Attempt>,
 }
 
 /// An embeddable router with an OpenAI-shaped API. Cheap to clone: clones share the

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 
 use super::accountant::{answer_chars, estimated_usage, Outcome, RequestContext};
 use super::stream::{ChatStream, StreamMeta};
-use super::{CallOptions, Client};
+use super::{CallOptions, Client, Failure};
 use crate::cache::{replay, CacheLayer, Entry, Lookup, Plan};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
@@ -60,6 +60,11 @@ enum Prepared {
 impl Client {
     /// [`Client::chat`] with per-call settings (a total timeout, a retry budget).
     pub async fn chat_with(&self, req: ChatRequest, opts: CallOptions) -> Result<ChatResponse> {
+        self.try_chat(req, opts).await.map_err(|f| f.error)
+    }
+
+    /// [`Client::chat_with`], whose error comes with every provider attempt the call made.
+    pub async fn try_chat(&self, req: ChatRequest, opts: CallOptions) -> std::result::Result<ChatResponse, Failure> {
         let mut ctx = self.context(&req, false);
         let lookup = match self.prepare(&req, &mut ctx).await? {
             Prepared::Cached(resp) => return Ok(*resp),
@@ -82,6 +87,16 @@ impl Client {
 
     /// [`Client::chat_stream`] with per-call settings.
     pub async fn chat_stream_with(&self, req: ChatRequest, opts: CallOptions) -> Result<ChatStream> {
+        self.try_chat_stream(req, opts).await.map_err(|f| f.error)
+    }
+
+    /// [`Client::chat_stream_with`], whose error comes with every provider attempt made
+    /// before the stream could start.
+    pub async fn try_chat_stream(
+        &self,
+        req: ChatRequest,
+        opts: CallOptions,
+    ) -> std::result::Result<ChatStream, Failure> {
         let wants_usage = req.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
         let mut ctx = self.context(&req, true);
         let lookup = match self.prepare(&req, &mut ctx).await? {
@@ -124,7 +139,7 @@ impl Client {
 
     /// Validates the request (before any I/O), consults Stage 0, and routes it. A failure
     /// here is recorded like any other.
-    async fn prepare(&self, req: &ChatRequest, ctx: &mut RequestContext) -> Result<Prepared> {
+    async fn prepare(&self, req: &ChatRequest, ctx: &mut RequestContext) -> std::result::Result<Prepared, Failure> {
         let consulted = match self.consult_cache(req, ctx.tenant.as_deref()).await {
             Ok(c) => c,
             Err(e) => return Err(self.fail(ctx, e)),
@@ -166,10 +181,10 @@ impl Client {
         Prepared::Cached(Box::new(resp))
     }
 
-    /// Records a request that produced no answer, and hands the error back.
-    fn fail(&self, ctx: &RequestContext, e: Error) -> Error {
-        self.inner.accountant.settle(ctx, Outcome::Failed(&e));
-        e
+    /// Records a request that produced no answer, and hands the error back with its attempts.
+    fn fail(&self, ctx: &RequestContext, error: Error) -> Failure {
+        self.inner.accountant.settle(ctx, Outcome::Failed(&error));
+        Failure { error, attempts: ctx.attempts.clone() }
     }
 
     /// Runs the failover plan. Substitutes first, each once (at most `failover_attempts`),
