@@ -12,22 +12,10 @@ use crate::types::{
 const PIECE: usize = 48;
 
 fn chunk(resp: &ChatResponse, choices: Vec<ChunkChoice>) -> ChatChunk {
-    ChatChunk {
-        id: resp.id.clone(),
-        object: "chat.completion.chunk".into(),
-        created: resp.created,
-        model: resp.model.clone(),
-        choices,
-        usage: None,
-        system_fingerprint: resp.system_fingerprint.clone(),
-        service_tier: resp.service_tier.clone(),
-        kestrel: None,
-        extra: Default::default(),
-    }
-}
-
-fn delta_choice(index: u32, delta: Delta, finish_reason: Option<String>) -> ChunkChoice {
-    ChunkChoice { index, delta, finish_reason, logprobs: None, extra: Default::default() }
+    let mut c = ChatChunk::new(resp.id.clone(), resp.created, resp.model.clone(), choices);
+    c.system_fingerprint = resp.system_fingerprint.clone();
+    c.service_tier = resp.service_tier.clone();
+    c
 }
 
 /// Splits text into pieces of about [`PIECE`] bytes, ending after whitespace.
@@ -56,14 +44,14 @@ pub(crate) fn replay(resp: &ChatResponse, include_usage: bool) -> Vec<ChatChunk>
     let mut out = Vec::new();
     for c in &resp.choices {
         let role = Delta { role: Some(Role::Assistant), content: Some(String::new()), ..Delta::default() };
-        out.push(chunk(resp, vec![delta_choice(c.index, role, None)]));
+        out.push(chunk(resp, vec![ChunkChoice::new(c.index, role, None)]));
         for piece in pieces(c.message.content.as_deref().unwrap_or("")) {
             let d = Delta { content: Some(piece.to_string()), ..Delta::default() };
-            out.push(chunk(resp, vec![delta_choice(c.index, d, None)]));
+            out.push(chunk(resp, vec![ChunkChoice::new(c.index, d, None)]));
         }
         if let Some(refusal) = &c.message.refusal {
             let d = Delta { refusal: Some(refusal.clone()), ..Delta::default() };
-            out.push(chunk(resp, vec![delta_choice(c.index, d, None)]));
+            out.push(chunk(resp, vec![ChunkChoice::new(c.index, d, None)]));
         }
         for (i, t) in c.message.tool_calls.iter().flatten().enumerate() {
             let d = Delta {
@@ -79,9 +67,9 @@ pub(crate) fn replay(resp: &ChatResponse, include_usage: bool) -> Vec<ChatChunk>
                 }]),
                 ..Delta::default()
             };
-            out.push(chunk(resp, vec![delta_choice(c.index, d, None)]));
+            out.push(chunk(resp, vec![ChunkChoice::new(c.index, d, None)]));
         }
-        out.push(chunk(resp, vec![delta_choice(c.index, Delta::default(), c.finish_reason.clone())]));
+        out.push(chunk(resp, vec![ChunkChoice::new(c.index, Delta::default(), c.finish_reason.clone())]));
     }
     if include_usage {
         let mut u = chunk(resp, Vec::new());
@@ -173,18 +161,11 @@ impl Assembler {
                 extra: Default::default(),
             })
             .collect();
-        Some(ChatResponse {
-            id: head.id,
-            object: "chat.completion".into(),
-            created: head.created,
-            model: head.model,
-            choices,
-            usage: self.usage,
-            system_fingerprint: head.system_fingerprint,
-            service_tier: head.service_tier,
-            kestrel: None,
-            extra: Default::default(),
-        })
+        let mut resp = ChatResponse::new(head.id, head.created, head.model, choices);
+        resp.usage = self.usage;
+        resp.system_fingerprint = head.system_fingerprint;
+        resp.service_tier = head.service_tier;
+        Some(resp)
     }
 }
 

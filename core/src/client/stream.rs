@@ -176,18 +176,7 @@ impl ChatStream {
         meta.store_answer(kestrel.model.clone());
         let mut last = self.held.take().unwrap_or_else(|| {
             let (id, created, model) = meta.last.clone().unwrap_or_default();
-            ChatChunk {
-                id,
-                object: "chat.completion.chunk".into(),
-                created,
-                model,
-                choices: Vec::new(),
-                usage: None,
-                system_fingerprint: None,
-                service_tier: None,
-                kestrel: None,
-                extra: Default::default(),
-            }
+            ChatChunk::new(id, created, model, Vec::new())
         });
         last.kestrel = Some(kestrel);
         Some(last)

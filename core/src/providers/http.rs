@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 
 use super::Endpoint;
@@ -50,25 +50,31 @@ pub enum Auth {
     Header(&'static str),
 }
 
-/// Sends a JSON body to `url` with the endpoint's key and headers, and returns the
-/// response if its status is a success; any other status becomes the matching typed
-/// error. `timeout`, when set, bounds the whole exchange (headers and, for non-streaming
-/// calls, the body).
+/// Sends a JSON body to `url` with the endpoint's key and headers (and `defaults` the
+/// caller's headers do not override), and returns the response if its status is a success;
+/// any other status becomes the matching typed error. `timeout`, when set, bounds the
+/// whole exchange, body included.
 pub async fn post_json(
     client: &reqwest::Client,
     endpoint: &Endpoint,
     url: &str,
     auth: Auth,
+    defaults: &[(&'static str, &'static str)],
     body: Vec<u8>,
     timeout: Option<Duration>,
 ) -> Result<reqwest::Response> {
     let provider = endpoint.provider.as_str();
     let mut headers = endpoint.headers.clone();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in defaults {
+        if !headers.contains_key(*name) {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
+    }
     if let Some(key) = &endpoint.key {
         let (name, value) = match auth {
             Auth::Bearer => (AUTHORIZATION, format!("Bearer {}", key.expose())),
-            Auth::Header(h) => (reqwest::header::HeaderName::from_static(h), key.expose().to_string()),
+            Auth::Header(h) => (HeaderName::from_static(h), key.expose().to_string()),
         };
         let mut value = HeaderValue::from_str(&value).map_err(|_| {
             Error::Config(format!("{provider}: the API key contains characters not allowed in a header"))
@@ -113,6 +119,17 @@ pub fn malformed(provider: &str, what: &str, e: impl std::fmt::Display) -> Error
         provider: provider.to_string(),
         status: 200,
         message: format!("malformed {what}: {e}"),
+        body: None,
+    }
+}
+
+/// A stream that ended without the provider's end marker (`marker`): cut short, a fault
+/// of the provider or the connection, never a complete answer.
+pub fn cut_short(provider: &str, marker: &str) -> Error {
+    Error::Provider {
+        provider: provider.to_string(),
+        status: 200,
+        message: format!("the event stream ended before {marker}"),
         body: None,
     }
 }
@@ -186,7 +203,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
 }
 
-/// A native provider's stream translation: provider events in, OpenAI chunks out.
+/// A provider's stream translation: provider events in, OpenAI chunks out.
 pub trait EventTranslator: Send + Unpin + 'static {
     /// Translates one event's data, queueing the chunks it yields.
     fn on_event(&mut self, data: &str, out: &mut std::collections::VecDeque<crate::types::ChatChunk>) -> Result<()>;
@@ -194,9 +211,9 @@ pub trait EventTranslator: Send + Unpin + 'static {
     fn finished(&self) -> bool {
         false
     }
-    /// The body ended without the end marker: the last item (a closing chunk, or the
-    /// error saying the stream was cut short).
-    fn on_end(&mut self) -> Result<crate::types::ChatChunk>;
+    /// The body ended without the provider's end marker: a closing chunk, nothing, or the
+    /// error saying the stream was cut short.
+    fn on_end(&mut self) -> Result<Option<crate::types::ChatChunk>>;
 }
 
 /// OpenAI chunks from a provider's event stream, through its [`EventTranslator`].
@@ -248,7 +265,7 @@ impl<T: EventTranslator> Stream for Translated<T> {
                 }
                 None => {
                     this.done = true;
-                    return Poll::Ready(Some(this.translator.on_end()));
+                    return Poll::Ready(this.translator.on_end().transpose());
                 }
             }
         }

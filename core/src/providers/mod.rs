@@ -8,6 +8,8 @@ mod cohere;
 mod gemini;
 pub mod http;
 mod openai;
+mod shared;
+mod wire;
 
 use std::fmt;
 use std::pin::Pin;
@@ -18,7 +20,7 @@ use futures_util::future::BoxFuture;
 use futures_util::Stream;
 use reqwest::header::HeaderMap;
 
-pub use openai::OpenAi;
+use wire::Http;
 
 use crate::catalog::Api;
 use crate::error::Result;
@@ -88,11 +90,33 @@ pub trait Provider: Send + Sync + fmt::Debug {
 /// The implementation for a wire format, if this build has one.
 pub fn for_api(api: Api) -> Option<Arc<dyn Provider>> {
     match api {
-        Api::Openai => Some(Arc::new(OpenAi)),
-        Api::Anthropic => Some(Arc::new(anthropic::Anthropic)),
-        Api::Gemini => Some(Arc::new(gemini::Gemini)),
-        Api::Cohere => Some(Arc::new(cohere::Cohere)),
+        Api::Openai => Some(Arc::new(Http(openai::OpenAi))),
+        Api::Anthropic => Some(Arc::new(Http(anthropic::Anthropic))),
+        Api::Gemini => Some(Arc::new(Http(gemini::Gemini))),
+        Api::Cohere => Some(Arc::new(Http(cohere::Cohere))),
     }
+}
+
+/// Runs `f` with a `Call` for `req` that can send nothing (no key, no base URL): for
+/// encoding alone, in the `translate` benchmark and unit tests.
+pub(crate) fn offline_call<T>(
+    provider: &str,
+    req: &ChatRequest,
+    model: &str,
+    max_output: Option<u32>,
+    pass_unknown: bool,
+    f: impl FnOnce(&Call<'_>) -> T,
+) -> T {
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let endpoint = Endpoint {
+        provider: provider.to_string(),
+        base_url: String::new(),
+        chat_path: String::new(),
+        key: None,
+        headers: Default::default(),
+    };
+    let http = HTTP.get_or_init(reqwest::Client::new);
+    f(&Call { request: req, model, max_output, endpoint: &endpoint, http, timeout: None, pass_unknown })
 }
 
 /// The translation functions alone, with no network, for the `translate` benchmark.
@@ -100,77 +124,60 @@ pub fn for_api(api: Api) -> Option<Arc<dyn Provider>> {
 #[doc(hidden)]
 pub mod bench {
     use std::collections::VecDeque;
-    use std::sync::OnceLock;
 
-    use super::{anthropic, cohere, gemini, openai, Call, Endpoint};
+    use super::http::EventTranslator;
+    use super::wire::WireFormat;
+    use super::{anthropic, cohere, gemini, offline_call, openai};
     use crate::catalog::Api;
     use crate::error::Result;
     use crate::types::{ChatChunk, ChatRequest, ChatResponse};
 
-    /// Never used to send anything: `Call` only needs one to exist.
-    fn http() -> &'static reqwest::Client {
-        static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
-        HTTP.get_or_init(reqwest::Client::new)
+    fn encode_with<W: WireFormat>(
+        w: W,
+        provider: &str,
+        req: &ChatRequest,
+        model: &str,
+        stream: bool,
+    ) -> Result<Vec<u8>> {
+        offline_call(provider, req, model, None, true, |call| w.encode(call, stream).map(|(body, _)| body))
     }
 
     /// The request body `provider` (speaking `api`) would be sent for `req`.
     pub fn encode(api: Api, provider: &str, req: &ChatRequest, model: &str, stream: bool) -> Result<Vec<u8>> {
-        let endpoint = Endpoint {
-            provider: provider.to_string(),
-            base_url: String::new(),
-            chat_path: String::new(),
-            key: None,
-            headers: Default::default(),
-        };
-        let call = Call {
-            request: req,
-            model,
-            max_output: None,
-            endpoint: &endpoint,
-            http: http(),
-            timeout: None,
-            pass_unknown: true,
-        };
         match api {
-            Api::Openai => openai::body(&call, stream),
-            Api::Anthropic => anthropic::build(&call, stream).map(|w| w.body),
-            Api::Gemini => gemini::build(&call),
-            Api::Cohere => cohere::build(&call, stream),
+            Api::Openai => encode_with(openai::OpenAi, provider, req, model, stream),
+            Api::Anthropic => encode_with(anthropic::Anthropic, provider, req, model, stream),
+            Api::Gemini => encode_with(gemini::Gemini, provider, req, model, stream),
+            Api::Cohere => encode_with(cohere::Cohere, provider, req, model, stream),
         }
     }
 
     /// A non-streaming response body, as OpenAI's response.
     pub fn decode(api: Api, provider: &str, body: &[u8], model: &str) -> Result<ChatResponse> {
         match api {
-            Api::Openai => openai::decode(provider, body),
-            Api::Anthropic => anthropic::decode(provider, body, None),
-            Api::Gemini => gemini::decode(provider, body, model),
-            Api::Cohere => cohere::decode(provider, body, model),
+            Api::Openai => openai::OpenAi.decode(provider, body, model, ()),
+            Api::Anthropic => anthropic::Anthropic.decode(provider, body, model, None),
+            Api::Gemini => gemini::Gemini.decode(provider, body, model, ()),
+            Api::Cohere => cohere::Cohere.decode(provider, body, model, ()),
         }
     }
 
     /// A stream translator: each call takes one event's `data` and returns the chunks it makes.
     pub type Translate = Box<dyn FnMut(&str) -> Result<Vec<ChatChunk>> + Send>;
 
+    fn boxed(mut t: impl EventTranslator) -> Translate {
+        let mut out = VecDeque::new();
+        Box::new(move |data| t.on_event(data, &mut out).map(|()| out.drain(..).collect()))
+    }
+
     /// A fresh stream translator for `provider` (speaking `api`).
     pub fn translator(api: Api, provider: &str, model: &str) -> Translate {
         let provider = provider.to_string();
         match api {
-            Api::Openai => Box::new(move |data| openai::on_event(&provider, data).map(|c| vec![c])),
-            Api::Anthropic => {
-                let mut t = anthropic::Translator::new(provider, None, model);
-                Box::new(move |data| t.on_event(data).map(|c| c.into_iter().collect()))
-            }
-            Api::Gemini => {
-                let mut t = gemini::Translator::new(provider, model);
-                let mut out = VecDeque::new();
-                Box::new(move |data| t.on_event(data, &mut out).map(|()| out.drain(..).collect()))
-            }
-            Api::Cohere => {
-                let mut t = cohere::Translator::new(provider, model);
-                let mut out = VecDeque::new();
-                Box::new(move |data| t.on_event(data, &mut out).map(|()| out.drain(..).collect()))
-            }
+            Api::Openai => boxed(openai::OpenAi.events(provider, model, ())),
+            Api::Anthropic => boxed(anthropic::Anthropic.events(provider, model, None)),
+            Api::Gemini => boxed(gemini::Gemini.events(provider, model, ())),
+            Api::Cohere => boxed(cohere::Cohere.events(provider, model, ())),
         }
     }
 }

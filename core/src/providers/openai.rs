@@ -2,19 +2,19 @@
 //! vLLM, Ollama, OpenRouter, ...). The request goes out as OpenAI's JSON with each
 //! provider's known quirks applied; answers come back in OpenAI's shape already.
 
-use futures_util::future::BoxFuture;
-use futures_util::StreamExt;
+use std::collections::VecDeque;
+
 use serde_json::{Map, Value};
 
-use super::http::malformed;
-use super::http::{self, Auth};
-use super::{Call, ChunkStream, Provider};
+use super::http::{self, malformed, Auth, EventTranslator};
+use super::wire::WireFormat;
+use super::Call;
 use crate::error::{Error, Result};
 use crate::types::{ChatChunk, ChatResponse};
 
 /// The OpenAI wire format. Stateless: everything per call comes in the [`Call`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct OpenAi;
+pub(super) struct OpenAi;
 
 /// Fields of OpenAI's own platform (storage, tiers, caching keys, audio, search) that
 /// compatible servers reject or ignore.
@@ -181,62 +181,51 @@ pub(super) fn on_event(provider: &str, data: &str) -> Result<ChatChunk> {
     serde_json::from_value::<ChatChunk>(v).map_err(|e| malformed(provider, "stream chunk", e))
 }
 
-impl Provider for OpenAi {
-    fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
-        Box::pin(async move {
-            let provider = call.endpoint.provider.as_str();
-            let body = body(&call, false)?;
-            let url = call.endpoint.chat_url(call.model);
-            let resp = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, call.timeout).await?;
-            let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
-            decode(provider, &bytes)
-        })
+impl WireFormat for OpenAi {
+    type State = ();
+    type Events = Events;
+    const AUTH: Auth = Auth::Bearer;
+
+    fn encode(&self, call: &Call<'_>, stream: bool) -> Result<(Vec<u8>, ())> {
+        Ok((body(call, stream)?, ()))
     }
 
-    fn stream<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChunkStream>> {
-        Box::pin(async move {
-            let provider = call.endpoint.provider.clone();
-            let body = body(&call, true)?;
-            let url = call.endpoint.chat_url(call.model);
-            let send = http::post_json(call.http, call.endpoint, &url, Auth::Bearer, body, None);
-            let resp = match call.timeout {
-                Some(t) => {
-                    tokio::time::timeout(t, send).await.map_err(|_| Error::Timeout { provider: provider.clone() })??
-                }
-                None => send.await?,
-            };
-            let chunks = http::sse_data(&provider, resp).map(move |data| on_event(&provider, &data?));
-            Ok(Box::pin(chunks) as ChunkStream)
-        })
+    fn decode(&self, provider: &str, bytes: &[u8], _model: &str, _: ()) -> Result<ChatResponse> {
+        decode(provider, bytes)
+    }
+
+    fn events(&self, provider: String, _model: &str, _: ()) -> Events {
+        Events { provider }
+    }
+}
+
+/// OpenAI's events are already chunks: one in, one out.
+pub(super) struct Events {
+    provider: String,
+}
+
+impl EventTranslator for Events {
+    fn on_event(&mut self, data: &str, out: &mut VecDeque<ChatChunk>) -> Result<()> {
+        out.push_back(on_event(&self.provider, data)?);
+        Ok(())
+    }
+
+    /// `[DONE]` ends the framing itself; a body that simply stops has sent what it had.
+    fn on_end(&mut self) -> Result<Option<ChatChunk>> {
+        Ok(None)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::Endpoint;
+    use crate::providers::{offline_call, Endpoint};
     use crate::types::ChatRequest;
 
     fn body_for(provider: &str, model: &str, req: serde_json::Value, stream: bool, pass_unknown: bool) -> Value {
         let request = ChatRequest::from_value(req).unwrap();
-        let endpoint = Endpoint {
-            provider: provider.into(),
-            base_url: "http://x".into(),
-            chat_path: "/chat/completions".into(),
-            key: None,
-            headers: Default::default(),
-        };
-        let http = reqwest::Client::new();
-        let call = Call {
-            request: &request,
-            model,
-            max_output: None,
-            endpoint: &endpoint,
-            http: &http,
-            timeout: None,
-            pass_unknown,
-        };
-        serde_json::from_slice(&body(&call, stream).unwrap()).unwrap()
+        let body = offline_call(provider, &request, model, None, pass_unknown, |call| body(call, stream).unwrap());
+        serde_json::from_slice(&body).unwrap()
     }
 
     #[test]

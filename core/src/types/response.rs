@@ -182,3 +182,79 @@ pub struct FunctionCallDelta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
 }
+
+impl ChatResponse {
+    /// A `chat.completion` with what every answer has; the optional fields empty.
+    pub fn new(id: impl Into<String>, created: u64, model: impl Into<String>, choices: Vec<Choice>) -> Self {
+        ChatResponse {
+            id: id.into(),
+            object: completion_object(),
+            created,
+            model: model.into(),
+            choices,
+            usage: None,
+            system_fingerprint: None,
+            service_tier: None,
+            kestrel: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl Choice {
+    /// An assistant answer with text and/or tool calls (an empty list means none).
+    pub fn new(index: u32, content: Option<String>, tool_calls: Vec<ToolCall>, finish_reason: Option<String>) -> Self {
+        Choice {
+            index,
+            message: AssistantMessage {
+                role: Role::Assistant,
+                content,
+                refusal: None,
+                tool_calls: (!tool_calls.is_empty()).then_some(tool_calls),
+                annotations: None,
+                audio: None,
+                function_call: None,
+                extra: Extra::new(),
+            },
+            finish_reason,
+            logprobs: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl ChatChunk {
+    /// A `chat.completion.chunk` carrying `choices`; the optional fields empty.
+    pub fn new(id: impl Into<String>, created: u64, model: impl Into<String>, choices: Vec<ChunkChoice>) -> Self {
+        ChatChunk {
+            id: id.into(),
+            object: chunk_object(),
+            created,
+            model: model.into(),
+            choices,
+            usage: None,
+            system_fingerprint: None,
+            service_tier: None,
+            kestrel: None,
+            extra: Extra::new(),
+        }
+    }
+}
+
+impl ChunkChoice {
+    pub fn new(index: u32, delta: Delta, finish_reason: Option<String>) -> Self {
+        ChunkChoice { index, delta, finish_reason, logprobs: None, extra: Extra::new() }
+    }
+}
+
+impl Delta {
+    /// Makes this the first delta of a choice: OpenAI's names the role, and carries an empty
+    /// text when it has nothing else.
+    pub fn opening(mut self) -> Self {
+        self.role = Some(Role::Assistant);
+        if self.tool_calls.is_none() && self.content.is_none() {
+            self.content = Some(String::new());
+        }
+        self
+    }
+}

@@ -19,48 +19,19 @@
 //! | `response_format` JSON | `{type: json_object, json_schema?}` |
 
 use std::collections::VecDeque;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::http::malformed;
-use super::http::{self, Auth};
-use super::{Call, ChunkStream, Provider};
+use super::http::{self, malformed, Auth};
+use super::shared;
+use super::wire::WireFormat;
+use super::Call;
 use crate::error::{Error, Result};
 use crate::types::{
-    AssistantMessage, ChatChunk, ChatRequest, ChatResponse, Choice, ChunkChoice, Content, ContentPart, Delta, Extra,
-    FunctionCall, FunctionCallDelta, Message, PromptTokensDetails, ResponseFormat, Role, ToolCall, ToolCallDelta,
-    ToolChoice, ToolChoiceMode, Usage,
+    ChatChunk, ChatRequest, ChatResponse, Choice, Content, ContentPart, Delta, Extra, FunctionCall, FunctionCallDelta,
+    Message, PromptTokensDetails, ResponseFormat, Role, ToolCall, ToolCallDelta, ToolChoice, ToolChoiceMode, Usage,
 };
-
-/// Parameters of OpenAI's API that v2 chat has no equivalent for (the caller set them if
-/// `true`): dropped with a debug log, never sent. `logprobs` exists in v2 but answers in
-/// another shape, so it is dropped too.
-fn openai_only(r: &ChatRequest) -> [(&'static str, bool); 19] {
-    [
-        ("n", r.n.is_some()),
-        ("logit_bias", r.logit_bias.is_some()),
-        ("logprobs", r.logprobs.is_some()),
-        ("top_logprobs", r.top_logprobs.is_some()),
-        ("parallel_tool_calls", r.parallel_tool_calls.is_some()),
-        ("reasoning_effort", r.reasoning_effort.is_some()),
-        ("verbosity", r.verbosity.is_some()),
-        ("modalities", r.modalities.is_some()),
-        ("audio", r.audio.is_some()),
-        ("prediction", r.prediction.is_some()),
-        ("service_tier", r.service_tier.is_some()),
-        ("store", r.store.is_some()),
-        ("metadata", r.metadata.is_some()),
-        ("user", r.user.is_some()),
-        ("safety_identifier", r.safety_identifier.is_some()),
-        ("prompt_cache_key", r.prompt_cache_key.is_some()),
-        ("web_search_options", r.web_search_options.is_some()),
-        ("functions", r.functions.is_some()),
-        ("function_call", r.function_call.is_some()),
-    ]
-}
 
 /// The Cohere v2 chat wire format. Stateless: everything per call comes in the [`Call`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,6 +45,11 @@ fn clamp(provider: &str, param: &'static str, value: f64, lo: f64, hi: f64) -> f
     }
     c
 }
+
+/// Parameters of OpenAI's API that v2 chat has no equivalent for (the caller set them if
+/// `true`): dropped with a debug log, never sent. `logprobs` exists in v2 but answers in
+/// another shape, so it is dropped too.
+const UNTRANSLATED: &str = "n logit_bias logprobs top_logprobs parallel_tool_calls reasoning_effort verbosity modalities audio prediction service_tier store metadata user safety_identifier prompt_cache_key web_search_options functions function_call";
 
 /// The request body for this call.
 pub(super) fn build(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
@@ -126,23 +102,13 @@ pub(super) fn build(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
         out.insert("presence_penalty".into(), json!(clamp(provider, "presence_penalty", v, 0.0, 1.0)));
     }
 
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        for (param, _) in openai_only(req).into_iter().filter(|(_, set)| *set) {
-            tracing::debug!(provider, param, "parameter dropped: the provider has no equivalent");
-        }
-        if req.stream_options.is_some() {
-            tracing::debug!(provider, param = "stream_options", "parameter dropped: Cohere streams usage unasked");
-        }
+    shared::log_untranslated(provider, req, UNTRANSLATED);
+    if req.stream_options.is_some() {
+        tracing::debug!(provider, param = "stream_options", "parameter dropped: Cohere streams usage unasked");
     }
     // Fields Kestrel does not know (`k`, `safety_mode`, `thinking`, ...) go only to the
     // provider the caller addressed, and never replace a translated field.
-    for (k, v) in &req.extra {
-        if !call.pass_unknown {
-            tracing::debug!(provider, param = %k, "unknown parameter not forwarded to another provider");
-        } else if !out.contains_key(k) {
-            out.insert(k.clone(), v.clone());
-        }
-    }
+    shared::forward_unknown(call, &mut out, |_, _| false);
     out.insert("stream".into(), Value::Bool(stream));
     serde_json::to_vec(&Value::Object(out)).map_err(|e| Error::invalid("body", e.to_string()))
 }
@@ -394,10 +360,6 @@ fn finish_reason(provider: &str, reason: Option<&str>, error: Option<&str>) -> R
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 fn to_response(provider: &str, model: &str, r: WireResponse) -> Result<ChatResponse> {
     let finish = finish_reason(provider, r.finish_reason.as_deref(), None)?;
     let mut text: String = r
@@ -433,33 +395,10 @@ fn to_response(provider: &str, model: &str, r: WireResponse) -> Result<ChatRespo
         text = r.message.tool_plan.unwrap_or_default();
     }
     let content = if text.is_empty() && !calls.is_empty() { None } else { Some(text) };
-    Ok(ChatResponse {
-        id: r.id,
-        object: "chat.completion".into(),
-        created: now(),
-        model: model.to_string(),
-        choices: vec![Choice {
-            index: 0,
-            message: AssistantMessage {
-                role: Role::Assistant,
-                content,
-                refusal: None,
-                tool_calls: (!calls.is_empty()).then_some(calls),
-                annotations: None,
-                audio: None,
-                function_call: None,
-                extra: Extra::new(),
-            },
-            finish_reason: Some(finish.into()),
-            logprobs: None,
-            extra: Extra::new(),
-        }],
-        usage: Some(r.usage.unwrap_or_default().to_openai()),
-        system_fingerprint: None,
-        service_tier: None,
-        kestrel: None,
-        extra: Extra::new(),
-    })
+    let choice = Choice::new(0, content, calls, Some(finish.into()));
+    let mut resp = ChatResponse::new(r.id, crate::clock::unix_secs(), model, vec![choice]);
+    resp.usage = Some(r.usage.unwrap_or_default().to_openai());
+    Ok(resp)
 }
 
 /// Cohere's own statuses beyond the common ones (raw_client.py): 498 `InvalidTokenError`
@@ -527,10 +466,7 @@ struct DeltaContent {
 /// Turns Cohere stream events into OpenAI chunks.
 pub(super) struct Translator {
     provider: String,
-    id: String,
-    model: String,
-    created: u64,
-    role_sent: bool,
+    envelope: shared::Envelope,
     /// Content indexes that are `thinking` rather than text.
     thinking: Vec<usize>,
     /// Per Cohere tool-call index: the OpenAI index and whether arguments were sent.
@@ -548,13 +484,8 @@ impl http::EventTranslator for Translator {
         self.finished
     }
 
-    fn on_end(&mut self) -> Result<ChatChunk> {
-        Err(Error::Provider {
-            provider: self.provider.clone(),
-            status: 200,
-            message: "the event stream ended before message-end".into(),
-            body: None,
-        })
+    fn on_end(&mut self) -> Result<Option<ChatChunk>> {
+        Err(http::cut_short(&self.provider, "message-end"))
     }
 }
 
@@ -562,43 +493,15 @@ impl Translator {
     pub(super) fn new(provider: String, model: &str) -> Self {
         Translator {
             provider,
-            id: String::new(),
-            model: model.to_string(),
-            created: now(),
-            role_sent: false,
+            envelope: shared::Envelope::new(model),
             thinking: Vec::new(),
             tools: Vec::new(),
             finished: false,
         }
     }
 
-    fn chunk(&mut self, mut delta: Delta, finish_reason: Option<&str>) -> ChatChunk {
-        if !self.role_sent {
-            // OpenAI's first delta names the role.
-            self.role_sent = true;
-            delta.role = Some(Role::Assistant);
-            if delta.tool_calls.is_none() && delta.content.is_none() {
-                delta.content = Some(String::new());
-            }
-        }
-        ChatChunk {
-            id: self.id.clone(),
-            object: "chat.completion.chunk".into(),
-            created: self.created,
-            model: self.model.clone(),
-            choices: vec![ChunkChoice {
-                index: 0,
-                delta,
-                finish_reason: finish_reason.map(str::to_string),
-                logprobs: None,
-                extra: Extra::new(),
-            }],
-            usage: None,
-            system_fingerprint: None,
-            service_tier: None,
-            kestrel: None,
-            extra: Extra::new(),
-        }
+    fn chunk(&mut self, delta: Delta, finish_reason: Option<&str>) -> ChatChunk {
+        self.envelope.chunk(0, delta, finish_reason)
     }
 
     fn text(&mut self, text: String) -> Option<ChatChunk> {
@@ -629,7 +532,7 @@ impl Translator {
         match ev.kind.as_str() {
             "message-start" => {
                 if let Some(id) = ev.id {
-                    self.id = id;
+                    self.envelope.id = id;
                 }
             }
             "content-start" | "content-delta" => {
@@ -702,221 +605,27 @@ pub(super) fn decode(provider: &str, bytes: &[u8], model: &str) -> Result<ChatRe
     to_response(provider, model, r)
 }
 
-impl Provider for Cohere {
-    fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
-        Box::pin(async move {
-            let provider = call.endpoint.provider.as_str();
-            let body = build(&call, false)?;
-            let url = call.endpoint.chat_url(call.model);
-            let resp = http::post_json(call.http, call.endpoint, &url, AUTH, body, call.timeout)
-                .await
-                .map_err(cohere_status)?;
-            let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
-            decode(provider, &bytes, call.model)
-        })
+impl WireFormat for Cohere {
+    type State = ();
+    type Events = Translator;
+    const AUTH: Auth = AUTH;
+
+    fn encode(&self, call: &Call<'_>, stream: bool) -> Result<(Vec<u8>, ())> {
+        Ok((build(call, stream)?, ()))
     }
 
-    fn stream<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChunkStream>> {
-        Box::pin(async move {
-            let provider = call.endpoint.provider.clone();
-            let body = build(&call, true)?;
-            let url = call.endpoint.chat_url(call.model);
-            let send = http::post_json(call.http, call.endpoint, &url, AUTH, body, None);
-            let resp = match call.timeout {
-                Some(t) => {
-                    tokio::time::timeout(t, send).await.map_err(|_| Error::Timeout { provider: provider.clone() })?
-                }
-                None => send.await,
-            }
-            .map_err(cohere_status)?;
-            let events = http::sse_data(&provider, resp);
-            let translator = Translator::new(provider, call.model);
-            Ok(Box::pin(http::Translated::new(events, translator)) as ChunkStream)
-        })
+    fn decode(&self, provider: &str, body: &[u8], model: &str, _: ()) -> Result<ChatResponse> {
+        decode(provider, body, model)
+    }
+
+    fn events(&self, provider: String, model: &str, _: ()) -> Translator {
+        Translator::new(provider, model)
+    }
+
+    fn map_error(&self, e: Error) -> Error {
+        cohere_status(e)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::providers::Endpoint;
-
-    fn body_for(req: Value, pass_unknown: bool) -> Result<Value> {
-        let request = ChatRequest::from_value(req).unwrap();
-        let endpoint = Endpoint {
-            provider: "cohere".into(),
-            base_url: "http://x".into(),
-            chat_path: "/v2/chat".into(),
-            key: None,
-            headers: Default::default(),
-        };
-        let http = reqwest::Client::new();
-        let call = Call {
-            request: &request,
-            model: "command-r-plus-08-2024",
-            max_output: Some(4000),
-            endpoint: &endpoint,
-            http: &http,
-            timeout: None,
-            pass_unknown,
-        };
-        build(&call, false).map(|b| serde_json::from_slice(&b).unwrap())
-    }
-
-    #[test]
-    fn messages_and_sampling_translate() {
-        let b = body_for(
-            json!({"model": "command-r-plus", "messages": [
-                {"role": "system", "content": "Be brief."},
-                {"role": "developer", "content": [{"type": "text", "text": "Metric."}]},
-                {"role": "user", "content": [{"type": "text", "text": "What is this?"},
-                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO", "detail": "low"}}]},
-                {"role": "assistant", "content": "A cat."}
-            ], "temperature": 1.5, "top_p": 1.0, "stop": "END", "seed": 3, "n": 1, "user": "u",
-               "frequency_penalty": -1.0, "presence_penalty": 0.5, "max_completion_tokens": 50, "k": 5}),
-            true,
-        )
-        .unwrap();
-        assert_eq!(b["messages"][0], json!({"role": "system", "content": "Be brief."}));
-        assert_eq!(b["messages"][1], json!({"role": "system", "content": "Metric."}));
-        assert_eq!(
-            b["messages"][2]["content"][1],
-            json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBO", "detail": "low"}})
-        );
-        assert_eq!(b["messages"][3], json!({"role": "assistant", "content": "A cat."}));
-        assert_eq!((b["temperature"].as_f64(), b["p"].as_f64()), (Some(1.5), Some(0.99)));
-        assert_eq!(b["stop_sequences"], json!(["END"]));
-        assert_eq!((b["seed"].as_i64(), b["max_tokens"].as_u64()), (Some(3), Some(50)));
-        assert_eq!((b["frequency_penalty"].as_f64(), b["presence_penalty"].as_f64()), (Some(0.0), Some(0.5)));
-        assert_eq!(b["k"], 5);
-        assert_eq!(b["stream"], false);
-        for k in ["n", "user", "top_p", "stop", "max_completion_tokens"] {
-            assert!(b.get(k).is_none(), "{k}");
-        }
-        let err = body_for(
-            json!({"model": "m", "messages": [{"role": "user", "content": [
-                {"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}}]}]}),
-            false,
-        )
-        .unwrap_err();
-        assert!(matches!(&err, Error::InvalidRequest { field, .. } if field == "messages[0].content[0]"), "{err}");
-    }
-
-    #[test]
-    fn tools_and_choices_translate() {
-        let req = json!({"model": "m", "messages": [
-            {"role": "user", "content": "Weather?"},
-            {"role": "assistant", "content": "I will check.", "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
-            {"role": "tool", "tool_call_id": "c1", "content": "18C"}
-        ], "tools": [
-            {"type": "function", "function": {"name": "get_weather", "description": "W", "parameters": {"type": "object"}}},
-            {"type": "function", "function": {"name": "ping"}}]});
-        let b = body_for(req.clone(), false).unwrap();
-        assert_eq!(
-            b["messages"][1],
-            json!({"role": "assistant", "tool_plan": "I will check.", "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]})
-        );
-        assert_eq!(b["messages"][2], json!({"role": "tool", "tool_call_id": "c1", "content": "18C"}));
-        assert_eq!(b["tools"][1]["function"]["parameters"], json!({"type": "object", "properties": {}}));
-        assert!(b.get("tool_choice").is_none());
-        let choice = |c: Value| {
-            let mut r = req.clone();
-            r["tool_choice"] = c;
-            body_for(r, false).unwrap()
-        };
-        assert!(choice(json!("auto")).get("tool_choice").is_none());
-        assert_eq!(choice(json!("none"))["tool_choice"], "NONE");
-        assert_eq!(choice(json!("required"))["tool_choice"], "REQUIRED");
-        let named = choice(json!({"type": "function", "function": {"name": "ping"}}));
-        assert_eq!(named["tool_choice"], "REQUIRED");
-        assert_eq!(named["tools"].as_array().unwrap().len(), 1);
-        assert_eq!(named["tools"][0]["function"]["name"], "ping");
-    }
-
-    #[test]
-    fn response_formats_translate() {
-        let schema = json!({"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]});
-        let b = body_for(
-            json!({"model": "m", "messages": [{"role": "user", "content": "x"}],
-                "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}}),
-            false,
-        )
-        .unwrap();
-        assert_eq!(b["response_format"], json!({"type": "json_object", "json_schema": schema}));
-        let b = body_for(
-            json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}),
-            false,
-        )
-        .unwrap();
-        assert_eq!(b["response_format"], json!({"type": "json_object"}));
-    }
-
-    #[test]
-    fn responses_map_back() {
-        let r: WireResponse = serde_json::from_value(json!({
-            "id": "r1", "finish_reason": "TOOL_CALL",
-            "message": {"role": "assistant", "tool_plan": "Checking.", "tool_calls": [
-                {"id": "get_weather_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
-            "usage": {"billed_units": {"input_tokens": 5, "output_tokens": 7}, "tokens": {"input_tokens": 50.0}}
-        }))
-        .unwrap();
-        let r = to_response("cohere", "command-r", r).unwrap();
-        let c = &r.choices[0];
-        assert_eq!(c.finish_reason.as_deref(), Some("tool_calls"));
-        assert_eq!(c.message.content.as_deref(), Some("Checking."));
-        assert_eq!(c.message.tool_calls.as_ref().unwrap()[0].id, "get_weather_1");
-        let u = r.usage.unwrap();
-        assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (50, 7, 57));
-
-        for (reason, want) in [("COMPLETE", "stop"), ("STOP_SEQUENCE", "stop"), ("MAX_TOKENS", "length")] {
-            assert_eq!(finish_reason("cohere", Some(reason), None).unwrap(), want);
-        }
-        let err = finish_reason("cohere", Some("ERROR"), Some("boom")).unwrap_err();
-        assert!(matches!(&err, Error::Provider { status: 500, message, .. } if message.contains("boom")), "{err}");
-        assert!(err.is_transient());
-    }
-
-    #[test]
-    fn stream_events_translate() {
-        let mut t = Translator::new("cohere".into(), "command-r");
-        let events = [
-            r#"{"type":"message-start","id":"s1","delta":{"message":{"role":"assistant","content":[],"tool_plan":"","tool_calls":[],"citations":[]}}}"#,
-            r#"{"type":"tool-plan-delta","delta":{"message":{"tool_plan":"I will"}}}"#,
-            r#"{"type":"tool-call-start","index":0,"delta":{"message":{"tool_calls":{"id":"f_1","type":"function","function":{"name":"f","arguments":""}}}}}"#,
-            r#"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"{\"a\":"}}}}}"#,
-            r#"{"type":"tool-call-delta","index":0,"delta":{"message":{"tool_calls":{"function":{"arguments":"1}"}}}}}"#,
-            r#"{"type":"tool-call-end","index":0}"#,
-            r#"{"type":"tool-call-start","index":1,"delta":{"message":{"tool_calls":{"id":"g_2","type":"function","function":{"name":"g","arguments":""}}}}}"#,
-            r#"{"type":"tool-call-end","index":1}"#,
-            r#"{"type":"message-end","delta":{"finish_reason":"TOOL_CALL","usage":{"billed_units":{"input_tokens":3,"output_tokens":4},"tokens":{"input_tokens":30,"output_tokens":4}}}}"#,
-        ];
-        let mut out = VecDeque::new();
-        for e in events {
-            t.on_event(e, &mut out).unwrap();
-        }
-        let chunks: Vec<ChatChunk> = out.into_iter().collect();
-        assert_eq!(chunks.len(), 8, "{chunks:#?}");
-        assert_eq!(chunks[0].choices[0].delta.role, Some(Role::Assistant));
-        assert_eq!(chunks[0].choices[0].delta.content.as_deref(), Some("I will"));
-        assert_eq!(chunks[0].id, "s1");
-        let header = &chunks[1].choices[0].delta.tool_calls.as_ref().unwrap()[0];
-        assert_eq!((header.index, header.id.as_deref()), (0, Some("f_1")));
-        let second = &chunks[4].choices[0].delta.tool_calls.as_ref().unwrap()[0];
-        assert_eq!((second.index, second.id.as_deref()), (1, Some("g_2")));
-        let empty = &chunks[5].choices[0].delta.tool_calls.as_ref().unwrap()[0];
-        assert_eq!(empty.function.as_ref().unwrap().arguments.as_deref(), Some("{}"));
-        assert_eq!(chunks[6].choices[0].finish_reason.as_deref(), Some("tool_calls"));
-        let u = chunks[7].usage.as_ref().unwrap();
-        assert!(chunks[7].choices.is_empty());
-        assert_eq!((u.prompt_tokens, u.completion_tokens), (30, 4));
-        assert!(t.finished);
-
-        let mut t = Translator::new("cohere".into(), "m");
-        let err = t
-            .on_event(r#"{"type":"message-end","delta":{"finish_reason":"ERROR","error":"x"}}"#, &mut VecDeque::new())
-            .unwrap_err();
-        assert!(err.is_transient(), "{err:?}");
-    }
-}
+mod tests;

@@ -1,0 +1,92 @@
+//! The one HTTP path every provider shares. A provider is only its [`WireFormat`]: how an
+//! OpenAI request is encoded for it and how its answer and stream events come back; the
+//! POST, the key, the timeout, the body read and the SSE framing are done here, once.
+
+use std::fmt;
+
+use futures_util::future::BoxFuture;
+
+use super::http::{self, Auth, EventTranslator, Translated};
+use super::{Call, ChunkStream, Endpoint, Provider};
+use crate::error::{Error, Result};
+use crate::types::ChatResponse;
+
+/// A provider's translation, as data and pure functions.
+pub(super) trait WireFormat: Send + Sync + fmt::Debug + 'static {
+    /// What encoding learned that decoding needs (Anthropic's forced JSON tool).
+    type State: Send + 'static;
+    /// Turns the provider's stream events into OpenAI chunks.
+    type Events: EventTranslator;
+
+    /// How the key is sent.
+    const AUTH: Auth;
+
+    /// The request body for this call.
+    fn encode(&self, call: &Call<'_>, stream: bool) -> Result<(Vec<u8>, Self::State)>;
+
+    /// A non-streaming answer as OpenAI's response.
+    fn decode(&self, provider: &str, body: &[u8], model: &str, state: Self::State) -> Result<ChatResponse>;
+
+    /// A fresh translator for one stream.
+    fn events(&self, provider: String, model: &str, state: Self::State) -> Self::Events;
+
+    /// Where to POST.
+    fn url(&self, endpoint: &Endpoint, model: &str, _stream: bool) -> String {
+        endpoint.chat_url(model)
+    }
+
+    /// Headers the provider requires, unless the caller's own headers set them.
+    fn default_headers(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// Provider-specific statuses onto the common error kinds.
+    fn map_error(&self, e: Error) -> Error {
+        e
+    }
+}
+
+/// A provider speaking `W` over HTTP.
+#[derive(Debug)]
+pub(super) struct Http<W>(pub(super) W);
+
+impl<W: WireFormat> Http<W> {
+    /// Sends the encoded body; `timeout` bounds the exchange up to the response headers
+    /// (and, for a whole answer, its body).
+    async fn send(&self, call: &Call<'_>, body: Vec<u8>, stream: bool) -> Result<reqwest::Response> {
+        let url = self.0.url(call.endpoint, call.model, stream);
+        let defaults = self.0.default_headers();
+        // reqwest's own timeout would also cut a stream's body: streams bound the headers only.
+        let whole = if stream { None } else { call.timeout };
+        let send = http::post_json(call.http, call.endpoint, &url, W::AUTH, defaults, body, whole);
+        let sent = match (stream, call.timeout) {
+            (true, Some(t)) => tokio::time::timeout(t, send)
+                .await
+                .unwrap_or_else(|_| Err(Error::Timeout { provider: call.endpoint.provider.clone() })),
+            _ => send.await,
+        };
+        sent.map_err(|e| self.0.map_error(e))
+    }
+}
+
+impl<W: WireFormat> Provider for Http<W> {
+    fn complete<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChatResponse>> {
+        Box::pin(async move {
+            let provider = call.endpoint.provider.as_str();
+            let (body, state) = self.0.encode(&call, false)?;
+            let resp = self.send(&call, body, false).await?;
+            let bytes = resp.bytes().await.map_err(|e| http::transport_error(provider, &e))?;
+            self.0.decode(provider, &bytes, call.model, state)
+        })
+    }
+
+    fn stream<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChunkStream>> {
+        Box::pin(async move {
+            let provider = call.endpoint.provider.clone();
+            let (body, state) = self.0.encode(&call, true)?;
+            let resp = self.send(&call, body, true).await?;
+            let events = self.0.events(provider.clone(), call.model, state);
+            Ok(Box::pin(Translated::new(http::sse_data(&provider, resp), events)) as ChunkStream)
+        })
+    }
+}
