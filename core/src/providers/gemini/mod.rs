@@ -396,6 +396,11 @@ pub(super) fn decode(provider: &str, bytes: &[u8], model: &str) -> Result<ChatRe
         return Err(stream_error(provider, v));
     }
     let wire: WireResponse = serde_json::from_value(v).map_err(|e| malformed(provider, "response", e))?;
+    // Every field is optional on the wire, so shape alone proves nothing: an answer has
+    // candidates, or says why it has none (a blocked prompt).
+    if wire.candidates.is_empty() && wire.prompt_feedback.is_none() {
+        return Err(malformed(provider, "response", "no candidates and no promptFeedback"));
+    }
     Ok(to_response(wire, model))
 }
 

@@ -195,3 +195,14 @@ fn stream_events_translate() {
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
     assert!(Translator::new("gemini".into(), "m").on_end().is_err());
 }
+
+#[test]
+fn a_200_that_is_not_an_answer_is_a_provider_error() {
+    for body in [&b"{}"[..], br#"{"usageMetadata": {"promptTokenCount": 3}}"#, br#"{"unexpected": true}"#] {
+        let err = decode("gemini", body, "gemini-2.5-flash").unwrap_err();
+        assert!(matches!(err, Error::Provider { status: 200, .. }), "{err:?}");
+    }
+    // A blocked prompt has no candidates, and says so: an answer with a content filter.
+    let blocked = decode("gemini", br#"{"promptFeedback": {"blockReason": "SAFETY"}}"#, "m").unwrap();
+    assert_eq!(blocked.choices[0].finish_reason.as_deref(), Some("content_filter"));
+}
