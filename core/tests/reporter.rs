@@ -49,6 +49,19 @@ fn config(mock: &MockServer, spool: &Path, batch_size: usize) -> ReporterConfig 
     c
 }
 
+/// Every file under `dir`, at any depth (each destination has a directory of its own).
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(files_in(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
 /// Every record seq the collector received, in arrival order.
 fn received_seqs(mock: &MockServer) -> Vec<u64> {
     mock.usage_batches().iter().flat_map(|b| b.records().iter().map(|r| r["seq"].as_u64().unwrap())).collect()
@@ -117,7 +130,7 @@ fn collector_down_then_back_delivers_every_record_exactly_once_in_order() {
     let s = reporter.stats();
     assert_eq!((s.sent, s.pending, s.spooled, s.dropped), (20, 0, 50, 0), "{s:?}");
     assert_eq!(s.last_error.as_deref(), Some("HTTP 503"));
-    assert!(std::fs::read_dir(spool.path()).unwrap().count() > 0, "spooled to disk");
+    assert!(!files_in(spool.path()).is_empty(), "spooled to disk");
     // Still down, more traffic: it queues behind the spool.
     for seq in 71..=90 {
         reporter.enqueue(record(seq, "a"));
@@ -139,7 +152,7 @@ fn collector_down_then_back_delivers_every_record_exactly_once_in_order() {
     let s = reporter.stats();
     assert_eq!((s.sent, s.pending, s.spooled, s.dropped), (100, 0, 0, 0), "{s:?}");
     assert_eq!(received_seqs(&mock), (21..=100).collect::<Vec<_>>(), "each once, in order");
-    assert_eq!(std::fs::read_dir(spool.path()).unwrap().count(), 0, "delivered batches are deleted");
+    assert_eq!(files_in(spool.path()).len(), 0, "delivered batches are deleted");
 }
 
 #[test]
@@ -189,7 +202,8 @@ fn sigkill_child() {
     let (Ok(url), Ok(spool)) = (std::env::var("KESTREL_TEST_COLLECTOR"), std::env::var("KESTREL_TEST_SPOOL")) else {
         return;
     };
-    let mut c = ReporterConfig::new(url, None);
+    // The same collector and key as the parent's: the same application, restarted.
+    let mut c = ReporterConfig::new(url, Some(Secret::new("rk-test")));
     c.batch_size = 7;
     c.interval = Duration::from_secs(3600);
     c.spool_dir = Some(spool.into());
@@ -333,8 +347,8 @@ async fn planted_keys_and_prompts_appear_in_no_upload_spool_report_csv_or_log() 
     }
     client.shutdown().await;
     let mut spooled = String::new();
-    for e in std::fs::read_dir(&spool).unwrap() {
-        spooled.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
+    for path in files_in(&spool) {
+        spooled.push_str(&std::fs::read_to_string(path).unwrap());
     }
     assert!(spooled.contains("gpt-4o"), "the spool holds the records");
     mock.reset_usage();

@@ -35,7 +35,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use serde::{Deserialize, Serialize};
 
 use super::record::UsageRecord;
-use super::spool::{instance_id, Spool};
+use super::spool::{check_private, destination, instance_id, Spool};
 use crate::secret::Secret;
 
 /// The `schema` value of every upload body; bumped when the format changes incompatibly.
@@ -55,9 +55,10 @@ pub struct ReporterConfig {
     pub interval: Duration,
     /// Records held in memory before callers spill to disk (default 10,000).
     pub queue_capacity: usize,
-    /// Directory of the on-disk spool (default `$XDG_STATE_HOME/kestrel/spool` or
-    /// `~/.local/state/kestrel/spool`, else the temp dir). Share it between restarts so
-    /// a new process delivers what an old one could not.
+    /// Root of the on-disk spool (default `$XDG_STATE_HOME/kestrel/spool` or
+    /// `~/.local/state/kestrel/spool`, else the temp dir). Records wait in a subdirectory
+    /// per destination (a hash of `url` and `key`), so a new process for the same collector
+    /// delivers what an old one could not, and never what was meant for another.
     pub spool_dir: Option<PathBuf>,
     /// Upload a keyed hash of the tenant instead of its name.
     pub hash_tenant: bool,
@@ -92,7 +93,7 @@ impl ReporterConfig {
         Some(cfg)
     }
 
-    /// The spool directory in effect.
+    /// The spool root in effect (this destination's records go in a subdirectory of it).
     pub fn spool_dir(&self) -> PathBuf {
         if let Some(d) = &self.spool_dir {
             return d.clone();
@@ -199,6 +200,20 @@ impl Shared {
     }
 }
 
+/// Batches spooled by versions that kept one spool for every destination: their collector
+/// is unknown, so they are never uploaded; say so once.
+fn warn_old_layout(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    let old = entries.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".batch")).count();
+    if old > 0 {
+        tracing::warn!(
+            dir = %root.display(),
+            batches = old,
+            "usage spool: batches from an older version name no collector and are not uploaded; move them into the subdirectory of the collector they were meant for"
+        );
+    }
+}
+
 /// Uploads usage records in the background; see the module docs. Dropping it flushes
 /// (sends what the collector takes, spools the rest) and stops the worker.
 pub struct Reporter {
@@ -219,8 +234,12 @@ impl Reporter {
     /// and a warning if they persist); an invalid config is.
     pub fn start(config: ReporterConfig) -> crate::Result<Reporter> {
         config.validate()?;
-        let spool_dir = config.spool_dir();
-        let mut spool = Spool::new(spool_dir.clone(), instance_id());
+        let root = config.spool_dir();
+        let dest = destination(&config.url, config.key.as_ref().map(Secret::expose));
+        let spool_dir = root.join(&dest);
+        check_private(&root, false).and_then(|()| check_private(&spool_dir, true)).map_err(crate::Error::Config)?;
+        warn_old_layout(&root);
+        let mut spool = Spool::new(spool_dir.clone(), dest, instance_id());
         let left = spool.recover().unwrap_or_else(|e| {
             tracing::warn!(dir = %spool_dir.display(), "usage reporter: cannot read the spool: {e}");
             0
@@ -288,7 +307,7 @@ impl Reporter {
         }
     }
 
-    /// The spool directory in use.
+    /// This destination's spool directory.
     pub fn spool_dir(&self) -> &std::path::Path {
         &self.spool_dir
     }

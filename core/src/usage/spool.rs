@@ -10,6 +10,15 @@
 //! go to `overflow-<instance>.open`, appended line by line and split into batches by the
 //! worker. Claims and overflow files of processes that are gone (SIGKILL, crash) are taken
 //! over by the next process that opens the spool.
+//!
+//! **One spool per destination.** Applications on one host (one OS user) may report to
+//! different collectors with different keys. Each destination (collector URL and report
+//! key) has a directory of its own under the spool root, named by a keyed hash of both
+//! (never the key itself), and every batch and overflow file starts with a header line
+//! naming that hash. A reporter only reads its own directory, and uploads a batch only
+//! when the header names its own destination; anything else stays where it is for its
+//! own reporter. Directories are created `0700` and files `0600` (Unix), and a spool
+//! directory that another user owns, or that others may write to, is refused.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -37,8 +46,102 @@ fn owner_gone(instance: &str, mine: &str, path: &Path) -> bool {
     age.is_some_and(|a| a > Duration::from_secs(600))
 }
 
+/// The destination a spool serves: a keyed hash of the collector URL and the report key,
+/// so the directory name says nothing about either.
+pub(crate) fn destination(url: &str, key: Option<&str>) -> String {
+    let mut h = blake3::Hasher::new_derive_key("kestrel usage spool destination 2026 v1");
+    h.update(url.as_bytes());
+    h.update(&[0]);
+    h.update(key.unwrap_or("").as_bytes());
+    h.finalize().to_hex()[..32].to_string()
+}
+
+/// The first line of every spool file: whose records these are.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Header {
+    kestrel_spool: u32,
+    dest: String,
+}
+
+fn header_line(dest: &str) -> Vec<u8> {
+    let mut line = serde_json::to_vec(&Header { kestrel_spool: 1, dest: dest.to_string() }).expect("serializes");
+    line.push(b'\n');
+    line
+}
+
+/// Splits a spool file into its header's destination and the record lines after it.
+fn split_header(bytes: &[u8]) -> (Option<String>, &[u8]) {
+    let end = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+    match serde_json::from_slice::<Header>(&bytes[..end]) {
+        Ok(h) => (Some(h.dest), &bytes[end..]),
+        Err(_) => (None, bytes),
+    }
+}
+
+/// Creates `dir` (and missing parents) readable by the owner only.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Opens a spool file for writing, readable by the owner only.
+fn private_file(path: &Path, append: bool) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create(true);
+    if append {
+        o.append(true);
+    } else {
+        o.truncate(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
+/// Refuses a spool directory another user owns, or that others may write to (`root`) or
+/// read (`own`: the destination's directory, which holds records). Missing is fine: it
+/// is created private.
+pub(crate) fn check_private(dir: &Path, own: bool) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = match fs::metadata(dir) {
+            Ok(m) => m,
+            // Missing: created private. Unreadable: writing will fail too, and the records
+            // count as dropped, as with any spool that cannot be written.
+            Err(_) => return Ok(()),
+        };
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let me = unsafe { libc::getuid() };
+        if meta.uid() != me {
+            return Err(format!(
+                "the usage spool {} belongs to another user (uid {}); set report.spool_dir to a directory of your own",
+                dir.display(),
+                meta.uid()
+            ));
+        }
+        let open = if own { meta.mode() & 0o077 } else { meta.mode() & 0o022 };
+        if open != 0 {
+            return Err(format!(
+                "the usage spool {} is open to other users (mode {:o}); run `chmod 700 {}` or set report.spool_dir",
+                dir.display(),
+                meta.mode() & 0o777,
+                dir.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, own);
+    Ok(())
+}
+
 pub(crate) struct Spool {
     dir: PathBuf,
+    /// The destination this spool's records are for (see [`destination`]).
+    dest: String,
     instance: String,
     counter: u64,
     overflow: Option<File>,
@@ -56,8 +159,8 @@ pub(crate) struct Claimed {
 }
 
 impl Spool {
-    pub(crate) fn new(dir: PathBuf, instance: String) -> Self {
-        Spool { dir, instance, counter: 0, overflow: None, overflow_records: 0 }
+    pub(crate) fn new(dir: PathBuf, dest: String, instance: String) -> Self {
+        Spool { dir, dest, instance, counter: 0, overflow: None, overflow_records: 0 }
     }
 
     fn entries(&self) -> io::Result<Vec<(String, PathBuf)>> {
@@ -100,7 +203,12 @@ impl Spool {
         let mut records = 0;
         for (name, path) in self.entries()? {
             if name.ends_with(".batch") {
-                records += count_lines(&path)?;
+                match split_header(&fs::read(&path)?) {
+                    (Some(dest), lines) if dest == self.dest => records += count_lines(lines),
+                    _ => {
+                        tracing::warn!(file = %path.display(), "usage spool: a batch for another destination is left alone")
+                    }
+                }
             }
         }
         Ok(records)
@@ -113,10 +221,11 @@ impl Spool {
 
     /// Writes one batch (JSON lines) durably: temp file, fsync, rename.
     pub(crate) fn write_batch(&mut self, lines: &[u8]) -> io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
+        create_private_dir(&self.dir)?;
         let name = self.next_name();
         let tmp = self.dir.join(format!("{name}.tmp"));
-        let mut f = File::create(&tmp)?;
+        let mut f = private_file(&tmp, false)?;
+        f.write_all(&header_line(&self.dest))?;
         f.write_all(lines)?;
         f.sync_all()?;
         drop(f);
@@ -127,9 +236,12 @@ impl Spool {
     /// the queue is full). Synced by [`Spool::seal_overflow`].
     pub(crate) fn append_overflow(&mut self, line: &[u8]) -> io::Result<()> {
         if self.overflow.is_none() {
-            fs::create_dir_all(&self.dir)?;
-            let path = self.overflow_path();
-            self.overflow = Some(OpenOptions::new().create(true).append(true).open(path)?);
+            create_private_dir(&self.dir)?;
+            let mut f = private_file(&self.overflow_path(), true)?;
+            if f.metadata()?.len() == 0 {
+                f.write_all(&header_line(&self.dest))?;
+            }
+            self.overflow = Some(f);
         }
         let f = self.overflow.as_mut().expect("opened above");
         if let Err(e) = f.write_all(line) {
@@ -164,7 +276,13 @@ impl Spool {
     }
 
     fn split_into_batches_sized(&mut self, path: &Path, batch_size: usize) -> io::Result<()> {
-        let reader = BufReader::new(File::open(path)?);
+        let mut reader = BufReader::new(File::open(path)?);
+        let mut first = Vec::new();
+        reader.read_until(b'\n', &mut first)?;
+        if split_header(&first).0.as_deref() != Some(self.dest.as_str()) {
+            tracing::warn!(file = %path.display(), "usage spool: overflow for another destination is left alone");
+            return Ok(());
+        }
         let mut chunk = Vec::new();
         let mut n = 0;
         for line in reader.split(b'\n') {
@@ -200,8 +318,16 @@ impl Spool {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             }
-            let lines = fs::read(&claimed)?;
-            let records = lines.iter().filter(|&&b| b == b'\n').count() as u64;
+            let bytes = fs::read(&claimed)?;
+            let (dest, lines) = split_header(&bytes);
+            if dest.as_deref() != Some(self.dest.as_str()) {
+                // Never uploaded anywhere but where it was meant to go: put it back.
+                fs::rename(&claimed, &path)?;
+                tracing::warn!(file = %path.display(), "usage spool: a batch for another destination is left alone");
+                continue;
+            }
+            let lines = lines.to_vec();
+            let records = count_lines(&lines);
             return Ok(Some(Claimed { path: claimed, id: id.to_string(), lines, records }));
         }
         Ok(None)
@@ -218,6 +344,6 @@ impl Spool {
     }
 }
 
-fn count_lines(path: &Path) -> io::Result<u64> {
-    Ok(fs::read(path)?.iter().filter(|&&b| b == b'\n').count() as u64)
+fn count_lines(lines: &[u8]) -> u64 {
+    lines.iter().filter(|&&b| b == b'\n').count() as u64
 }
