@@ -1,7 +1,6 @@
 //! Core errors as one JS `Error` whose message is a JSON object of facts; the JS layer maps
 //! it onto OpenAI-style classes (`js/errors.js`), the one place that mapping lives.
 
-use kestrel::usage::ErrorKind;
 use serde::Serialize;
 
 /// What the JS layer needs to pick and fill an error class. Never holds an API key: the
@@ -26,24 +25,15 @@ fn to_error(facts: &Facts<'_>) -> napi::Error {
 
 /// A core error as a JS error the JS layer decodes.
 pub fn to_js(e: kestrel::Error) -> napi::Error {
-    // Configuration errors are the caller's setup, not a request: their own kind.
-    let kind = match &e {
-        kestrel::Error::Config(_) => "config",
-        _ => ErrorKind::from(&e).as_str(),
-    };
-    let field = match &e {
-        kestrel::Error::InvalidRequest { field, .. } => Some(field.as_str()),
-        _ => None,
-    };
     to_error(&Facts {
         kestrel_error: true,
-        kind,
+        kind: e.kind_name(),
         message: e.to_string(),
         status: e.status(),
         body: e.body(),
         retry_after: e.retry_after().map(|d| d.as_secs_f64()),
         provider: e.provider(),
-        field,
+        field: e.field(),
     })
 }
 

@@ -1,7 +1,6 @@
 //! Core errors as one Python exception type carrying the facts; the Python layer maps it
 //! onto OpenAI-style classes (`kestrel/_errors.py`), the one place that mapping lives.
 
-use kestrel::usage::ErrorKind;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -14,20 +13,12 @@ create_exception!(
 );
 
 pub fn to_py(e: kestrel::Error) -> PyErr {
-    // Configuration errors are the caller's setup, not a request: their own kind.
-    let kind = match &e {
-        kestrel::Error::Config(_) => "config",
-        _ => ErrorKind::from(&e).as_str(),
-    };
     let status = e.status();
     let body = e.body().map(|b| b.to_string());
     let retry_after = e.retry_after().map(|d| d.as_secs_f64());
     let provider = e.provider().map(str::to_string);
-    let field = match &e {
-        kestrel::Error::InvalidRequest { field, .. } => Some(field.clone()),
-        _ => None,
-    };
-    NativeError::new_err((kind, e.to_string(), status, body, retry_after, provider, field))
+    let field = e.field().map(str::to_string);
+    NativeError::new_err((e.kind_name(), e.to_string(), status, body, retry_after, provider, field))
 }
 
 /// JSON that could not be produced: a bug, reported as an error rather than a panic.

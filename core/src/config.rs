@@ -22,8 +22,12 @@ use crate::usage::{LedgerConfig, ReporterConfig};
 pub struct ClientConfig {
     /// Read keys and base URLs from the environment (default true).
     pub from_env: Option<bool>,
-    /// Provider name → API key.
-    #[serde(default)]
+    /// The OpenAI key, as the SDK's `api_key` takes it (wins over `api_keys.openai`).
+    pub api_key: Option<String>,
+    /// The OpenAI base URL, as the SDK's `base_url` takes it.
+    pub base_url: Option<String>,
+    /// Provider name → API key (also `provider_keys`, the constructors' name).
+    #[serde(default, alias = "provider_keys")]
     pub api_keys: HashMap<String, String>,
     /// Provider name → base URL, in the form the provider's SDK takes it.
     #[serde(default)]
@@ -33,7 +37,10 @@ pub struct ClientConfig {
     pub default_headers: HashMap<String, String>,
     /// Longest silence allowed from a provider, in seconds.
     pub timeout: Option<f64>,
+    /// Retries of the requested model, as the SDKs count them.
     pub max_retries: Option<u32>,
+    /// Cheaper substitutes tried once each before the requested model (default 1).
+    pub failover_attempts: Option<u32>,
     pub tenant: Option<String>,
     /// A TOML file of providers and models merged over the catalog.
     pub config_file: Option<PathBuf>,
@@ -42,11 +49,41 @@ pub struct ClientConfig {
     #[serde(default)]
     pub models: Vec<ModelSpec>,
     pub policy: Option<PolicyConfig>,
+    /// The routing policy's fields as the constructors take them, flat; they win over `policy`.
+    pub routing: Option<bool>,
+    #[serde(alias = "floor")]
+    pub tier_floor: Option<Tier>,
+    #[serde(alias = "ceiling")]
+    pub tier_ceiling: Option<Tier>,
+    pub allow_providers: Option<Names>,
+    pub deny_providers: Option<Names>,
+    pub min_confidence: Option<f32>,
     pub usage: Option<UsageConfig>,
+    /// `usage.recent_records`, flat.
+    pub recent_records: Option<usize>,
+    /// `usage.jsonl_path`, flat.
+    pub usage_jsonl: Option<PathBuf>,
     pub report: Option<ReportSettings>,
     pub breaker: Option<BreakerSettings>,
     /// `true` for the defaults, or the settings; absent or `false`: no cache.
     pub cache: Option<CacheSetting>,
+}
+
+/// One provider name or a list of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Names {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Names {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Names::One(n) => vec![n],
+            Names::Many(v) => v,
+        }
+    }
 }
 
 /// `cache: true` or `cache: {...}`, as every binding takes it.
@@ -206,14 +243,55 @@ pub struct BreakerSettings {
 }
 
 impl ClientConfig {
+    /// The SDK-style flat options into their sections: `api_key` and `base_url` are
+    /// OpenAI's, the policy and usage fields fill (and win over) `policy` and `usage`.
+    fn fold_flat_options(&mut self) {
+        if let Some(k) = self.api_key.take() {
+            self.api_keys.insert("openai".into(), k);
+        }
+        if let Some(u) = self.base_url.take() {
+            self.base_urls.insert("openai".into(), u);
+        }
+        let flat_policy = self.routing.is_some()
+            || self.tier_floor.is_some()
+            || self.tier_ceiling.is_some()
+            || self.allow_providers.is_some()
+            || self.deny_providers.is_some()
+            || self.min_confidence.is_some();
+        if flat_policy {
+            let p = self.policy.get_or_insert_with(PolicyConfig::default);
+            p.routing = self.routing.take().or(p.routing);
+            p.floor = self.tier_floor.take().or(p.floor);
+            p.ceiling = self.tier_ceiling.take().or(p.ceiling);
+            p.allow_providers = self.allow_providers.take().map(Names::into_vec).or(p.allow_providers.take());
+            p.deny_providers = self.deny_providers.take().map(Names::into_vec).or(p.deny_providers.take());
+            p.min_confidence = self.min_confidence.take().or(p.min_confidence);
+        }
+        if self.recent_records.is_some() || self.usage_jsonl.is_some() {
+            let u = self.usage.get_or_insert_with(UsageConfig::default);
+            u.recent_records = self.recent_records.take().or(u.recent_records);
+            u.jsonl_path = self.usage_jsonl.take().or(u.jsonl_path.take());
+        }
+    }
+
     /// Parses a JSON configuration; a misspelled field is an error naming it.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| Error::Config(format!("client configuration: {e}")))
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let at = e.path().to_string();
+            let inner = e.into_inner();
+            if at == "." {
+                Error::Config(format!("client configuration: {inner}"))
+            } else {
+                Error::Config(format!("client configuration: {at}: {inner}"))
+            }
+        })
     }
 
     /// A builder with this configuration applied.
-    pub fn into_builder(self) -> Result<ClientBuilder> {
+    pub fn into_builder(mut self) -> Result<ClientBuilder> {
         let mut b = ClientBuilder::default();
+        self.fold_flat_options();
         if let Some(on) = self.from_env {
             b = b.from_env(on);
         }
@@ -240,6 +318,9 @@ impl ClientConfig {
         }
         if let Some(n) = self.max_retries {
             b = b.max_retries(n);
+        }
+        if let Some(n) = self.failover_attempts {
+            b = b.failover_attempts(n);
         }
         if let Some(t) = self.tenant {
             b = b.tenant(t);
@@ -297,8 +378,8 @@ mod tests {
         .unwrap();
         let client = cfg.into_builder().unwrap().build().unwrap();
         assert!(client.health().iter().any(|h| h.provider == "openai" && h.configured));
-        let e = ClientConfig::from_json(r#"{"api_key": "x"}"#).unwrap_err();
-        assert!(e.to_string().contains("api_key"), "{e}");
+        let e = ClientConfig::from_json(r#"{"api_kee": "x"}"#).unwrap_err();
+        assert!(e.to_string().contains("api_kee"), "{e}");
         let e = ClientConfig::from_json(r#"{"timeout": -1}"#).unwrap().into_builder().err().unwrap();
         assert!(e.to_string().contains("timeout"), "{e}");
         for ok in [r#"{"cache": true}"#, r#"{"cache": {"semantic": false, "ttl": 60, "max_entries": 5}}"#] {
@@ -307,6 +388,25 @@ mod tests {
         assert!(ClientConfig::from_json(r#"{"cache": {"treshold": 0.9}}"#).is_err(), "typos are errors");
         let e = ClientConfig::from_json(r#"{"cache": {"threshold": 2}}"#).unwrap().into_builder().unwrap().build();
         assert!(e.unwrap_err().to_string().contains("threshold"));
+    }
+
+    #[test]
+    fn sdk_style_names_are_the_bindings_options() {
+        let cfg = ClientConfig::from_json(
+            r#"{"from_env": false, "api_key": "sk-o", "base_url": "http://127.0.0.1:9/v1",
+                "provider_keys": {"groq": "gsk"}, "tier_floor": "Standard", "allow_providers": "openai",
+                "policy": {"ceiling": "premium", "floor": "economy"}, "recent_records": 3, "failover_attempts": 2}"#,
+        )
+        .unwrap();
+        let client = cfg.into_builder().unwrap().build().unwrap();
+        let configured: Vec<String> =
+            client.health().into_iter().filter(|h| h.configured).map(|h| h.provider).collect();
+        assert_eq!(configured, ["openai", "groq"]);
+        let d = client.route(&crate::ChatRequest::new("gpt-4o", vec![crate::Message::user("What is 2+2?")])).unwrap();
+        assert_eq!(d.tier, Some(Tier::Standard), "the flat floor wins over policy.floor");
+        assert!(d.plan.iter().all(|c| client.catalog().provider(c.provider).name == "openai"));
+        let e = ClientConfig::from_json(r#"{"tier_floor": "gold"}"#).unwrap_err().to_string();
+        assert!(e.contains("unknown tier `gold`"), "{e}");
     }
 
     #[test]
@@ -319,7 +419,7 @@ mod tests {
         );
         let client = ClientConfig::from_json(&cfg).unwrap().into_builder().unwrap().build().unwrap();
         let reporter = client.usage().reporter().expect("reporting on");
-        assert_eq!(reporter.spool_dir(), dir.as_path());
+        assert_eq!(reporter.spool_dir().parent(), Some(dir.as_path()), "a directory per destination");
         assert_eq!(client.usage().reporter_stats().unwrap().sent, 0);
         let shown = format!("{:?} {:?}", ClientConfig::from_json(&cfg).unwrap(), client.usage());
         assert!(!shown.contains("rk-secret-1"), "{shown}");

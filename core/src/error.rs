@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// Every failure Kestrel reports. Variants mirror the OpenAI SDK's error classes so the
 /// bindings can map them one-to-one; none of them ever carries an API key or a prompt.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,23 @@ impl Error {
         }
     }
 
+    /// The error's class as the bindings name it: the usage record's kind, except that a
+    /// bad configuration is `"config"` (the caller's setup, not a request).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "config",
+            e => ErrorKind::from(e).as_str(),
+        }
+    }
+
+    /// The request field at fault, for invalid requests.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidRequest { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// The HTTP status this error corresponds to, when there is one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -130,3 +149,86 @@ impl Error {
 
 /// Shorthand used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The class of a failure, without its message (messages can echo request content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    InvalidRequest,
+    Authentication,
+    PermissionDenied,
+    NotFound,
+    BadRequest,
+    RateLimited,
+    Timeout,
+    Connection,
+    Provider,
+    NoEligibleModel,
+    StreamInterrupted,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order (the index order of per-kind counters).
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::InvalidRequest,
+        ErrorKind::Authentication,
+        ErrorKind::PermissionDenied,
+        ErrorKind::NotFound,
+        ErrorKind::BadRequest,
+        ErrorKind::RateLimited,
+        ErrorKind::Timeout,
+        ErrorKind::Connection,
+        ErrorKind::Provider,
+        ErrorKind::NoEligibleModel,
+        ErrorKind::StreamInterrupted,
+    ];
+
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Provider => "provider",
+            ErrorKind::NoEligibleModel => "no_eligible_model",
+            ErrorKind::StreamInterrupted => "stream_interrupted",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Maps the library error to its kind so the client records failures in one line. A
+/// stream cut mid-answer is a `Provider` error in [`crate::Error`]; the client records
+/// it as [`ErrorKind::StreamInterrupted`] itself, since only it knows the stream had started.
+impl From<&Error> for ErrorKind {
+    fn from(e: &Error) -> Self {
+        match e {
+            // A bad configuration surfaces per request as a request the library refuses.
+            Error::InvalidRequest { .. } | Error::Config(_) => ErrorKind::InvalidRequest,
+            Error::NoEligibleModel(_) => ErrorKind::NoEligibleModel,
+            Error::Authentication { .. } => ErrorKind::Authentication,
+            Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::BadRequest { .. } => ErrorKind::BadRequest,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Connection { .. } => ErrorKind::Connection,
+            Error::Provider { .. } => ErrorKind::Provider,
+            Error::StreamInterrupted { .. } => ErrorKind::StreamInterrupted,
+        }
+    }
+}

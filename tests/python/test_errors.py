@@ -202,6 +202,12 @@ def test_configuration_errors() -> None:
     client = kestrel.OpenAI(from_env=False)
     with pytest.raises(kestrel.ConfigurationError):
         client.set_api_key("no-such-provider", "k")
+    # The same options as Node's, checked by the core: a misspelled one is named.
+    kestrel.OpenAI(from_env=False, breaker={"failure_threshold": 2, "cooldown": 1.5}, failover_attempts=2)
+    with pytest.raises(kestrel.ConfigurationError, match="breaker.*cooldwn"):
+        kestrel.OpenAI(from_env=False, breaker={"cooldwn": 1})
+    with pytest.raises(kestrel.ConfigurationError, match="cooldown"):
+        kestrel.OpenAI(from_env=False, breaker={"cooldown": -1})
 
 
 def test_errors_are_catchable_as_the_sdk_hierarchy(direct: kestrel.OpenAI, mock: Mock) -> None:

@@ -138,8 +138,6 @@ def _retries(value: Any, param: str, local: bool) -> Optional[int]:
     return value
 
 
-_TIERS = ("economy", "standard", "premium")
-
 # Constructor settings that shape the native client (changing one builds a new one) ...
 _NATIVE_SETTINGS = (
     "api_key",
@@ -154,6 +152,8 @@ _NATIVE_SETTINGS = (
     "usage_jsonl",
     "recent_records",
     "report",
+    "breaker",
+    "failover_attempts",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
@@ -178,65 +178,33 @@ _SDK_SETTINGS = (
 
 
 def _config(s: Mapping[str, Any]) -> dict[str, Any]:
-    """The native client's JSON configuration for a set of constructor settings."""
-    cfg: dict[str, Any] = {"from_env": bool(s.get("from_env", True))}
-    keys = {str(k): str(v) for k, v in (s.get("provider_keys") or {}).items()}
-    api_key = s.get("api_key")
-    if callable(api_key):
-        api_key = api_key()
-    if api_key is not None:
-        keys["openai"] = str(api_key)
-    if keys:
-        cfg["api_keys"] = keys
-    urls = {str(k): str(v) for k, v in (s.get("base_urls") or {}).items()}
-    if s.get("base_url") is not None:
-        urls["openai"] = str(s["base_url"])
-    if urls:
-        cfg["base_urls"] = urls
-    if s.get("default_headers"):
-        cfg["default_headers"] = {str(k): str(v) for k, v in s["default_headers"].items()}
+    """The native client's JSON configuration: the constructor's settings under the same
+    names (the core's ``ClientConfig`` takes them and validates them), with only Python's
+    units converted: a callable key called, timeouts in seconds, paths as strings, enums as
+    their values."""
+    cfg: dict[str, Any] = {}
+    for name, value in s.items():
+        if value is None or name in _SDK_SETTINGS or name in ("timeout", "max_retries"):
+            continue
+        if name == "api_key" and callable(value):
+            value = value()
+        elif name in ("config_file", "usage_jsonl"):
+            value = os.fspath(value)
+        elif name in ("tier_floor", "tier_ceiling"):
+            value = getattr(value, "value", value)
+        elif name == "cache" and value is False:
+            continue
+        elif name == "report":
+            value = {"enabled": False} if value is False else {
+                str(k): (os.fspath(v) if k == "spool_dir" else v) for k, v in dict(value).items() if v is not None
+            }
+        cfg[name] = value
     timeout = _seconds(s.get("timeout"), "timeout", local=False)
     if timeout is not None:
         cfg["timeout"] = timeout
     retries = _retries(s.get("max_retries"), "max_retries", local=False)
     if retries is not None:
         cfg["max_retries"] = retries
-    if s.get("tenant") is not None:
-        cfg["tenant"] = str(s["tenant"])
-    if s.get("config_file") is not None:
-        cfg["config_file"] = os.fspath(s["config_file"])
-    if s.get("providers"):
-        cfg["providers"] = list(s["providers"])
-    if s.get("models"):
-        cfg["models"] = list(s["models"])
-    policy = {}
-    for name, key in _POLICY_SETTINGS.items():
-        if name != "tenant" and s.get(name) is not None:
-            policy[key] = _policy_value(name, s[name], local=False)
-    if policy:
-        cfg["policy"] = policy
-    usage = {}
-    if s.get("recent_records") is not None:
-        usage["recent_records"] = int(s["recent_records"])
-    if s.get("usage_jsonl") is not None:
-        usage["jsonl_path"] = os.fspath(s["usage_jsonl"])
-    if usage:
-        cfg["usage"] = usage
-    cache = s.get("cache")
-    if cache is not None and cache is not False:
-        if cache is True:
-            cfg["cache"] = True
-        elif hasattr(cache, "items"):
-            cfg["cache"] = {str(k): v for k, v in cache.items()}
-        else:
-            raise ConfigurationError(f"cache must be True, False or a dict of settings, got {cache!r}")
-    report = s.get("report")
-    if report is False:
-        cfg["report"] = {"enabled": False}
-    elif report is not None:
-        cfg["report"] = {
-            str(k): (os.fspath(v) if k == "spool_dir" else v) for k, v in dict(report).items() if v is not None
-        }
     return cfg
 
 
@@ -254,22 +222,9 @@ def _flush_at_exit() -> None:
             pass
 
 
-def _policy_value(name: str, value: Any, local: bool) -> Any:
-    if name in ("tier_floor", "tier_ceiling"):
-        tier = str(getattr(value, "value", value)).lower()
-        if tier not in _TIERS:
-            message = f"{name} must be one of {', '.join(_TIERS)}, got {value!r}"
-            raise InvalidRequestError(message, param=name) if local else ConfigurationError(message)
-        return tier
-    if name in ("allow_providers", "deny_providers"):
-        if isinstance(value, str):
-            return [value]
-        return [str(p) for p in value]
-    if name == "routing":
-        return bool(value)
-    if name == "min_confidence":
-        return float(value)
-    return value
+def _policy_value(value: Any) -> Any:
+    """A per-request policy value as JSON (the core validates it with the request)."""
+    return getattr(value, "value", value)
 
 
 def _names(value: Optional[Iterable[str]]) -> Optional[List[str]]:
@@ -327,6 +282,8 @@ class _BaseClient:
         recent_records: Optional[int] = None,
         cache: Union[bool, Mapping[str, Any], None] = None,
         report: Optional[Union[Mapping[str, Any], Literal[False]]] = None,
+        breaker: Optional[Mapping[str, Any]] = None,
+        failover_attempts: Optional[int] = None,
         organization: Optional[str] = None,
         project: Optional[str] = None,
         webhook_secret: Optional[str] = None,
@@ -342,8 +299,9 @@ class _BaseClient:
             ``OPENAI_BASE_URL`` are read when ``from_env`` is true, as the SDK does).
           timeout: the longest silence allowed from a provider, in seconds (or an
             ``httpx.Timeout``: its largest part is used).
-          max_retries: extra passes over the failover plan when every candidate failed
-            transiently.
+          max_retries: retries of the requested model after a transient failure (429, 5xx,
+            timeouts), as the SDK counts them; a call makes at most ``max_retries + 2``
+            attempts (one cheaper substitute first).
           default_headers: sent with every provider request.
           organization, project, webhook_secret, websocket_base_url, default_query,
             http_client: accepted for compatibility and ignored (Kestrel's HTTP client
@@ -373,6 +331,11 @@ class _BaseClient:
             "key": ..., "batch_size": 500, "interval": 5.0, "queue_capacity": 10000,
             "spool_dir": ..., "hash_tenant": False, "timeout": 10.0, "max_backoff": 60.0}``; by default on when
             ``KESTREL_REPORT_URL`` is set (key: ``KESTREL_REPORT_KEY``); False: off.
+          breaker: ``{"failure_threshold": 5, "cooldown": 30.0}``: outages (5xx, timeouts)
+            in a row before a provider stops standing in for other models, and the seconds
+            until it is probed again.
+          failover_attempts: cheaper substitutes tried (once each) before the requested
+            model (default 1).
         """
         settings: dict[str, Any] = {
             "api_key": api_key,
@@ -397,6 +360,8 @@ class _BaseClient:
             "recent_records": recent_records,
             "cache": cache,
             "report": dict(report) if report else (False if report is False else None),
+            "breaker": dict(breaker) if breaker else None,
+            "failover_attempts": failover_attempts,
             "organization": organization,
             "project": project,
             "webhook_secret": webhook_secret,
@@ -428,7 +393,7 @@ class _BaseClient:
         for name, key in _POLICY_SETTINGS.items():
             value = settings[name]
             if value is not None and value != built[name]:
-                self._policy[key] = _policy_value(name, value, local=False)
+                self._policy[key] = _policy_value(value)
         self._build_resources()
 
     def _build_resources(self) -> None:

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Quality class of a model, and of the model a request needs. Ordered by capability
 /// (and, as a rule, price): `Economy < Standard < Premium`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     Economy,
@@ -40,6 +40,14 @@ impl Tier {
 impl fmt::Display for Tier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// From its name in any case (`"economy"`, `"Premium"`), as every binding passes it.
+impl<'de> Deserialize<'de> for Tier {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|_| serde::de::Error::custom(format!("unknown tier `{s}` (economy, standard, premium)")))
     }
 }
 

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::error::ErrorKind;
+
 use crate::types::{CacheStatus, Tier};
 
 /// One request as the ledger sees it. The client fills every field except `seq`, which
@@ -80,88 +82,4 @@ pub struct Attempt {
     /// The HTTP status the provider answered a failed call with, when it answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-}
-
-/// The class of a failure, without its message (messages can echo request content).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    InvalidRequest,
-    Authentication,
-    PermissionDenied,
-    NotFound,
-    BadRequest,
-    RateLimited,
-    Timeout,
-    Connection,
-    Provider,
-    NoEligibleModel,
-    StreamInterrupted,
-}
-
-impl ErrorKind {
-    /// Every kind, in declaration order (the index order of per-kind counters).
-    pub const ALL: [ErrorKind; 11] = [
-        ErrorKind::InvalidRequest,
-        ErrorKind::Authentication,
-        ErrorKind::PermissionDenied,
-        ErrorKind::NotFound,
-        ErrorKind::BadRequest,
-        ErrorKind::RateLimited,
-        ErrorKind::Timeout,
-        ErrorKind::Connection,
-        ErrorKind::Provider,
-        ErrorKind::NoEligibleModel,
-        ErrorKind::StreamInterrupted,
-    ];
-
-    /// The snake_case name, as serialized.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidRequest => "invalid_request",
-            ErrorKind::Authentication => "authentication",
-            ErrorKind::PermissionDenied => "permission_denied",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::BadRequest => "bad_request",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Connection => "connection",
-            ErrorKind::Provider => "provider",
-            ErrorKind::NoEligibleModel => "no_eligible_model",
-            ErrorKind::StreamInterrupted => "stream_interrupted",
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl std::fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Maps the library error to its kind so the client records failures in one line. A
-/// stream cut mid-answer is a `Provider` error in [`crate::Error`]; the client records
-/// it as [`ErrorKind::StreamInterrupted`] itself, since only it knows the stream had started.
-impl From<&crate::Error> for ErrorKind {
-    fn from(e: &crate::Error) -> Self {
-        use crate::Error;
-        match e {
-            // A bad configuration surfaces per request as a request the library refuses.
-            Error::InvalidRequest { .. } | Error::Config(_) => ErrorKind::InvalidRequest,
-            Error::NoEligibleModel(_) => ErrorKind::NoEligibleModel,
-            Error::Authentication { .. } => ErrorKind::Authentication,
-            Error::PermissionDenied { .. } => ErrorKind::PermissionDenied,
-            Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::BadRequest { .. } => ErrorKind::BadRequest,
-            Error::RateLimited { .. } => ErrorKind::RateLimited,
-            Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Connection { .. } => ErrorKind::Connection,
-            Error::Provider { .. } => ErrorKind::Provider,
-            Error::StreamInterrupted { .. } => ErrorKind::StreamInterrupted,
-        }
-    }
 }
