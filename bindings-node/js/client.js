@@ -51,65 +51,50 @@ function snakeKeys(value) {
   return out;
 }
 
+/** openai-node's options that configure its own HTTP stack: accepted and ignored (Kestrel's lives in Rust). */
+const SDK_ONLY = new Set([
+  "organization",
+  "project",
+  "defaultQuery",
+  "dangerouslyAllowBrowser",
+  "fetch",
+  "fetchOptions",
+  "httpAgent",
+  "logLevel",
+  "logger",
+  "webhookSecret",
+]);
+/** camelCase names whose snake_case is not the mechanical one. */
+const RENAMED = { baseURL: "base_url", baseURLs: "base_urls" };
+/** Maps keyed by the caller's own names (providers, headers): kept as given, values as strings. */
+const NAME_MAPS = new Set(["providerKeys", "baseURLs", "defaultHeaders"]);
+/** Specs in the catalog's own (snake_case) shape: passed as they are. */
+const SPECS = new Set(["providers", "models"]);
+
+/** A map's entries as strings; `null` values (openai-node: "remove this header") left out. */
 function strings(map) {
   const out = {};
   for (const [k, v] of Object.entries(map ?? {})) if (v !== undefined && v !== null) out[k] = String(v);
   return out;
 }
 
-const TIERS = ["economy", "standard", "premium"];
-function tier(value, name) {
-  if (value === undefined || value === null) return undefined;
-  const t = String(value).toLowerCase();
-  if (!TIERS.includes(t)) throw new ConfigurationError(`${name} must be one of ${TIERS.join(", ")}, got ${String(value)}`);
-  return t;
-}
-const names = (v) => (v === undefined || v === null ? undefined : typeof v === "string" ? [v] : [...v].map(String));
-
-/** The core's `ClientConfig` JSON for constructor options (see index.d.ts, ClientOptions). */
+/**
+ * The core's `ClientConfig` JSON for constructor options (see index.d.ts, ClientOptions):
+ * the same options, snake_case, with milliseconds turned into seconds. The core checks
+ * names and values, and names any it does not know.
+ */
 function config(o) {
-  const cfg = { from_env: o.fromEnv ?? true };
-  const keys = strings(o.providerKeys);
-  if (typeof o.apiKey === "string") keys.openai = o.apiKey;
-  if (Object.keys(keys).length) cfg.api_keys = keys;
-  const urls = strings(o.baseURLs);
-  if (o.baseURL !== undefined && o.baseURL !== null) urls.openai = String(o.baseURL);
-  if (Object.keys(urls).length) cfg.base_urls = urls;
-  const headers = strings(o.defaultHeaders);
-  if (Object.keys(headers).length) cfg.default_headers = headers;
-  const timeout = seconds(o.timeout, "timeout");
-  if (timeout !== undefined) cfg.timeout = timeout;
-  const maxRetries = retries(o.maxRetries, "maxRetries");
-  if (maxRetries !== undefined) cfg.max_retries = maxRetries;
-  if (o.tenant !== undefined && o.tenant !== null) cfg.tenant = String(o.tenant);
-  if (o.configFile !== undefined && o.configFile !== null) cfg.config_file = String(o.configFile);
-  if (o.providers?.length) cfg.providers = o.providers;
-  if (o.models?.length) cfg.models = o.models;
-  const policy = {
-    routing: o.routing,
-    floor: tier(o.tierFloor, "tierFloor"),
-    ceiling: tier(o.tierCeiling, "tierCeiling"),
-    allow_providers: names(o.allowProviders),
-    deny_providers: names(o.denyProviders),
-    min_confidence: o.minConfidence,
-  };
-  for (const k of Object.keys(policy)) if (policy[k] === undefined || policy[k] === null) delete policy[k];
-  if (Object.keys(policy).length) cfg.policy = policy;
-  const usage = {};
-  if (o.recentRecords !== undefined) usage.recent_records = o.recentRecords;
-  if (o.usageJsonl !== undefined) usage.jsonl_path = String(o.usageJsonl);
-  if (Object.keys(usage).length) cfg.usage = usage;
-  if (o.breaker) {
-    const b = {};
-    if (o.breaker.failureThreshold !== undefined) b.failure_threshold = o.breaker.failureThreshold;
-    if (o.breaker.cooldown !== undefined) b.cooldown = seconds(o.breaker.cooldown, "breaker.cooldown");
-    cfg.breaker = b;
+  const cfg = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === null || SDK_ONLY.has(k)) continue;
+    cfg[RENAMED[k] ?? snake(k)] = NAME_MAPS.has(k) ? strings(v) : SPECS.has(k) ? v : snakeKeys(v);
   }
-  // The cache is configured by the core; forwarded only when the user set it.
-  if (o.cache !== undefined) cfg.cache = snakeKeys(o.cache);
-  // Usage reporting: on with `report: {url, key, ...}` or KESTREL_REPORT_URL; `false`: off.
+  if (cfg.timeout !== undefined) cfg.timeout = seconds(o.timeout, "timeout");
+  if (cfg.max_retries !== undefined) cfg.max_retries = retries(o.maxRetries, "maxRetries");
+  if (o.breaker?.cooldown !== undefined) cfg.breaker.cooldown = seconds(o.breaker.cooldown, "breaker.cooldown");
+  if (typeof o.apiKey !== "string") delete cfg.api_key;
+  if (o.cache === false) delete cfg.cache;
   if (o.report === false) cfg.report = { enabled: false };
-  else if (o.report !== undefined && o.report !== null) cfg.report = snakeKeys(o.report);
   return cfg;
 }
 

@@ -171,7 +171,12 @@ function fromNative(e) {
       err = new APIUserAbortError();
       break;
     case "config":
-      err = new ConfigurationError(message);
+      // The core names options as Python does (`tier_floor`); say them as they were given.
+      err = new ConfigurationError(
+        message.replace(/(client configuration: )([a-z_.]+)/, (_, head, path) =>
+          head + path.replace(/_([a-z])/g, (_m, c) => c.toUpperCase()).replace(/^baseUrl/, "baseURL"),
+        ),
+      );
       break;
     case "invalid_request":
       err = new InvalidRequestError(message, field);

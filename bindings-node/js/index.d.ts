@@ -219,6 +219,11 @@ export interface Scores {
 }
 
 /** Where Kestrel sent a request and what it cost (on responses and on a stream's last chunk). */
+/** Python's name for `Scores`. */
+export type RoutingScores = Scores;
+/** Python's name for `KestrelMeta`. */
+export type KestrelMetadata = KestrelMeta;
+
 export interface KestrelMeta {
   requested_model: string;
   model: string;

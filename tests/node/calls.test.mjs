@@ -153,13 +153,18 @@ describe("chat.completions.create", () => {
 
   test("a client timeout and retries become the core's seconds", async () => {
     const { config, callOptions } = require("../../bindings-node/js/client.js");
-    const cfg = config({ timeout: 1500, maxRetries: 3, apiKey: "k", baseURL: "http://x", providerKeys: { groq: "g" }, tierFloor: "Standard" });
+    const options = { timeout: 1500, maxRetries: 3, apiKey: "k", baseURL: "http://x", providerKeys: { groq: "g" }, tierFloor: "Standard" };
+    const cfg = config(options);
+    // Key case and units only: the core takes the SDK's names and checks them.
     assert.equal(cfg.timeout, 1.5);
     assert.equal(cfg.max_retries, 3);
-    assert.deepEqual(cfg.api_keys, { groq: "g", openai: "k" });
-    assert.deepEqual(cfg.base_urls, { openai: "http://x" });
-    assert.deepEqual(cfg.policy, { floor: "standard" });
+    assert.deepEqual(
+      { key: cfg.api_key, keys: cfg.provider_keys, url: cfg.base_url, floor: cfg.tier_floor },
+      { key: "k", keys: { groq: "g" }, url: "http://x", floor: "Standard" },
+    );
     assert.equal(cfg.cache, undefined, "the cache is only configured when asked for");
+    const built = new OpenAI({ ...options, fromEnv: false });
+    assert.equal(built.route({ model: "gpt-4o", messages: ask() }).tier, "standard", "the core applied the floor");
     assert.deepEqual(JSON.parse(callOptions({ timeout: 250, maxRetries: 0 })), { timeout: 0.25, max_retries: 0 });
     assert.equal(callOptions({ signal: new AbortController().signal }), undefined);
   });

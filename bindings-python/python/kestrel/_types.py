@@ -142,6 +142,12 @@ class KestrelMetadata(BaseModel):
 # --- chat.completion -----------------------------------------------------------------------
 
 
+# The core's names for the same two types (kestrel::types::KestrelMeta, Scores); the
+# TypeScript declarations carry both names too.
+KestrelMeta = KestrelMetadata
+Scores = RoutingScores
+
+
 class Function(BaseModel):
     """The function a tool call invokes; ``arguments`` is JSON text."""
 
