@@ -1,0 +1,1 @@
+"""The client's resources: ``chat.completions``, ``models``, ``usage``."""
