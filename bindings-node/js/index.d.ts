@@ -458,6 +458,10 @@ export interface ProviderHealth {
   state: "closed" | "open" | "half_open";
   consecutive_failures: number;
   retry_in_ms: number | null;
+  /** The provider refused the key (401/403): no substitutes go there until it is replaced. */
+  key_rejected: boolean;
+  /** Models the provider answered 404 model_not_found for: no longer routed to. */
+  retired_models: string[];
 }
 
 export interface RouteDecision {
@@ -655,6 +659,8 @@ export interface ClientOptions {
   recentRecords?: number;
   /** The circuit breaker: failures before a provider is skipped, cool-down in ms. */
   breaker?: { failureThreshold?: number; cooldown?: number };
+  /** Cheaper substitutes tried (once each) before the requested model; default 1. */
+  failoverAttempts?: number;
   /** Kestrel's response cache. */
   cache?: boolean | CacheOptions;
   /** Upload usage metrics to a collector; `false` keeps reporting off even with KESTREL_REPORT_URL set. */

@@ -35,3 +35,13 @@ def test_kestrel_metadata_and_scores_match_the_core(kc: kestrel.OpenAI) -> None:
     # One type, two names, in both languages.
     assert kestrel.types.KestrelMetadata is KestrelMeta and kestrel.types.RoutingScores is Scores
     assert "export type KestrelMetadata = KestrelMeta;" in INDEX_D_TS.read_text()
+
+
+def test_provider_health_matches_the_core(kc: kestrel.OpenAI) -> None:
+    import json
+
+    from kestrel.types import ProviderHealth
+
+    core = set(json.loads(kc._shared.native.health())[0])
+    assert set(ProviderHealth._fields()) == core
+    assert ts_fields("ProviderHealth") == core

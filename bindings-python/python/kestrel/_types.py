@@ -543,3 +543,7 @@ class ProviderHealth(BaseModel):
     state: Literal["closed", "open", "half_open"]
     consecutive_failures: int
     retry_in_ms: Optional[int]
+    key_rejected: bool = False
+    """The provider refused the key (401/403): no substitutes go there until it is replaced."""
+    retired_models: List[str] = []
+    """Models the provider answered 404 ``model_not_found`` for: no longer routed to."""
