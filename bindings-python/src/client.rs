@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use serde::Serialize;
 
 use crate::errors::{json_error, to_py};
-use crate::runtime::{init_async, wait};
+use crate::runtime::{init_async, until_exit, wait};
 use crate::stream::NativeStream;
 
 #[pyclass(module = "kestrel._native", frozen)]
@@ -58,10 +58,13 @@ impl NativeClient {
         init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let resp = client.chat_with(req, opts).await.map_err(to_py)?;
-            json(&resp)
-        })
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            until_exit(async move {
+                let resp = client.chat_with(req, opts).await.map_err(to_py)?;
+                json(&resp)
+            }),
+        )
     }
 
     /// Opens a stream (failover happens before the first chunk); blocks without the GIL.
@@ -84,10 +87,13 @@ impl NativeClient {
         init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let stream = client.chat_stream_with(req, opts).await.map_err(to_py)?;
-            Ok(NativeStream::new(stream))
-        })
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            until_exit(async move {
+                let stream = client.chat_stream_with(req, opts).await.map_err(to_py)?;
+                Ok(NativeStream::new(stream))
+            }),
+        )
     }
 
     /// The routing decision for a request, without calling anyone.

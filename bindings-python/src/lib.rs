@@ -15,5 +15,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::NativeStream>()?;
     m.add("NativeError", m.py().get_type::<errors::NativeError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    let before_exit = wrap_pyfunction!(runtime::_before_exit, m)?;
+    m.py().import("atexit")?.call_method1("register", (&before_exit,))?;
+    m.add_function(before_exit)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use tokio::sync::Mutex;
 
 use crate::errors::{json_error, to_py};
-use crate::runtime::{init_async, runtime, wait};
+use crate::runtime::{init_async, runtime, until_exit, wait};
 
 /// `None` once the stream ended or was closed; dropping the `ChatStream` cancels the
 /// upstream request and still records the request's usage.
@@ -54,7 +54,7 @@ impl NativeStream {
     fn anext<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         init_async();
         let slot = self.slot.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, pull(slot))
+        pyo3_async_runtimes::tokio::future_into_py(py, until_exit(pull(slot)))
     }
 
     /// Stops the stream: the upstream request is cancelled and usage recorded.
