@@ -207,6 +207,8 @@ function fromNative(e) {
   }
   err.kind = kind;
   err.provider = typeof provider === "string" ? provider : undefined;
+  // Every provider call the request made, in order (substitutes and retries included).
+  err.attempts = Array.isArray(f.attempts) ? f.attempts : [];
   return err;
 }
 

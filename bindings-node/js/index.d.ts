@@ -803,6 +803,8 @@ export declare class APIError<
   kind: ErrorKind | "config" | "aborted" | "internal" | undefined;
   /** The provider that failed, when one was involved. */
   provider: string | undefined;
+  /** Every provider call the request made, in order (substitutes and retries included). */
+  attempts: UsageAttempt[];
   static makeMessage(status: number | undefined, error: any, message: string | undefined): string;
   static generate(
     status: number | undefined,

@@ -12,7 +12,7 @@ use napi_derive::napi;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::errors::{aborted, json_error, plain, to_js};
+use crate::errors::{aborted, failure_to_js, json_error, plain, to_js};
 use crate::stream::NativeStream;
 
 /// Calls that can still be aborted, by the id the JS layer gave them.
@@ -88,7 +88,7 @@ impl NativeClient {
         let client = self.client.clone();
         env.spawn_future(self.abortable(abort_id, async move {
             let (req, opts) = parse(&request_json, options_json.as_deref())?;
-            let resp = client.chat_with(req, opts).await.map_err(to_js)?;
+            let resp = client.try_chat(req, opts).await.map_err(failure_to_js)?;
             json(&resp)
         }))
     }
@@ -105,7 +105,7 @@ impl NativeClient {
         let client = self.client.clone();
         env.spawn_future(self.abortable(abort_id, async move {
             let (req, opts) = parse(&request_json, options_json.as_deref())?;
-            let stream = client.chat_stream_with(req, opts).await.map_err(to_js)?;
+            let stream = client.try_chat_stream(req, opts).await.map_err(failure_to_js)?;
             Ok(NativeStream::new(stream))
         }))
     }

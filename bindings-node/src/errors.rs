@@ -15,6 +15,9 @@ struct Facts<'a> {
     retry_after: Option<f64>,
     provider: Option<&'a str>,
     field: Option<&'a str>,
+    /// Every provider call a failed request made, in order.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    attempts: &'a [kestrel::usage::Attempt],
 }
 
 fn to_error(facts: &Facts<'_>) -> napi::Error {
@@ -25,6 +28,12 @@ fn to_error(facts: &Facts<'_>) -> napi::Error {
 
 /// A core error as a JS error the JS layer decodes.
 pub fn to_js(e: kestrel::Error) -> napi::Error {
+    failure_to_js(kestrel::Failure { error: e, attempts: Vec::new() })
+}
+
+/// A failed call, with the attempts it made, for `err.attempts`.
+pub fn failure_to_js(f: kestrel::Failure) -> napi::Error {
+    let e = &f.error;
     to_error(&Facts {
         kestrel_error: true,
         kind: e.kind_name(),
@@ -34,6 +43,7 @@ pub fn to_js(e: kestrel::Error) -> napi::Error {
         retry_after: e.retry_after().map(|d| d.as_secs_f64()),
         provider: e.provider(),
         field: e.field(),
+        attempts: &f.attempts,
     })
 }
 
@@ -48,6 +58,7 @@ pub fn plain(kind: &str, message: impl Into<String>) -> napi::Error {
         retry_after: None,
         provider: None,
         field: None,
+        attempts: &[],
     })
 }
 

@@ -5,7 +5,7 @@ use kestrel::{CallOptions, ChatRequest, Client, ClientConfig};
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::errors::{json_error, to_py};
+use crate::errors::{failure_to_py, json_error, to_py};
 use crate::runtime::{init_async, until_exit, wait};
 use crate::stream::NativeStream;
 
@@ -43,7 +43,7 @@ impl NativeClient {
     fn chat(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<String> {
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        let resp = wait(py, async move { client.chat_with(req, opts).await })?.map_err(to_py)?;
+        let resp = wait(py, async move { client.try_chat(req, opts).await })?.map_err(failure_to_py)?;
         json(&resp)
     }
 
@@ -61,7 +61,7 @@ impl NativeClient {
         pyo3_async_runtimes::tokio::future_into_py(
             py,
             until_exit(async move {
-                let resp = client.chat_with(req, opts).await.map_err(to_py)?;
+                let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
                 json(&resp)
             }),
         )
@@ -72,7 +72,7 @@ impl NativeClient {
     fn stream(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<NativeStream> {
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        let stream = wait(py, async move { client.chat_stream_with(req, opts).await })?.map_err(to_py)?;
+        let stream = wait(py, async move { client.try_chat_stream(req, opts).await })?.map_err(failure_to_py)?;
         Ok(NativeStream::new(stream))
     }
 
@@ -90,7 +90,7 @@ impl NativeClient {
         pyo3_async_runtimes::tokio::future_into_py(
             py,
             until_exit(async move {
-                let stream = client.chat_stream_with(req, opts).await.map_err(to_py)?;
+                let stream = client.try_chat_stream(req, opts).await.map_err(failure_to_py)?;
                 Ok(NativeStream::new(stream))
             }),
         )

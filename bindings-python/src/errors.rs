@@ -9,16 +9,23 @@ create_exception!(
     _native,
     NativeError,
     PyException,
-    "A Kestrel error: args are (kind, message, status, body_json, retry_after_s, provider, field)."
+    "A Kestrel error: args are (kind, message, status, body_json, retry_after_s, provider, field, attempts_json)."
 );
 
 pub fn to_py(e: kestrel::Error) -> PyErr {
+    failure_to_py(kestrel::Failure { error: e, attempts: Vec::new() })
+}
+
+/// A failed call, with every provider attempt it made (JSON), for `exc.attempts`.
+pub fn failure_to_py(f: kestrel::Failure) -> PyErr {
+    let attempts = serde_json::to_string(&f.attempts).unwrap_or_else(|_| "[]".into());
+    let e = f.error;
     let status = e.status();
     let body = e.body().map(|b| b.to_string());
     let retry_after = e.retry_after().map(|d| d.as_secs_f64());
     let provider = e.provider().map(str::to_string);
     let field = e.field().map(str::to_string);
-    NativeError::new_err((e.kind_name(), e.to_string(), status, body, retry_after, provider, field))
+    NativeError::new_err((e.kind_name(), e.to_string(), status, body, retry_after, provider, field, attempts))
 }
 
 /// JSON that could not be produced: a bug, reported as an error rather than a panic.

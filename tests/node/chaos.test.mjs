@@ -61,6 +61,11 @@ describe("never worse than openai-node", () => {
       assert.equal(r.sdk[0], "error");
       assert.deepEqual(r.kestrel, r.sdk, "the same class and status");
       assert.ok(r.kestrelAttempts <= r.sdkAttempts + 1, JSON.stringify(r));
+      // The error says what was tried: the substitute once, the requested model with its retry.
+      await new Promise((done) => setTimeout(done, 100)); // past the substitute's Retry-After
+      const err = await r.client.chat.completions.create({ model: REQUESTED, messages: ask() }).catch((e) => e);
+      assert.deepEqual(err.attempts.map((a) => a.status), [status, status, status]);
+      assert.deepEqual(err.attempts.slice(1).map((a) => a.model), [REQUESTED, REQUESTED]);
       await mock.script({});
       const next = await r.client.chat.completions.create({ model: REQUESTED, messages: ask() });
       assert.ok(next.choices[0].message.content, "served after the storm");

@@ -70,6 +70,14 @@ def test_storms_on_every_model(mock: Mock, make_client: Any, status: int) -> Non
     r = run_both(mock, make_client, {"default": fault}, max_retries=1)
     assert r["sdk"][0] == "error"
     assert_never_worse(r)
+    # The error says what was tried: the substitute once, the requested model with its retry.
+    mock.script({"default": fault})
+    time.sleep(0.1)  # past the substitute's Retry-After
+    with pytest.raises(kestrel.APIError) as excinfo:
+        r["client"].chat.completions.create(model=REQUESTED, messages=ASK)
+    tried = [(a["model"], a["status"]) for a in excinfo.value.attempts]
+    assert [m for m, _ in tried][-2:] == [REQUESTED, REQUESTED] and len(tried) == 3, tried
+    assert {s for _, s in tried} == {status}
     # The storm is over: the next call is served at once (no breaker holds the requested model).
     mock.script({})
     assert r["client"].chat.completions.create(model=REQUESTED, messages=ASK).choices[0].message.content

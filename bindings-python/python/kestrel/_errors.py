@@ -48,8 +48,10 @@ class APIError(OpenAIError):
     """A failed request. ``body`` is the provider's error object (``{"message", "type",
     "param", "code"}``) when there was one; ``code``, ``param`` and ``type`` are read from it.
 
-    Kestrel adds ``kind`` (the native error kind, e.g. ``"rate_limited"``) and ``provider``
-    (the provider that failed, when one was involved).
+    Kestrel adds ``kind`` (the native error kind, e.g. ``"rate_limited"``), ``provider``
+    (the provider that failed, when one was involved) and ``attempts``: every provider call
+    the request made, in order (``{"provider", "model", "latency_ms", "error", "status"}``),
+    so a routed call's substitutes and retries can be seen.
     """
 
     message: str
@@ -60,6 +62,7 @@ class APIError(OpenAIError):
     type: Optional[str] = None
     kind: str | None = None
     provider: str | None = None
+    attempts: list[dict[str, Any]] = []
 
     def __init__(self, message: str, request: object = None, *, body: object | None = None) -> None:
         super().__init__(message)
@@ -253,8 +256,8 @@ def _parse_body(body_json: object) -> object | None:
 
 def from_native(exc: BaseException) -> APIError:
     """Maps a ``kestrel._native.NativeError`` onto the OpenAI-style class for it."""
-    args: tuple[Any, ...] = tuple(exc.args) + (None,) * 7
-    kind, message, status, body_json, retry_after, provider, field = args[:7]
+    args: tuple[Any, ...] = tuple(exc.args) + (None,) * 8
+    kind, message, status, body_json, retry_after, provider, field, attempts_json = args[:8]
     kind = str(kind) if kind is not None else "internal"
     message = str(message) if message is not None else kind
     full_body = _parse_body(body_json)
@@ -293,4 +296,6 @@ def from_native(exc: BaseException) -> APIError:
     if err.kind is None:
         err.kind = kind
     err.provider = provider if isinstance(provider, str) else None
+    attempts = _parse_body(attempts_json)
+    err.attempts = attempts if isinstance(attempts, list) else []
     return err
