@@ -58,7 +58,7 @@ async def concurrent_per_s(acall) -> float:
 
 
 def main() -> None:
-    import kestrel
+    import kestrel_router as kestrel
     import litellm
     import openai
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kestrel::cache::{CacheConfig, MemoryCache, Plan, Stage0};
-use kestrel::types::{ChatRequest, ChatResponse, Message};
-use kestrel::Client;
+use kestrel_router::cache::{CacheConfig, MemoryCache, Plan, Stage0};
+use kestrel_router::types::{ChatRequest, ChatResponse, Message};
+use kestrel_router::Client;
 
 fn answer(text: &str) -> ChatResponse {
     serde_json::from_value(serde_json::json!({

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use futures_util::StreamExt;
-use kestrel::types::{ChatRequest, Message};
-use kestrel::Client;
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::types::{ChatRequest, Message};
+use kestrel_router::Client;
 
 /// A typical short request: routed by Kestrel, sent as-is by the bare client.
 fn request(stream: bool) -> ChatRequest {

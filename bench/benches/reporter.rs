@@ -7,14 +7,14 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use kestrel::usage::{Attempt, Ledger, LedgerConfig, Reporter, ReporterConfig, UsageRecord};
-use kestrel::Tier;
 use kestrel_mock::{MockServer, Script};
+use kestrel_router::usage::{Attempt, Ledger, LedgerConfig, Reporter, ReporterConfig, UsageRecord};
+use kestrel_router::Tier;
 
 fn record(seq: u64) -> UsageRecord {
     UsageRecord {
         seq,
-        timestamp_ms: kestrel::clock::unix_ms(),
+        timestamp_ms: kestrel_router::clock::unix_ms(),
         tenant: Some("acme".into()),
         requested_model: "gpt-4o".into(),
         model: "gpt-4o-mini".into(),

@@ -1,9 +1,9 @@
 //! analyze + score + tier + select for one request, by request size.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kestrel::router::{EveryProvider, Router};
-use kestrel::Catalog;
 use kestrel_bench::{conversation, short_request};
+use kestrel_router::router::{EveryProvider, Router};
+use kestrel_router::Catalog;
 
 fn route(c: &mut Criterion) {
     let router = Router::new(Catalog::builtin());

@@ -5,9 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use kestrel::catalog::Api;
-use kestrel::providers::bench;
-use kestrel::ChatRequest;
+use kestrel_router::catalog::Api;
+use kestrel_router::providers::bench;
+use kestrel_router::ChatRequest;
 use serde_json::json;
 
 struct Case {

@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use kestrel::types::{ChatRequest, Message};
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::types::{ChatRequest, Message};
 
 const ROUNDS: usize = 3000;
 const WARMUP: usize = 300;
@@ -33,7 +33,7 @@ fn report(label: &str, bare: &mut [f64], kestrel: &mut [f64]) {
 async fn main() {
     let answer = "word ".repeat(40);
     let mock = MockServer::start(Script::new().default_behaviour(Behaviour::reply(answer.trim()))).await.unwrap();
-    let client = kestrel::Client::builder()
+    let client = kestrel_router::Client::builder()
         .from_env(false)
         .api_key("openai", "k")
         .base_url("openai", format!("{}/v1", mock.url()))

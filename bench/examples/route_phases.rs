@@ -1,6 +1,6 @@
 //! Where routing time goes: analyze vs score vs select (rough, for profiling only).
-use kestrel::router::{Analyzer, EveryProvider, HeuristicScorer, Router, Scorer};
-use kestrel::Catalog;
+use kestrel_router::router::{Analyzer, EveryProvider, HeuristicScorer, Router, Scorer};
+use kestrel_router::Catalog;
 use std::time::Instant;
 
 fn main() {

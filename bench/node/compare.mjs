@@ -9,7 +9,7 @@ import os from "node:os";
 
 import OpenAISDK from "openai";
 import { VERSION } from "openai/version";
-import Kestrel from "kestrel";
+import Kestrel from "kestrel-router";
 import { Mock } from "../../tests/node/_mock.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2000);

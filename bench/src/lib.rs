@@ -1,6 +1,6 @@
 //! Request builders shared by the benchmarks.
 
-use kestrel::types::{ChatRequest, Message};
+use kestrel_router::types::{ChatRequest, Message};
 
 /// A realistic conversation of about `bytes` bytes: a system prompt, earlier turns, and a
 /// final question, so the analyzer sees the structure real traffic has.
@@ -24,7 +24,7 @@ pub fn conversation(bytes: usize) -> ChatRequest {
         let role_user = messages.len() % 2 == 1;
         messages.push(if role_user { Message::user(text) } else { Message::assistant(text) });
     }
-    if messages.last().is_some_and(|m| m.role != kestrel::types::Role::User) {
+    if messages.last().is_some_and(|m| m.role != kestrel_router::types::Role::User) {
         messages.push(Message::user("What would you change first?"));
     }
     ChatRequest::new("gpt-4o", messages)

@@ -1,7 +1,7 @@
 "use strict";
-// `require("kestrel")`: the OpenAI class, which also carries every export as a static
-// member (like openai-node's default export): `const OpenAI = require("kestrel")`,
-// `const { OpenAI, RateLimitError } = require("kestrel")` and `.default` all work.
+// `require("kestrel-router")`: the OpenAI class, which also carries every export as a static
+// member (like openai-node's default export): `const OpenAI = require("kestrel-router")`,
+// `const { OpenAI, RateLimitError } = require("kestrel-router")` and `.default` all work.
 
 const { OpenAI } = require("./client.js");
 const native = require("./native.js");

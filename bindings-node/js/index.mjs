@@ -1,4 +1,4 @@
-// `import OpenAI, { OpenAI, RateLimitError } from "kestrel"`: ESM over the CommonJS build.
+// `import OpenAI, { OpenAI, RateLimitError } from "kestrel-router"`: ESM over the CommonJS build.
 import kestrel from "./index.js";
 
 export const {

@@ -1,11 +1,11 @@
-//! `NativeClient`: a `kestrel::Client` behind JSON-in, JSON-out calls.
+//! `NativeClient`: a `kestrel_router::Client` behind JSON-in, JSON-out calls.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use kestrel::router::DecisionSummary;
-use kestrel::{CallOptions, ChatRequest, Client, ClientConfig};
+use kestrel_router::router::DecisionSummary;
+use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig};
 use napi::bindgen_prelude::PromiseRaw;
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -29,9 +29,8 @@ pub struct NativeClient {
 fn parse(request_json: &str, options_json: Option<&str>) -> Result<(ChatRequest, CallOptions)> {
     let req = ChatRequest::from_json(request_json).map_err(to_js)?;
     let opts = match options_json {
-        Some(o) => {
-            serde_json::from_str(o).map_err(|e| to_js(kestrel::Error::Config(format!("request options: {e}"))))?
-        }
+        Some(o) => serde_json::from_str(o)
+            .map_err(|e| to_js(kestrel_router::Error::Config(format!("request options: {e}"))))?,
         None => CallOptions::default(),
     };
     Ok((req, opts))
@@ -68,7 +67,7 @@ impl NativeClient {
 
 #[napi]
 impl NativeClient {
-    /// Builds a client from a JSON configuration (see `kestrel::ClientConfig`).
+    /// Builds a client from a JSON configuration (see `kestrel_router::ClientConfig`).
     #[napi(constructor)]
     pub fn new(config_json: String) -> Result<Self> {
         let client = ClientConfig::from_json(&config_json).and_then(|c| c.into_builder()?.build()).map_err(to_js)?;

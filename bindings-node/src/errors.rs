@@ -17,7 +17,7 @@ struct Facts<'a> {
     field: Option<&'a str>,
     /// Every provider call a failed request made, in order.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    attempts: &'a [kestrel::usage::Attempt],
+    attempts: &'a [kestrel_router::usage::Attempt],
 }
 
 fn to_error(facts: &Facts<'_>) -> napi::Error {
@@ -27,12 +27,12 @@ fn to_error(facts: &Facts<'_>) -> napi::Error {
 }
 
 /// A core error as a JS error the JS layer decodes.
-pub fn to_js(e: kestrel::Error) -> napi::Error {
-    failure_to_js(kestrel::Failure { error: e, attempts: Vec::new() })
+pub fn to_js(e: kestrel_router::Error) -> napi::Error {
+    failure_to_js(kestrel_router::Failure { error: e, attempts: Vec::new() })
 }
 
 /// A failed call, with the attempts it made, for `err.attempts`.
-pub fn failure_to_js(f: kestrel::Failure) -> napi::Error {
+pub fn failure_to_js(f: kestrel_router::Failure) -> napi::Error {
     let e = &f.error;
     to_error(&Facts {
         kestrel_error: true,

@@ -1,7 +1,7 @@
-//! `NativeClient`: a `kestrel::Client` behind JSON-in, JSON-out calls.
+//! `NativeClient`: a `kestrel_router::Client` behind JSON-in, JSON-out calls.
 
-use kestrel::router::DecisionSummary;
-use kestrel::{CallOptions, ChatRequest, Client, ClientConfig};
+use kestrel_router::router::DecisionSummary;
+use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig};
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -9,7 +9,7 @@ use crate::errors::{failure_to_py, json_error, to_py};
 use crate::runtime::{init_async, until_exit, wait};
 use crate::stream::NativeStream;
 
-#[pyclass(module = "kestrel._native", frozen)]
+#[pyclass(module = "kestrel_router._native", frozen)]
 pub struct NativeClient {
     client: Client,
 }
@@ -17,9 +17,8 @@ pub struct NativeClient {
 fn parse(request_json: &str, options_json: Option<&str>) -> PyResult<(ChatRequest, CallOptions)> {
     let req = ChatRequest::from_json(request_json).map_err(to_py)?;
     let opts = match options_json {
-        Some(o) => {
-            serde_json::from_str(o).map_err(|e| to_py(kestrel::Error::Config(format!("request options: {e}"))))?
-        }
+        Some(o) => serde_json::from_str(o)
+            .map_err(|e| to_py(kestrel_router::Error::Config(format!("request options: {e}"))))?,
         None => CallOptions::default(),
     };
     Ok((req, opts))
@@ -31,7 +30,7 @@ fn json(value: &impl Serialize) -> PyResult<String> {
 
 #[pymethods]
 impl NativeClient {
-    /// Builds a client from a JSON configuration (see `kestrel::ClientConfig`).
+    /// Builds a client from a JSON configuration (see `kestrel_router::ClientConfig`).
     #[new]
     fn new(config_json: &str) -> PyResult<Self> {
         let client = ClientConfig::from_json(config_json).and_then(|c| c.into_builder()?.build()).map_err(to_py)?;
@@ -116,7 +115,7 @@ impl NativeClient {
             "records" => json(&ledger.records(tenant, limit)),
             "tenants" => json(&ledger.tenants()),
             "cache" => json(&ledger.cache(tenant)),
-            other => Err(to_py(kestrel::Error::Config(format!("unknown usage view `{other}`")))),
+            other => Err(to_py(kestrel_router::Error::Config(format!("unknown usage view `{other}`")))),
         }
     }
 
@@ -125,7 +124,7 @@ impl NativeClient {
     fn export_csv(&self, py: Python<'_>, path: std::path::PathBuf, tenant: Option<String>) -> PyResult<()> {
         let ledger = self.client.usage().clone();
         py.detach(move || ledger.export_csv(&path, tenant.as_deref()))
-            .map_err(|e| to_py(kestrel::Error::Config(format!("cannot write the CSV: {e}"))))
+            .map_err(|e| to_py(kestrel_router::Error::Config(format!("cannot write the CSV: {e}"))))
     }
 
     /// Drops every cached answer this client can see; blocks without the GIL.
@@ -145,7 +144,7 @@ impl NativeClient {
     fn usage_report(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<usize> {
         let ledger = self.client.usage().clone();
         py.detach(move || ledger.report(&path))
-            .map_err(|e| to_py(kestrel::Error::Config(format!("cannot write the usage report: {e}"))))
+            .map_err(|e| to_py(kestrel_router::Error::Config(format!("cannot write the usage report: {e}"))))
     }
 
     /// The usage reporter's counters as JSON, or `None` when reporting is off.

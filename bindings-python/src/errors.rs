@@ -12,12 +12,12 @@ create_exception!(
     "A Kestrel error: args are (kind, message, status, body_json, retry_after_s, provider, field, attempts_json)."
 );
 
-pub fn to_py(e: kestrel::Error) -> PyErr {
-    failure_to_py(kestrel::Failure { error: e, attempts: Vec::new() })
+pub fn to_py(e: kestrel_router::Error) -> PyErr {
+    failure_to_py(kestrel_router::Failure { error: e, attempts: Vec::new() })
 }
 
 /// A failed call, with every provider attempt it made (JSON), for `exc.attempts`.
-pub fn failure_to_py(f: kestrel::Failure) -> PyErr {
+pub fn failure_to_py(f: kestrel_router::Failure) -> PyErr {
     let attempts = serde_json::to_string(&f.attempts).unwrap_or_else(|_| "[]".into());
     let e = f.error;
     let status = e.status();

@@ -1,4 +1,4 @@
-//! `kestrel._native`: the few coarse calls the Python package is built on. Requests,
+//! `kestrel_router._native`: the few coarse calls the Python package is built on. Requests,
 //! responses and usage cross the boundary as JSON text; all logic lives in the `kestrel`
 //! crate, and the Python layer gives these calls the OpenAI SDK's shape.
 

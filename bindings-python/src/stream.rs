@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use kestrel::ChatStream;
+use kestrel_router::ChatStream;
 use pyo3::prelude::*;
 use tokio::sync::Mutex;
 
@@ -14,7 +14,7 @@ use crate::runtime::{init_async, runtime, until_exit, wait};
 /// upstream request and still records the request's usage.
 type Slot = Arc<Mutex<Option<ChatStream>>>;
 
-#[pyclass(module = "kestrel._native", frozen)]
+#[pyclass(module = "kestrel_router._native", frozen)]
 pub struct NativeStream {
     slot: Slot,
 }

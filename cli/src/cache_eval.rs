@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use kestrel::cache::{CacheConfig, Plan, Stage0};
-use kestrel::types::{ChatRequest, ChatResponse, Message};
+use kestrel_router::cache::{CacheConfig, Plan, Stage0};
+use kestrel_router::types::{ChatRequest, ChatResponse, Message};
 use serde::Deserialize;
 
 #[derive(Args)]
@@ -40,7 +40,7 @@ enum Expect {
     Miss,
 }
 
-fn request(v: serde_json::Value) -> kestrel::Result<ChatRequest> {
+fn request(v: serde_json::Value) -> kestrel_router::Result<ChatRequest> {
     match v {
         serde_json::Value::String(s) => Ok(ChatRequest::new("gpt-4o", vec![Message::user(s)])),
         other => ChatRequest::from_value(other),
@@ -56,7 +56,7 @@ fn answer() -> ChatResponse {
 }
 
 /// Whether `b` is served the answer stored for `a`, with a fresh cache per pair.
-async fn shares(threshold: f32, a: &ChatRequest, b: &ChatRequest) -> kestrel::Result<bool> {
+async fn shares(threshold: f32, a: &ChatRequest, b: &ChatRequest) -> kestrel_router::Result<bool> {
     let stage0 = Stage0::new(CacheConfig { threshold, ..CacheConfig::default() })?;
     if let Plan::Use(mut lookup) = stage0.plan(a, None) {
         let _ = stage0.lookup(&mut lookup).await;
@@ -75,7 +75,7 @@ struct Tally {
 }
 
 pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let threshold = args.threshold.unwrap_or(kestrel::cache::DEFAULT_THRESHOLD);
+    let threshold = args.threshold.unwrap_or(kestrel_router::cache::DEFAULT_THRESHOLD);
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let mut ok = true;
     for file in &args.files {
@@ -95,12 +95,13 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
             t.shared += usize::from(shared);
             if shared != (p.expect == Expect::Hit) {
                 let canonical = |r: &ChatRequest| {
-                    kestrel::cache::key::final_user_text(r).map(|t| kestrel::cache::text::fingerprint(&t).text())
+                    kestrel_router::cache::key::final_user_text(r)
+                        .map(|t| kestrel_router::cache::text::fingerprint(&t).text())
                 };
                 let (ca, cb) = (canonical(&a), canonical(&b));
-                let e = kestrel::cache::HashingEmbedder::default();
+                let e = kestrel_router::cache::HashingEmbedder::default();
                 let sim = match (&ca, &cb) {
-                    (Some(x), Some(y)) => kestrel::cache::embed::cosine(&e.vector(x), &e.vector(y)),
+                    (Some(x), Some(y)) => kestrel_router::cache::embed::cosine(&e.vector(x), &e.vector(y)),
                     _ => 0.0,
                 };
                 wrong.push(format!("{} ({}, cos {sim:.2}): {ca:?} / {cb:?}", p.id, p.category));

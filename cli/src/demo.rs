@@ -7,10 +7,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 use futures_util::StreamExt;
-use kestrel::cache::CacheConfig;
-use kestrel::types::{ChatRequest, ChatResponse, KestrelMeta, Message, ResponseFormat, Tool};
-use kestrel::Client;
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::cache::CacheConfig;
+use kestrel_router::types::{ChatRequest, ChatResponse, KestrelMeta, Message, ResponseFormat, Tool};
+use kestrel_router::Client;
 use serde_json::json;
 
 #[derive(Args)]
@@ -154,9 +154,9 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let health = client.health();
     for p in client.usage().providers(None) {
         let state = health.iter().find(|h| h.provider == p.provider).map_or("-", |h| match h.state {
-            kestrel::health::CircuitState::Closed => "closed",
-            kestrel::health::CircuitState::Open => "open",
-            kestrel::health::CircuitState::HalfOpen => "half-open",
+            kestrel_router::health::CircuitState::Closed => "closed",
+            kestrel_router::health::CircuitState::Open => "open",
+            kestrel_router::health::CircuitState::HalfOpen => "half-open",
         });
         let errors: u64 = p.errors.values().sum();
         println!(

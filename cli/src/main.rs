@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use kestrel::catalog::Catalog;
-use kestrel::router::{ProviderSet, Router, RoutingPolicy};
+use kestrel_router::catalog::Catalog;
+use kestrel_router::router::{ProviderSet, Router, RoutingPolicy};
 
 #[derive(Parser)]
 #[command(name = "kestrel", version, about = "Embeddable LLM router: the cheapest capable model for every request.")]
@@ -57,7 +57,7 @@ pub struct RouterArgs {
 }
 
 impl RouterArgs {
-    fn router(&self) -> kestrel::Result<(Router, ProviderSet)> {
+    fn router(&self) -> kestrel_router::Result<(Router, ProviderSet)> {
         let mut catalog = (*Catalog::builtin()).clone();
         if let Some(path) = &self.config {
             catalog.merge_file(path)?;

@@ -3,8 +3,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use kestrel::types::{ChatRequest, Message};
-use kestrel::Error;
+use kestrel_router::types::{ChatRequest, Message};
+use kestrel_router::Error;
 
 use crate::RouterArgs;
 
@@ -95,7 +95,7 @@ fn error_line(line: usize, e: &Error) -> serde_json::Value {
     serde_json::json!({"line": line, "error": {"type": kind, "field": field, "message": e.to_string()}})
 }
 
-fn print_decision(out: &mut impl Write, d: &kestrel::router::DecisionSummary) -> std::io::Result<()> {
+fn print_decision(out: &mut impl Write, d: &kestrel_router::router::DecisionSummary) -> std::io::Result<()> {
     let tier = d.tier.map_or("-", |t| t.as_str());
     writeln!(out, "{} → {} ({}, tier {tier})", d.requested_model, d.model, d.provider)?;
     if let (Some(s), Some(c)) = (d.scores, d.confidence) {

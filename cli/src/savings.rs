@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use kestrel::types::ChatRequest;
-use kestrel::Tier;
+use kestrel_router::types::ChatRequest;
+use kestrel_router::Tier;
 
 use crate::RouterArgs;
 

@@ -215,12 +215,12 @@ fn figures(dom: &str) -> std::collections::HashMap<String, (f64, String)> {
 
 #[test]
 fn report_renders_in_chromium_and_shows_the_ledgers_numbers() {
-    use kestrel::usage::{Ledger, LedgerConfig};
+    use kestrel_router::usage::{Ledger, LedgerConfig};
     let dir = std::env::temp_dir().join(format!("kestrel-report-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/usage-sample.jsonl");
     // The ledger's own numbers for the same records, and its CSV export of them.
-    let records = kestrel::usage::read_records(std::path::Path::new(sample)).unwrap();
+    let records = kestrel_router::usage::read_records(std::path::Path::new(sample)).unwrap();
     let ledger = Ledger::new(LedgerConfig { recent_capacity: records.len(), jsonl_path: None });
     for r in &records {
         ledger.record(r.clone());

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kestrel::types::{ChatChunk, ChatRequest, ChatResponse};
-use kestrel::usage::ErrorKind;
-use kestrel::{Client, Error};
 use kestrel_mock::{Behaviour, MockServer, RecordedRequest, Script};
+use kestrel_router::types::{ChatChunk, ChatRequest, ChatResponse};
+use kestrel_router::usage::ErrorKind;
+use kestrel_router::{Client, Error};
 use serde_json::{json, Value};
 
 const KEY: &str = "sk-ant-test";
@@ -19,7 +19,10 @@ async fn setup(script: Script) -> (MockServer, Client) {
     (mock, client)
 }
 
-fn client_for(mock: &MockServer, tweak: impl FnOnce(kestrel::ClientBuilder) -> kestrel::ClientBuilder) -> Client {
+fn client_for(
+    mock: &MockServer,
+    tweak: impl FnOnce(kestrel_router::ClientBuilder) -> kestrel_router::ClientBuilder,
+) -> Client {
     let b = Client::builder()
         .from_env(false)
         .api_key("anthropic", KEY)
@@ -310,7 +313,7 @@ async fn streaming_text_reassembles_and_ends_with_metadata() {
     r.stream = Some(true);
     let chunks = collect(&client, r.clone()).await;
     assert_eq!(last(&mock).body["stream"], true);
-    assert_eq!(chunks[0].choices[0].delta.role, Some(kestrel::types::Role::Assistant));
+    assert_eq!(chunks[0].choices[0].delta.role, Some(kestrel_router::types::Role::Assistant));
     assert!(chunks.iter().all(|c| c.object == "chat.completion.chunk" && c.id.starts_with("msg_")));
     let text: String = chunks.iter().flat_map(|c| &c.choices).filter_map(|c| c.delta.content.as_deref()).collect();
     assert_eq!(text, "one two three four");
@@ -322,7 +325,7 @@ async fn streaming_text_reassembles_and_ends_with_metadata() {
     let rec = &client.usage().records(None, 1)[0];
     assert!(rec.stream && rec.completion_tokens > 0 && rec.prompt_tokens > 0, "{rec:?}");
 
-    r.stream_options = Some(kestrel::types::StreamOptions { include_usage: Some(true), ..Default::default() });
+    r.stream_options = Some(kestrel_router::types::StreamOptions { include_usage: Some(true), ..Default::default() });
     let chunks = collect(&client, r).await;
     let end = chunks.last().unwrap();
     assert!(end.choices.is_empty() && end.kestrel.is_some());

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kestrel::cache::{CacheConfig, CacheSwitch, MemoryCache, RefreshTag};
-use kestrel::router::RequestPolicy;
-use kestrel::types::{ChatRequest, Message, StreamOptions};
-use kestrel::Client;
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::cache::{CacheConfig, CacheSwitch, MemoryCache, RefreshTag};
+use kestrel_router::router::RequestPolicy;
+use kestrel_router::types::{ChatRequest, Message, StreamOptions};
+use kestrel_router::Client;
 
 async fn setup(cfg: CacheConfig) -> (MockServer, Client) {
     let mock =
@@ -99,7 +99,7 @@ async fn a_hit_replays_as_a_stream_and_a_streamed_answer_is_stored() {
     let chunks: Vec<_> = client.chat_stream(streamed).await.unwrap().collect().await;
     let chunks: Vec<_> = chunks.into_iter().map(Result::unwrap).collect();
     assert_eq!(mock.requests().len(), before, "replayed without a provider call");
-    assert_eq!(chunks[0].choices[0].delta.role, Some(kestrel::types::Role::Assistant));
+    assert_eq!(chunks[0].choices[0].delta.role, Some(kestrel_router::types::Role::Assistant));
     let replayed: String = chunks.iter().flat_map(|c| &c.choices).filter_map(|c| c.delta.content.clone()).collect();
     assert_eq!(replayed, text);
     let last = chunks.last().unwrap();
@@ -214,7 +214,7 @@ async fn a_miss_that_fails_is_still_counted_as_a_miss() {
     mock.set_script(Script::new().default_behaviour(Behaviour::error(400)));
     assert!(client.chat(ask("Will this fail?")).await.is_err());
     let rec = client.usage().records(None, 1).pop().unwrap();
-    assert_eq!(rec.cache, Some(kestrel::cache::CacheStatus::Miss));
+    assert_eq!(rec.cache, Some(kestrel_router::cache::CacheStatus::Miss));
     assert!(rec.error.is_some());
     assert_eq!(client.usage().cache(None).misses, 1);
 }

@@ -7,11 +7,11 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kestrel::cache::CacheConfig;
-use kestrel::router::RequestPolicy;
-use kestrel::types::{ChatRequest, Message};
-use kestrel::Client;
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::cache::CacheConfig;
+use kestrel_router::router::RequestPolicy;
+use kestrel_router::types::{ChatRequest, Message};
+use kestrel_router::Client;
 
 struct Redis {
     child: Child,

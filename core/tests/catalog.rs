@@ -1,7 +1,7 @@
 //! The model catalog: completeness, name resolution and user overrides.
 
-use kestrel::catalog::{Api, Catalog};
-use kestrel::Tier;
+use kestrel_router::catalog::{Api, Catalog};
+use kestrel_router::Tier;
 
 #[test]
 fn every_supported_model_is_listed_with_prices() {

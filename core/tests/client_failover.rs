@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kestrel::health::{BreakerConfig, CircuitState};
-use kestrel::router::RequestPolicy;
-use kestrel::types::{ChatRequest, Message, StreamOptions, Tool};
-use kestrel::usage::ErrorKind;
-use kestrel::{Client, Error, Tier};
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::health::{BreakerConfig, CircuitState};
+use kestrel_router::router::RequestPolicy;
+use kestrel_router::types::{ChatRequest, Message, StreamOptions, Tool};
+use kestrel_router::usage::ErrorKind;
+use kestrel_router::{Client, Error, Tier};
 use serde_json::json;
 
 /// The mock, and a client whose OpenAI and Groq endpoints point at it (no environment).
@@ -19,7 +19,10 @@ async fn setup(script: Script) -> (MockServer, Client) {
     (mock, client)
 }
 
-fn client_for(mock: &MockServer, tweak: impl FnOnce(kestrel::ClientBuilder) -> kestrel::ClientBuilder) -> Client {
+fn client_for(
+    mock: &MockServer,
+    tweak: impl FnOnce(kestrel_router::ClientBuilder) -> kestrel_router::ClientBuilder,
+) -> Client {
     let b = Client::builder()
         .from_env(false)
         .api_key("openai", "sk-test-openai")
@@ -136,7 +139,8 @@ async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raise
         // The requested model's own refusal is raised as the SDK would, without retries.
         let script = Script::new().default_behaviour(Behaviour::error(status).error_message("nope"));
         let (mock, client) = setup(script).await;
-        let kestrel::Failure { error: err, attempts } = client.try_chat(easy(), Default::default()).await.unwrap_err();
+        let kestrel_router::Failure { error: err, attempts } =
+            client.try_chat(easy(), Default::default()).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         assert!(err.to_string().contains("nope"), "{err}");
         assert_eq!(mock.requests().len(), 2, "{status}: one substitute, the requested model once");
@@ -181,7 +185,7 @@ async fn retries_wait_for_retry_after_then_succeed() {
     let mock = MockServer::start(script).await.unwrap();
     let client = client_for(&mock, |b| {
         b.max_retries(1)
-            .policy(kestrel::RoutingPolicy { allow_providers: Some(vec!["groq".into()]), ..Default::default() })
+            .policy(kestrel_router::RoutingPolicy { allow_providers: Some(vec!["groq".into()]), ..Default::default() })
     });
     let req = ChatRequest::new("llama-3.3-70b-versatile", vec![Message::user("What is 2+2?")]);
     let resp = client.chat(req).await.unwrap();

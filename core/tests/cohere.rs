@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kestrel::types::{ChatChunk, ChatRequest, ChatResponse, Role, StreamOptions};
-use kestrel::usage::ErrorKind;
-use kestrel::{Client, Error};
 use kestrel_mock::{Behaviour, MockServer, RecordedRequest, Script};
+use kestrel_router::types::{ChatChunk, ChatRequest, ChatResponse, Role, StreamOptions};
+use kestrel_router::usage::ErrorKind;
+use kestrel_router::{Client, Error};
 use serde_json::{json, Value};
 
 const KEY: &str = "co-test-key";

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kestrel::types::{ChatChunk, ChatRequest, StreamOptions};
-use kestrel::{Client, Error};
 use kestrel_mock::{Behaviour, MockServer, Script};
+use kestrel_router::types::{ChatChunk, ChatRequest, StreamOptions};
+use kestrel_router::{Client, Error};
 use serde_json::{json, Value};
 
 const WEATHER: &str = "get_weather";

@@ -20,9 +20,9 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kestrel::types::{ChatChunk, ChatRequest, ChatResponse, Role, StreamOptions};
-use kestrel::Client;
 use kestrel_mock::{MockServer, Script};
+use kestrel_router::types::{ChatChunk, ChatRequest, ChatResponse, Role, StreamOptions};
+use kestrel_router::Client;
 use serde_json::{json, Value};
 
 /// (provider, model).
@@ -247,7 +247,7 @@ fn check(case: Case, s: &Said, ctx: &str) {
 
 #[test]
 fn the_skip_table_matches_the_catalog() {
-    let catalog = kestrel::catalog::Catalog::builtin();
+    let catalog = kestrel_router::catalog::Catalog::builtin();
     let mut skipped = Vec::new();
     for (provider, model) in PROVIDERS {
         let m = catalog.model(catalog.resolve(model).unwrap());

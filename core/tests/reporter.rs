@@ -9,10 +9,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kestrel::types::{ChatRequest, Message};
-use kestrel::usage::{Attempt, LedgerConfig, Reporter, ReporterConfig, UsageRecord, BATCH_SCHEMA};
-use kestrel::{Client, Secret, Tier};
 use kestrel_mock::{MockServer, Script};
+use kestrel_router::types::{ChatRequest, Message};
+use kestrel_router::usage::{Attempt, LedgerConfig, Reporter, ReporterConfig, UsageRecord, BATCH_SCHEMA};
+use kestrel_router::{Client, Secret, Tier};
 use serde_json::Value;
 
 fn record(seq: u64, tenant: &str) -> UsageRecord {
@@ -107,7 +107,7 @@ fn hashes_the_tenant_when_asked() {
     reporter.flush();
     let b = &mock.usage_batches()[0];
     assert!(!b.raw.contains("acme-secret-customer"));
-    assert_eq!(b.records()[0]["tenant_hash"], kestrel::usage::tenant_hash("acme-secret-customer"));
+    assert_eq!(b.records()[0]["tenant_hash"], kestrel_router::usage::tenant_hash("acme-secret-customer"));
     assert!(b.records()[0].get("tenant").is_none());
 }
 

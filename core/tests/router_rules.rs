@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use kestrel::catalog::Catalog;
-use kestrel::router::{EveryProvider, ProviderSet, RequestPolicy, Router, RoutingPolicy};
-use kestrel::types::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Tool};
-use kestrel::{Decision, Tier};
+use kestrel_router::catalog::Catalog;
+use kestrel_router::router::{EveryProvider, ProviderSet, RequestPolicy, Router, RoutingPolicy};
+use kestrel_router::types::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Tool};
+use kestrel_router::{Decision, Tier};
 use serde_json::json;
 
 fn router() -> Router {
@@ -154,7 +154,7 @@ fn only_available_providers_are_candidates() {
     assert_eq!(catalog.model(d.chosen().model.unwrap()).tier, Tier::Economy);
 
     let none = ProviderSet::NONE;
-    assert!(matches!(router().route(&req, &none), Err(kestrel::Error::NoEligibleModel(_))));
+    assert!(matches!(router().route(&req, &none), Err(kestrel_router::Error::NoEligibleModel(_))));
 }
 
 #[test]

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use kestrel::usage::{Reporter, ReporterConfig, UsageRecord};
-use kestrel::Secret;
 use kestrel_mock::{MockServer, Script};
+use kestrel_router::usage::{Reporter, ReporterConfig, UsageRecord};
+use kestrel_router::Secret;
 
 /// The child half of the two-application test: one run of an application that reports
 /// records `first..=last` for its tenant, then exits (flushing: what the collector does not

@@ -1,7 +1,9 @@
 //! OpenAI wire types: round-trips, pass-through of unknown fields, and typed validation errors.
 
-use kestrel::types::{ChatChunk, ChatRequest, ChatResponse, Content, ContentPart, ResponseFormat, Role, ToolChoice};
-use kestrel::Error;
+use kestrel_router::types::{
+    ChatChunk, ChatRequest, ChatResponse, Content, ContentPart, ResponseFormat, Role, ToolChoice,
+};
+use kestrel_router::Error;
 use serde_json::{json, Value};
 
 fn invalid(body: Value) -> (String, String) {

@@ -3,7 +3,7 @@
 //
 //   OPENAI_API_KEY=sk-... npx tsx concurrency.ts    (in a project that ran `npm install <path to kestrel>`;
 //   tests/node/examples.test.mjs compiles and runs it against the mock provider)
-import OpenAI, { APIError } from "kestrel";
+import OpenAI, { APIError } from "kestrel-router";
 
 const client = new OpenAI({ maxRetries: 1 });
 

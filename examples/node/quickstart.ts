@@ -4,7 +4,7 @@
 //   tests/node/examples.test.mjs compiles and runs it against the mock provider)
 //
 // The only change from openai-node code is the import.
-import OpenAI from "kestrel";
+import OpenAI from "kestrel-router";
 
 const client = new OpenAI(); // keys from OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY, ...
 

@@ -3,8 +3,8 @@
 //
 //   OPENAI_API_KEY=sk-... npx tsx tools.ts    (in a project that ran `npm install <path to kestrel>`;
 //   tests/node/examples.test.mjs compiles and runs it against the mock provider)
-import OpenAI from "kestrel";
-import type { ChatCompletionMessageParam, ChatCompletionTool } from "kestrel";
+import OpenAI from "kestrel-router";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "kestrel-router";
 
 const client = new OpenAI();
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-import kestrel
+import kestrel_router as kestrel
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,7 @@
 """LangChain: Kestrel as a chat model. Each call goes to the cheapest capable model, and
 the routing decision rides along in `response_metadata["kestrel"]`.
 
-    pip install 'kestrel[langchain]'
+    pip install 'kestrel-router[langchain]'
     python examples/python/langchain_chat.py
 """
 
@@ -11,7 +11,7 @@ from _support import client_options
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.tools import tool
 
-from kestrel.langchain import ChatKestrel
+from kestrel_router.langchain import ChatKestrel
 
 
 @tool

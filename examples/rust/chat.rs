@@ -8,7 +8,7 @@
 
 mod common;
 
-use kestrel::types::{ChatRequest, Message};
+use kestrel_router::types::{ChatRequest, Message};
 
 #[tokio::main]
 async fn main() -> common::Result<()> {

@@ -9,9 +9,9 @@
 
 mod common;
 
-use kestrel::router::RequestPolicy;
-use kestrel::types::{ChatRequest, Message};
-use kestrel::{Client, RoutingPolicy, Tier};
+use kestrel_router::router::RequestPolicy;
+use kestrel_router::types::{ChatRequest, Message};
+use kestrel_router::{Client, RoutingPolicy, Tier};
 
 const EASY: &str = "What is 2+2?";
 const HARD: &str = "Design a multi-region active-active architecture for a payments ledger and explain the trade-offs.";

@@ -2,11 +2,11 @@
 //!
 //! `cargo run -p kestrel-examples --example route`
 
-use kestrel::router::{EveryProvider, RequestPolicy, Router, RoutingPolicy};
-use kestrel::types::{ChatRequest, Message};
-use kestrel::{Catalog, Tier};
+use kestrel_router::router::{EveryProvider, RequestPolicy, Router, RoutingPolicy};
+use kestrel_router::types::{ChatRequest, Message};
+use kestrel_router::{Catalog, Tier};
 
-fn main() -> kestrel::Result<()> {
+fn main() -> kestrel_router::Result<()> {
     // An operator policy: never above Premium (the default), and never use Groq.
     let policy = RoutingPolicy { ceiling: Tier::Premium, deny_providers: vec!["groq".into()], ..Default::default() };
     let router = Router::new(Catalog::builtin()).with_policy(policy);

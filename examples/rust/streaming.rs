@@ -11,7 +11,7 @@ mod common;
 use std::io::Write;
 
 use futures_util::StreamExt;
-use kestrel::types::{ChatRequest, Message};
+use kestrel_router::types::{ChatRequest, Message};
 
 #[tokio::main]
 async fn main() -> common::Result<()> {

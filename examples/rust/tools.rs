@@ -9,7 +9,7 @@
 
 mod common;
 
-use kestrel::types::{ChatRequest, ChatResponse, Message, Tool, ToolCall};
+use kestrel_router::types::{ChatRequest, ChatResponse, Message, Tool, ToolCall};
 use serde_json::{json, Value};
 
 /// The "real" tool: a fixed forecast per city.

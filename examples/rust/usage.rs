@@ -10,9 +10,9 @@
 mod common;
 
 use futures_util::StreamExt;
-use kestrel::health::CircuitState;
-use kestrel::router::RequestPolicy;
-use kestrel::types::{ChatRequest, Message};
+use kestrel_router::health::CircuitState;
+use kestrel_router::router::RequestPolicy;
+use kestrel_router::types::{ChatRequest, Message};
 
 /// A request for `gpt-4o`, counted under `tenant` when one is given.
 fn request(prompt: &str, tenant: Option<&str>) -> ChatRequest {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 
-import OpenAI, * as named from "kestrel";
+import OpenAI, * as named from "kestrel-router";
 import { Mock, clientOptions } from "./_mock.mjs";
 
 const require = createRequire(import.meta.url);
@@ -41,7 +41,7 @@ describe("module forms", () => {
   });
 
   test("CommonJS require gives the same classes", () => {
-    const cjs = require("kestrel");
+    const cjs = require("kestrel-router");
     assert.equal(cjs, OpenAI);
     assert.equal(cjs.OpenAI, OpenAI);
     assert.equal(cjs.default, OpenAI);
@@ -326,7 +326,7 @@ describe("usage, models, route, keys", () => {
 });
 
 test("index.d.mts carries the same declarations as index.d.ts", () => {
-  const dir = path.join(path.dirname(require.resolve("kestrel")));
+  const dir = path.join(path.dirname(require.resolve("kestrel-router")));
   const cjs = readFileSync(path.join(dir, "index.d.ts"), "utf8");
   const esm = readFileSync(path.join(dir, "index.d.mts"), "utf8");
   assert.equal(esm.slice(esm.indexOf("\n") + 1), cjs, "run `npm run build` to regenerate index.d.mts");

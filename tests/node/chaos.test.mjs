@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 
 import SDK from "openai";
-import OpenAI from "kestrel";
+import OpenAI from "kestrel-router";
 import { Mock, PROVIDER_KEYS, clientOptions } from "./_mock.mjs";
 
 const REQUESTED = "gpt-4o";

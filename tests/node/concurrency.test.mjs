@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import OpenAI from "kestrel";
+import OpenAI from "kestrel-router";
 import { Mock, clientOptions } from "./_mock.mjs";
 
 let mock;

@@ -1,8 +1,8 @@
-// `import OpenAI from "kestrel"` is a drop-in for ordinary openai-node code.
+// `import OpenAI from "kestrel-router"` is a drop-in for ordinary openai-node code.
 //
 // dropin_app.mjs is plain openai-node code. It runs twice against the mock provider: once
 // as written (`import OpenAI from "openai"`) and once with only that import replaced by
-// `import OpenAI from "kestrel"`. Both runs must succeed and produce the same shapes; the
+// `import OpenAI from "kestrel-router"`. Both runs must succeed and produce the same shapes; the
 // values differ only where Kestrel routed to another model (the mock echoes its name).
 
 import assert from "node:assert/strict";
@@ -27,13 +27,13 @@ before(async () => {
   process.env.OPENAI_BASE_URL = mock.baseURL("openai");
   const source = readFileSync(new URL("./dropin_app.mjs", import.meta.url), "utf8");
   assert.equal(source.split(IMPORT_LINE).length, 2, "the app imports openai exactly once");
-  // Inside the repository, so `import ... from "kestrel"` resolves to this package.
+  // Inside the repository, so `import ... from "kestrel-router"` resolves to this package.
   const dir = path.join(REPO, "target", "node-dropin");
   mkdirSync(dir, { recursive: true });
   const openaiApp = path.join(dir, "app_openai.mjs");
   const kestrelApp = path.join(dir, "app_kestrel.mjs");
   writeFileSync(openaiApp, source);
-  writeFileSync(kestrelApp, source.replace(IMPORT_LINE, 'import OpenAI from "kestrel";\n'));
+  writeFileSync(kestrelApp, source.replace(IMPORT_LINE, 'import OpenAI from "kestrel-router";\n'));
   apps.openai = await import(pathToFileURL(openaiApp).href);
   apps.kestrel = await import(pathToFileURL(kestrelApp).href);
 });

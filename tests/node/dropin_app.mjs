@@ -1,7 +1,7 @@
 // Ordinary openai-node code, written exactly as one writes it for `openai`.
 //
 // dropin.test.mjs runs this module twice: as is, and with its `import OpenAI from "openai";`
-// line replaced by `import OpenAI from "kestrel";`. Nothing else changes. The environment
+// line replaced by `import OpenAI from "kestrel-router";`. Nothing else changes. The environment
 // supplies OPENAI_API_KEY and OPENAI_BASE_URL (pointing at the mock provider), as it would
 // in production.
 

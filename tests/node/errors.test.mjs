@@ -21,7 +21,7 @@ import OpenAI, {
   PermissionDeniedError,
   RateLimitError,
   StreamInterruptedError,
-} from "kestrel";
+} from "kestrel-router";
 import { Mock, clientOptions } from "./_mock.mjs";
 
 const ask = (content = "hi") => [{ role: "user", content }];

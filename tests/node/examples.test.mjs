@@ -18,8 +18,8 @@ before(async () => {
   mock = await Mock.start();
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(path.join(OUT, "node_modules"), { recursive: true });
-  // Compiled as a user's project would have them: `kestrel` installed in node_modules.
-  symlinkSync(REPO, path.join(OUT, "node_modules", "kestrel"), "dir");
+  // Compiled as a user's project would have them: `kestrel-router` installed in node_modules.
+  symlinkSync(REPO, path.join(OUT, "node_modules", "kestrel-router"), "dir");
   writeFileSync(path.join(OUT, "package.json"), '{"type": "module"}\n');
   const tsc = path.join(REPO, "node_modules", "typescript", "bin", "tsc");
   await run(process.execPath, [tsc, "-p", path.join(REPO, "examples", "node"), "--noEmit", "false", "--outDir", OUT]);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, test } from "node:test";
 
-import OpenAI from "kestrel";
+import OpenAI from "kestrel-router";
 import { Mock, REPO, clientOptions } from "./_mock.mjs";
 
 let mock;
@@ -60,7 +60,7 @@ test("usage.report(path) writes one self-contained HTML page", async () => {
 
 test("a program that just ends still delivers its records (beforeExit flush)", async () => {
   const program = `
-    import OpenAI from "kestrel";
+    import OpenAI from "kestrel-router";
     const client = new OpenAI(${JSON.stringify(clientOptions(mock, { report: { url: `${mock.url}/v1/usage`, key: "rk", interval: 60 } }))});
     for (let i = 0; i < 5; i++) {
       await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi " + i }] });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
-import OpenAI, { APIUserAbortError, OpenAIError, Stream } from "kestrel";
+import OpenAI, { APIUserAbortError, OpenAIError, Stream } from "kestrel-router";
 import { Mock, clientOptions } from "./_mock.mjs";
 
 const LONG_TEXT = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");

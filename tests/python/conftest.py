@@ -12,9 +12,9 @@ from _mock import PROVIDER_KEYS, Mock, MockProcess, clear_requests, set_script
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if importlib.util.find_spec("kestrel") is None:
+    if importlib.util.find_spec("kestrel_router") is None:
         raise pytest.UsageError(
-            "the `kestrel` package is not installed in this interpreter: run `pip install .` "
+            "the `kestrel-router` package is not installed in this interpreter: run `pip install .` "
             "at the repository root first (it builds the native module with maturin)"
         )
 
@@ -70,7 +70,7 @@ def client_kwargs(mock: Mock, **overrides: Any) -> dict:
 @pytest.fixture
 def make_client(mock: Mock) -> Callable[..., Any]:
     """`make_client(**overrides)` -> kestrel.OpenAI wired to the mock."""
-    import kestrel
+    import kestrel_router as kestrel
 
     def make(**overrides: Any) -> kestrel.OpenAI:
         return kestrel.OpenAI(**client_kwargs(mock, **overrides))
@@ -81,7 +81,7 @@ def make_client(mock: Mock) -> Callable[..., Any]:
 @pytest.fixture
 def make_async_client(mock: Mock) -> Callable[..., Any]:
     """`make_async_client(**overrides)` -> kestrel.AsyncOpenAI wired to the mock."""
-    import kestrel
+    import kestrel_router as kestrel
 
     def make(**overrides: Any) -> kestrel.AsyncOpenAI:
         return kestrel.AsyncOpenAI(**client_kwargs(mock, **overrides))

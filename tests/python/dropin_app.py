@@ -1,7 +1,7 @@
 """Ordinary OpenAI SDK code, written exactly as one writes it for `openai`.
 
 test_drop_in.py runs this module twice: as is, and with its `import openai` line replaced by
-`import kestrel as openai`. Nothing else changes. The environment supplies OPENAI_API_KEY
+`import kestrel_router as openai`. Nothing else changes. The environment supplies OPENAI_API_KEY
 and OPENAI_BASE_URL (pointing at the mock provider), as it would in production.
 """
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, List
 
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
 
 LONG_TEXT = " ".join(f"word{i}" for i in range(200))

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
 from conftest import client_kwargs
 
@@ -133,7 +133,7 @@ def redis_url() -> Iterator[str]:
 
 PROCESS = """
 import json, sys
-import kestrel
+import kestrel_router as kestrel
 kwargs = json.loads(sys.argv[1])
 client = kestrel.OpenAI(**kwargs)
 r = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": sys.argv[2]}])

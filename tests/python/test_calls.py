@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
 
 WEATHER_TOOL = {

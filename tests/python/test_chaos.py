@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Tuple
 import openai
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import PROVIDER_KEYS, Mock
 
 REQUESTED = "gpt-4o"

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
 
 EASY = [{"role": "user", "content": "What is 2+2?"}]
@@ -324,12 +324,12 @@ def test_module_exports() -> None:
 
 
 def test_import_stays_light() -> None:
-    """`import kestrel` pulls in neither typing, json, asyncio nor re (they cost more than
+    """`import kestrel_router` pulls in neither typing, json, asyncio nor re (they cost more than
     the package itself); they load on first use."""
     import subprocess
     import sys
 
-    code = ("import sys; before = set(sys.modules); import kestrel; "
+    code = ("import sys; before = set(sys.modules); import kestrel_router; "
             "print(sorted(m for m in ('typing', 'json', 'asyncio', 're') if m in set(sys.modules) - before))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,8 +1,8 @@
-"""`import kestrel as openai` is a drop-in for ordinary OpenAI SDK code.
+"""`import kestrel_router as openai` is a drop-in for ordinary OpenAI SDK code.
 
 dropin_app.py is plain OpenAI SDK code. It runs twice against the mock provider: once as
 written (`import openai`) and once with only that import replaced by
-`import kestrel as openai`. Both runs must succeed and produce the same shapes; the values
+`import kestrel_router as openai`. Both runs must succeed and produce the same shapes; the values
 differ only where Kestrel routed to another model (the mock echoes the model's name).
 """
 
@@ -27,7 +27,7 @@ def load_app(sdk: str) -> types.ModuleType:
     source = APP.read_text()
     assert source.count(IMPORT_LINE) == 1
     if sdk == "kestrel":
-        source = source.replace(IMPORT_LINE, "import kestrel as openai\n")
+        source = source.replace(IMPORT_LINE, "import kestrel_router as openai\n")
     module = types.ModuleType(f"dropin_app_{sdk}")
     module.__file__ = str(APP)
     exec(compile(source, str(APP), "exec"), module.__dict__)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
-from kestrel._errors import from_native
-from kestrel._native import NativeError
+from kestrel_router._errors import from_native
+from kestrel_router._native import NativeError
 
 
 def ask(text: str = "hi") -> list:

@@ -17,7 +17,7 @@ from _mock import Mock
 
 SCENARIO = r"""
 import asyncio, json, sys
-import kestrel
+import kestrel_router as kestrel
 
 kwargs = json.loads(sys.argv[1])
 

@@ -14,9 +14,9 @@ from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
-import kestrel  # noqa: E402
+import kestrel_router as kestrel  # noqa: E402
 from _mock import Mock  # noqa: E402
-from kestrel.langchain import ChatKestrel  # noqa: E402
+from kestrel_router.langchain import ChatKestrel  # noqa: E402
 
 
 class Person(BaseModel):

@@ -9,9 +9,9 @@ from typing import Any, Callable, List, Optional
 import pytest
 from pydantic import BaseModel
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
-from kestrel._parsing import to_strict_json_schema
+from kestrel_router._parsing import to_strict_json_schema
 
 
 class Address(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import jsonschema
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock, control
 
 EASY = [{"role": "user", "content": "What is 2+2?"}]
@@ -84,7 +84,7 @@ def test_collector_down_spools_then_delivers(
 
 def test_flushes_at_interpreter_exit(mock: Mock, tmp_path: Path) -> None:
     script = f"""
-import kestrel
+import kestrel_router as kestrel
 c = kestrel.OpenAI(api_key="sk-x", base_url={mock.base_url("openai")!r}, from_env=False, max_retries=0,
                    report={{"url": {mock.url + "/v1/usage"!r}, "spool_dir": {str(tmp_path)!r}, "interval": 3600}})
 for _ in range(4):
@@ -97,7 +97,7 @@ assert c.usage.reporter().pending + c.usage.reporter().sent == 4
 
 def test_report_env_and_bad_config(mock: Mock, tmp_path: Path) -> None:
     env = dict(os.environ, KESTREL_REPORT_URL=mock.url + "/v1/usage", KESTREL_REPORT_SPOOL_DIR=str(tmp_path))
-    script = "import kestrel; c = kestrel.OpenAI(api_key='sk-x'); print(c.usage.reporter() is not None)"
+    script = "import kestrel_router as kestrel; c = kestrel.OpenAI(api_key='sk-x'); print(c.usage.reporter() is not None)"
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "True", out.stderr
     with pytest.raises(kestrel.OpenAIError, match="report.url"):

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
 
 THREADS = 8

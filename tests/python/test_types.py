@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-import kestrel
+import kestrel_router as kestrel
 from _mock import Mock
-from kestrel.types import CompletionUsage, Model
-from kestrel.types.chat import (
+from kestrel_router.types import CompletionUsage, Model
+from kestrel_router.types.chat import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionMessage,
@@ -235,11 +235,11 @@ def test_dump_of_lists_and_dicts_of_models() -> None:
 
 
 def test_types_modules_mirror_the_sdk_layout() -> None:
-    from kestrel.types.chat.chat_completion import Choice as C1
-    from kestrel.types.chat.chat_completion_chunk import Choice as C2
-    from kestrel.types.chat.chat_completion_message_tool_call import Function as F
-    from kestrel.types.completion_usage import CompletionUsage as U
-    from kestrel.types.model import Model as M
+    from kestrel_router.types.chat.chat_completion import Choice as C1
+    from kestrel_router.types.chat.chat_completion_chunk import Choice as C2
+    from kestrel_router.types.chat.chat_completion_message_tool_call import Function as F
+    from kestrel_router.types.completion_usage import CompletionUsage as U
+    from kestrel_router.types.model import Model as M
 
     assert C1 is Choice and C2 is kestrel.types.chat.ChunkChoice and F is Function
     assert U is CompletionUsage and M is Model

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 from typing import Set
 
-import kestrel
-from kestrel.types import KestrelMeta, Scores
+import kestrel_router as kestrel
+from kestrel_router.types import KestrelMeta, Scores
 
 INDEX_D_TS = Path(__file__).resolve().parents[2] / "bindings-node" / "js" / "index.d.ts"
 
@@ -40,7 +40,7 @@ def test_kestrel_metadata_and_scores_match_the_core(kc: kestrel.OpenAI) -> None:
 def test_provider_health_matches_the_core(kc: kestrel.OpenAI) -> None:
     import json
 
-    from kestrel.types import ProviderHealth
+    from kestrel_router.types import ProviderHealth
 
     core = set(json.loads(kc._shared.native.health())[0])
     assert set(ProviderHealth._fields()) == core

@@ -1,8 +1,8 @@
 //! The client: validate → (Stage 0: cache) → route → call with failover → record.
 //!
 //! ```no_run
-//! # async fn demo() -> kestrel::Result<()> {
-//! use kestrel::{Client, ChatRequest, Message};
+//! # async fn demo() -> kestrel_router::Result<()> {
+//! use kestrel_router::{Client, ChatRequest, Message};
 //! let client = Client::builder().build()?; // provider keys from OPENAI_API_KEY, GROQ_API_KEY, ...
 //! let resp = client.chat(ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")])).await?;
 //! let meta = resp.kestrel.as_ref().unwrap();

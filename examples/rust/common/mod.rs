@@ -3,8 +3,8 @@
 //!
 //! Each example includes this file with `mod common;` and uses only part of it.
 
-use kestrel::{Client, ClientBuilder};
 use kestrel_mock::{MockServer, Script};
+use kestrel_router::{Client, ClientBuilder};
 
 /// Errors from the client, the mock server or I/O, for `main` to return.
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;

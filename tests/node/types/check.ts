@@ -1,7 +1,7 @@
 // Type-level tests of index.d.ts: what must compile does, and each line that must not
 // carries an expect-error directive (tsc fails if such a line compiles).
-import OpenAI, { APIError, RateLimitError, Stream } from "kestrel";
-import type { ChatCompletion, ChatCompletionChunk, ClientOptions } from "kestrel";
+import OpenAI, { APIError, RateLimitError, Stream } from "kestrel-router";
+import type { ChatCompletion, ChatCompletionChunk, ClientOptions } from "kestrel-router";
 
 export async function check(): Promise<void> {
   const client = new OpenAI({ apiKey: "sk", baseURL: "http://x", timeout: 1000, maxRetries: 1, providerKeys: { groq: "g" } });

@@ -1,13 +1,13 @@
 """Kestrel: an embeddable LLM router with the OpenAI SDK's shape.
 
-    from kestrel import OpenAI            # was: from openai import OpenAI
+    from kestrel_router import OpenAI         # was: from openai import OpenAI
     client = OpenAI()
     r = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}])
     print(r.choices[0].message.content, r.kestrel.model, r.kestrel.saved_usd)
     print(client.usage.savings())
 
 The requested model is a ceiling: each request goes to the cheapest model that can
-handle it, on any provider with a key. ``import kestrel as openai`` works for ordinary
+handle it, on any provider with a key. ``import kestrel_router as openai`` works for ordinary
 OpenAI SDK code (chat completions, streaming, tools, JSON mode, asyncio).
 """
 

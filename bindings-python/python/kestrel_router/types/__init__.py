@@ -1,5 +1,5 @@
-"""Response types, importable where the OpenAI SDK has them (``kestrel.types.Model``,
-``kestrel.types.CompletionUsage``, ``kestrel.types.chat.ChatCompletion``, ...), plus
+"""Response types, importable where the OpenAI SDK has them (``kestrel_router.types.Model``,
+``kestrel_router.types.CompletionUsage``, ``kestrel_router.types.chat.ChatCompletion``, ...), plus
 Kestrel's routing and usage types."""
 
 from .._types import (

@@ -1,6 +1,6 @@
 """LangChain integration: ``ChatKestrel``, a chat model that routes every call through Kestrel.
 
-    from kestrel.langchain import ChatKestrel
+    from kestrel_router.langchain import ChatKestrel
     llm = ChatKestrel(model="gpt-4o")                 # the model is the ceiling
     msg = llm.invoke("What is 2+2?")
     msg.response_metadata["kestrel"]["model"]         # where it went
@@ -8,7 +8,7 @@
 
 ``invoke``/``stream``/``ainvoke``/``astream``, ``bind_tools`` and ``with_structured_output``
 (``method="function_calling" | "json_schema" | "json_mode"``) work as with ``ChatOpenAI``.
-Needs ``langchain-core``: ``pip install 'kestrel[langchain]'``.
+Needs ``langchain-core``: ``pip install 'kestrel-router[langchain]'``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ try:
     from pydantic import BaseModel, ConfigDict, Field, model_validator
 except ImportError as e:  # pragma: no cover - exercised only without langchain-core
     raise ImportError(
-        "kestrel.langchain needs langchain-core: install it with `pip install 'kestrel[langchain]'`"
+        "kestrel_router.langchain needs langchain-core: install it with `pip install 'kestrel-router[langchain]'`"
     ) from e
 
 from ._client import AsyncOpenAI, OpenAI

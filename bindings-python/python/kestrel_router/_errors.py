@@ -255,7 +255,7 @@ def _parse_body(body_json: object) -> object | None:
 
 
 def from_native(exc: BaseException) -> APIError:
-    """Maps a ``kestrel._native.NativeError`` onto the OpenAI-style class for it."""
+    """Maps a ``kestrel_router._native.NativeError`` onto the OpenAI-style class for it."""
     args: tuple[Any, ...] = tuple(exc.args) + (None,) * 8
     kind, message, status, body_json, retry_after, provider, field, attempts_json = args[:8]
     kind = str(kind) if kind is not None else "internal"
