@@ -336,6 +336,7 @@ impl ClientConfig {
                 min_confidence: p.min_confidence.unwrap_or(d.min_confidence),
                 same_provider_margin: p.same_provider_margin.unwrap_or(d.same_provider_margin),
                 max_candidates: p.max_candidates.unwrap_or(d.max_candidates),
+                ..d
             });
         }
         if let Some(u) = self.usage {

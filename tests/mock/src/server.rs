@@ -120,6 +120,8 @@ impl Shared {
         let inner = &mut *inner;
         let (key, steps) = match inner.script.models.get(model) {
             Some(steps) => (model, steps),
+            // A model its provider has shut down answers with that provider's 404.
+            None if is_retired(model) => return Behaviour::error(404),
             None => match &inner.script.default {
                 Some(steps) => (DEFAULT_CURSOR, steps),
                 None => return Behaviour::default(),
@@ -135,6 +137,41 @@ impl Shared {
     pub(crate) fn remember_prefix(&self, key: u64) -> bool {
         !self.lock().cached_prefixes.insert(key)
     }
+}
+
+/// Model ids their providers had shut down by 2026-12-03 (Kestrel's catalog has the dates).
+/// Unless a script names them, requests for these get the provider's real 404 body:
+/// OpenAI-compatible `model_not_found`, Anthropic `not_found_error`, Gemini `NOT_FOUND`,
+/// Cohere's "model ... not found".
+pub const RETIRED_MODELS: &[&str] = &[
+    "gpt-4.1-nano",
+    "gpt-4.1-nano-2025-04-14",
+    "o4-mini",
+    "o4-mini-2025-04-16",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-5-20250929",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash",
+    "llama-3.1-8b-instant",
+    "llama-3.3-70b-versatile",
+    "grok-3",
+    "grok-3-latest",
+    "grok-3-beta",
+    "grok-3-mini",
+    "grok-3-mini-latest",
+    "grok-3-mini-beta",
+    "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+    "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo",
+    "meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo",
+    "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+    "command-r-plus",
+    "command-r",
+];
+
+/// Whether `model` (as sent on the wire, `models/` prefix allowed) is in [`RETIRED_MODELS`].
+pub fn is_retired(model: &str) -> bool {
+    let bare = model.strip_prefix("models/").unwrap_or(model);
+    RETIRED_MODELS.iter().any(|m| m.eq_ignore_ascii_case(bare))
 }
 
 /// The providers the mock stands in for, each with its own path prefix (so the recorded
