@@ -37,6 +37,16 @@ const FIXTURE: &str = r#"{
     "max_input_tokens": 131072, "max_output_tokens": 32768,
     "supports_function_calling": true, "supports_response_schema": true
   },
+  "together_ai/openai/gpt-oss-120b": {
+    "litellm_provider": "together_ai", "mode": "chat",
+    "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07,
+    "max_input_tokens": 131072, "max_output_tokens": 131072, "supports_reasoning": true
+  },
+  "together_ai/openai/gpt-oss-nano": {
+    "litellm_provider": "together_ai", "mode": "chat",
+    "input_cost_per_token": 3e-08, "output_cost_per_token": 1e-07,
+    "max_input_tokens": 131072, "max_output_tokens": 32768
+  },
   "claude-haiku-5-5": {
     "litellm_provider": "anthropic", "mode": "chat",
     "input_cost_per_token": 1e-07, "output_cost_per_token": 5e-07,
@@ -55,7 +65,7 @@ fn litellm_prices_limits_flags_and_dates_import() {
     let base = Catalog::builtin();
     let import = litellm::import(FIXTURE, &base).unwrap();
     let ids: Vec<&str> = import.models.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert_eq!(ids.len(), 6, "{ids:?}");
     let get = |id: &str| import.models.iter().find(|m| m.id == id).unwrap_or_else(|| panic!("{id} not imported"));
 
     // A model the catalog knows: LiteLLM's prices and limits, the catalog's tier and score.
@@ -82,6 +92,13 @@ fn litellm_prices_limits_flags_and_dates_import() {
     assert_eq!(nano.provider, "groq");
     assert_eq!(nano.tier, Tier::Economy);
 
+    // The same name at two providers: matched by (provider, wire id), or told apart by
+    // the provider's name when new.
+    let together = get("together/openai/gpt-oss-120b");
+    assert_eq!((together.provider.as_str(), together.wire_id()), ("together", "openai/gpt-oss-120b"));
+    assert_eq!(get("together/openai/gpt-oss-nano").wire_id(), "openai/gpt-oss-nano");
+    assert_eq!(get("openai/gpt-oss-nano").provider, "groq");
+
     // Anthropic's cache writes (dearer than input) are kept.
     assert_eq!(get("claude-haiku-5-5").cache_write_per_mtok, Some(0.125));
 
@@ -94,7 +111,10 @@ fn litellm_prices_limits_flags_and_dates_import() {
     assert!(changes.contains(&Change::Added("gpt-7-nova".into())));
     assert!(changes.iter().any(|c| matches!(c, Change::Changed { id, field: "input_per_mtok", before, after }
         if id == "gpt-6.1-terra" && before == "1" && after == "0.8")));
-    assert!(!changes.iter().any(|c| matches!(c, Change::Changed { id, .. } if id == "claude-haiku-5-5")), "{changes:?}");
+    assert!(
+        !changes.iter().any(|c| matches!(c, Change::Changed { id, .. } if id == "claude-haiku-5-5")),
+        "{changes:?}"
+    );
 
     // The output is a catalog file that merges back: the new model routes, the old one is repriced.
     let text = litellm::to_toml(&import.models, Some("2026-12-04")).unwrap();

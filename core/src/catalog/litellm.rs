@@ -34,7 +34,8 @@ const PROVIDERS: &[(&str, &str)] = &[
 ];
 
 /// Key prefixes LiteLLM puts before a provider's model ids.
-const KEY_PREFIXES: &[&str] = &["gemini/", "groq/", "xai/", "mistral/", "together_ai/", "cohere_chat/", "anthropic/", "openai/"];
+const KEY_PREFIXES: &[&str] =
+    &["gemini/", "groq/", "xai/", "mistral/", "together_ai/", "cohere_chat/", "anthropic/", "openai/"];
 
 /// The result of an import: the models in the catalog's format, and what was left out.
 #[derive(Debug, Clone, Default)]
@@ -134,8 +135,7 @@ pub fn import(json: &str, base: &Catalog) -> Result<Import> {
                 break;
             }
         }
-        let (Some(input), Some(output)) =
-            (per_mtok(v, "input_cost_per_token"), per_mtok(v, "output_cost_per_token"))
+        let (Some(input), Some(output)) = (per_mtok(v, "input_cost_per_token"), per_mtok(v, "output_cost_per_token"))
         else {
             out.skipped.push((key.clone(), "no per-token price".into()));
             continue;
@@ -187,8 +187,24 @@ pub fn import(json: &str, base: &Catalog) -> Result<Import> {
             successor: None,
             aliases: Vec::new(),
         };
+        // The catalog's entry for this provider's model (by wire id, then by id); an id
+        // another provider already uses gets this provider's name in front (Groq and
+        // Together both serve `openai/gpt-oss-120b`).
+        let known = base
+            .models()
+            .iter()
+            .find(|k| k.provider == provider && k.wire_id().eq_ignore_ascii_case(id))
+            .or_else(|| base.model_by_id(id).map(|i| base.model(i)).filter(|k| k.provider == provider));
+        let taken = |name: &str| {
+            base.model_by_id(name).is_some_and(|i| base.model(i).provider != provider)
+                || by_id.get(&name.to_ascii_lowercase()).is_some_and(|&i| out.models[i].provider != provider)
+        };
+        if known.is_none() && taken(id) {
+            m.id = format!("{provider}/{id}");
+            m.api_id = Some(id.to_string());
+        }
         // What LiteLLM does not know comes from the catalog.
-        if let Some(known) = base.model_by_id(id).map(|i| base.model(i)) {
+        if let Some(known) = known {
             m.id = known.id.clone();
             m.tier = known.tier;
             m.quality = known.quality;
