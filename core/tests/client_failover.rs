@@ -176,8 +176,7 @@ async fn every_candidate_rate_limited_is_a_typed_error_with_the_wait() {
 #[tokio::test]
 async fn retries_wait_for_retry_after_then_succeed() {
     let twice = || [Behaviour::error(429).retry_after(0.2), Behaviour::reply("second try")];
-    let script =
-        Script::new().model_queue("openai/gpt-oss-20b", twice()).model_queue("openai/gpt-oss-120b", twice());
+    let script = Script::new().model_queue("openai/gpt-oss-20b", twice()).model_queue("openai/gpt-oss-120b", twice());
     let mock = MockServer::start(script).await.unwrap();
     let client = client_for(&mock, |b| {
         b.max_retries(1)
@@ -238,8 +237,8 @@ async fn streams_fail_over_only_before_the_first_chunk() {
 
     // Cut after two chunks: the caller keeps what arrived and gets a typed error; nothing
     // is sent twice.
-    let script = Script::new()
-        .model("openai/gpt-oss-20b", Behaviour::reply("one two three four five six").cut_after_chunks(2));
+    let script =
+        Script::new().model("openai/gpt-oss-20b", Behaviour::reply("one two three four five six").cut_after_chunks(2));
     let (mock, client) = setup(script).await;
     let items: Vec<_> = client.chat_stream(easy()).await.unwrap().collect().await;
     let (ok, err): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);

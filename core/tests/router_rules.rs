@@ -162,7 +162,9 @@ fn unknown_models_of_known_providers_route_as_their_premium() {
 #[test]
 fn current_flagships_are_routed() {
     let catalog = Catalog::builtin();
-    for model in ["gpt-6.1-sol", "claude-opus-5-5", "gemini-4-argon", "grok-4.7", "mistral-large-4", "command-a-03-2025"] {
+    for model in
+        ["gpt-6.1-sol", "claude-opus-5-5", "gemini-4-argon", "grok-4.7", "mistral-large-4", "command-a-03-2025"]
+    {
         let d = route(model, "What is 2+2?");
         assert_eq!(d.tier, Some(Tier::Economy), "{model}");
         assert_ne!(d.chosen().model, catalog.resolve(model), "{model}: routed to a cheaper model");
@@ -200,7 +202,10 @@ fn models_past_their_shutdown_are_never_planned() {
     // Before Groq's shutdown its 8B model was the cheapest economy model; after it, never.
     let easy = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
     let july = Router::new(Catalog::builtin()).with_today("2026-07-01").unwrap();
-    assert_eq!(catalog.model(july.route(&easy, &EveryProvider).unwrap().chosen().model.unwrap()).id, "llama-3.1-8b-instant");
+    assert_eq!(
+        catalog.model(july.route(&easy, &EveryProvider).unwrap().chosen().model.unwrap()).id,
+        "llama-3.1-8b-instant"
+    );
     let now = router().route(&easy, &EveryProvider).unwrap();
     assert_eq!(catalog.model(now.chosen().model.unwrap()).id, CHEAPEST_ECONOMY);
 }

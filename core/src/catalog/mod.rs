@@ -165,7 +165,8 @@ impl ModelSpec {
             (self.input_per_mtok, self.output_per_mtok, self.cached_input_per_mtok)
         };
         let read_price = cached_price.unwrap_or(input);
-        let write_price = self.cache_write_per_mtok.map_or(input, |w| w * input / self.input_per_mtok.max(f64::MIN_POSITIVE));
+        let write_price =
+            self.cache_write_per_mtok.map_or(input, |w| w * input / self.input_per_mtok.max(f64::MIN_POSITIVE));
         (plain as f64 * input + read as f64 * read_price + written as f64 * write_price + output_tokens as f64 * output)
             / 1_000_000.0
     }
@@ -292,8 +293,8 @@ impl Catalog {
             };
             let existing = t.get("id").and_then(|v| v.as_str()).and_then(|id| self.model_by_id(id));
             if let Some(i) = existing {
-                let mut base = toml::Table::try_from(&self.models[i])
-                    .map_err(|e| Error::Config(format!("catalog: {e}")))?;
+                let mut base =
+                    toml::Table::try_from(&self.models[i]).map_err(|e| Error::Config(format!("catalog: {e}")))?;
                 t.remove("id");
                 base.extend(t);
                 t = base;
@@ -364,7 +365,10 @@ impl Catalog {
         for (what, date) in [("deprecated", &m.deprecated), ("shutdown", &m.shutdown)] {
             if let Some(d) = date {
                 if days_from_iso(d).is_none() {
-                    return Err(Error::Config(format!("model `{}`: {what} must be a YYYY-MM-DD date, not `{d}`", m.id)));
+                    return Err(Error::Config(format!(
+                        "model `{}`: {what} must be a YYYY-MM-DD date, not `{d}`",
+                        m.id
+                    )));
                 }
             }
         }
@@ -373,7 +377,10 @@ impl Catalog {
             || !m.long_cached_input_per_mtok.is_none_or(finite)
             || !m.quality.is_none_or(|q| q.is_finite() && (0.0..=100.0).contains(&q))
         {
-            return Err(Error::Config(format!("model `{}`: long-context prices and quality must be finite (quality 0-100)", m.id)));
+            return Err(Error::Config(format!(
+                "model `{}`: long-context prices and quality must be finite (quality 0-100)",
+                m.id
+            )));
         }
         if m.context_window == 0 || m.max_output == 0 {
             return Err(Error::Config(format!("model `{}`: context_window and max_output must be positive", m.id)));

@@ -195,7 +195,11 @@ pub(crate) fn decide(
                     spec.id
                 )));
             }
-            let step = stand_in.map(|m| Candidate { model: Some(m), provider: catalog.provider_of(m), expected_cost: cost(m) });
+            let step = stand_in.map(|m| Candidate {
+                model: Some(m),
+                provider: catalog.provider_of(m),
+                expected_cost: cost(m),
+            });
             (req_id, step)
         }
         None => {

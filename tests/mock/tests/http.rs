@@ -477,7 +477,8 @@ async fn retired_models_get_each_providers_404() {
     let ok = post(&server, &json!({"model": "gpt-6-luna", "messages": [{"role": "user", "content": "hi"}]})).await;
     assert_eq!(ok.status(), 200);
     server.set_script(Script::new().require_key(KEY).model("gpt-4.1-nano", Behaviour::reply("still here")));
-    let scripted = post(&server, &json!({"model": "gpt-4.1-nano", "messages": [{"role": "user", "content": "hi"}]})).await;
+    let scripted =
+        post(&server, &json!({"model": "gpt-4.1-nano", "messages": [{"role": "user", "content": "hi"}]})).await;
     assert_eq!(scripted.status(), 200);
     assert!(kestrel_mock::is_retired("models/gemini-2.5-flash") && !kestrel_mock::is_retired("gemini-3.8-flash"));
 }
