@@ -182,7 +182,9 @@ pub(crate) fn decide(
     let (reference, last_resort) = match requested {
         Some(req_id) => {
             let spec = catalog.model(req_id);
-            if let Some(w) = spec.lifecycle_warning(&crate::catalog::iso_from_days(today)) {
+            let warning =
+                spec.shutdown.as_ref().and_then(|_| spec.lifecycle_warning(&crate::catalog::iso_from_days(today)));
+            if let Some(w) = warning {
                 warn_once(&spec.id, &w);
                 d.reasons.push(Reason::Text(w));
             }
