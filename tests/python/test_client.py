@@ -130,7 +130,7 @@ def test_health(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI], 
 def test_models_list(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI]) -> None:
     page = kc.models.list()
     ids = [m.id for m in page]
-    assert "gpt-4o" in ids and "llama-3.1-8b-instant" in ids
+    assert "gpt-4o" in ids and "openai/gpt-oss-20b" in ids
     assert not any(i.startswith("claude") for i in ids)  # no Anthropic key
     gpt = kc.models.retrieve("gpt-4o")
     assert (gpt.object, gpt.created, gpt.owned_by, gpt.tier) == ("model", 0, "openai", "premium")
@@ -255,14 +255,16 @@ def test_key_rotation(make_client: Callable[..., kestrel.OpenAI], mock: Mock) ->
 
 
 def test_remove_api_key_removes_the_provider_at_once(kc: kestrel.OpenAI) -> None:
-    assert kc.route(model="gpt-4o", messages=EASY).provider == "groq"
-    kc.remove_api_key("groq")
+    # Mistral serves the cheapest economy model (ministral-3b-latest) among the mock's providers.
+    assert kc.route(model="gpt-4o", messages=EASY).provider == "mistral"
+    kc.remove_api_key("mistral")
     decision = kc.route(model="gpt-4o", messages=EASY)
-    assert decision.provider != "groq"
-    assert not any(m.startswith("llama") for m in decision.plan)
-    assert not {h.provider: h for h in kc.health()}["groq"].configured
-    kc.set_api_key("groq", "gsk-test")
-    assert kc.route(model="gpt-4o", messages=EASY).provider == "groq"
+    assert decision.provider != "mistral"
+    mistral_names = ("mistral-", "ministral-", "magistral-", "codestral-", "devstral-")
+    assert not any(m.startswith(mistral_names) for m in decision.plan)
+    assert not {h.provider: h for h in kc.health()}["mistral"].configured
+    kc.set_api_key("mistral", "mistral-test")
+    assert kc.route(model="gpt-4o", messages=EASY).provider == "mistral"
 
 
 def test_set_base_url(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
