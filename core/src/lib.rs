@@ -21,7 +21,7 @@ pub mod usage;
 
 pub use cache::CacheConfig;
 pub use catalog::Catalog;
-pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure};
+pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure, PassthroughCall};
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
