@@ -32,10 +32,9 @@ function snakeKeys(value) {
   return out;
 }
 
-/** openai-node's options that configure its own HTTP stack: accepted and ignored (Kestrel's lives in Rust). */
+/** openai-node's options that configure its own HTTP stack: they reach the official client
+ * that serves the APIs Kestrel does not route (passthrough.js), not Kestrel's (in Rust). */
 const SDK_ONLY = new Set([
-  "organization",
-  "project",
   "defaultQuery",
   "dangerouslyAllowBrowser",
   "fetch",

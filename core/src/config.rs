@@ -26,6 +26,9 @@ pub struct ClientConfig {
     pub api_key: Option<String>,
     /// The OpenAI base URL, as the SDK's `base_url` takes it.
     pub base_url: Option<String>,
+    /// OpenAI's organization and project headers, as the SDK's arguments.
+    pub organization: Option<String>,
+    pub project: Option<String>,
     /// Provider name → API key (also `provider_keys`, the constructors' name).
     #[serde(default, alias = "provider_keys")]
     pub api_keys: HashMap<String, String>,
@@ -368,6 +371,12 @@ impl ClientConfig {
         }
         if let Some(on) = self.discover_models {
             b = b.discover_models(on);
+        }
+        if let Some(o) = self.organization {
+            b = b.organization(o);
+        }
+        if let Some(p) = self.project {
+            b = b.project(p);
         }
         if let Some(p) = self.policy {
             let d = RoutingPolicy::default();

@@ -412,3 +412,20 @@ async fn passthrough_calls_are_recorded_priced_and_classified() {
     let records = client.usage().records(None, 10);
     assert_eq!(records.iter().filter(|r| r.endpoint.is_some()).count(), 2);
 }
+
+#[tokio::test]
+async fn organization_and_project_reach_openai_only() {
+    let mock = MockServer::start(Script::new()).await.unwrap();
+    let client = client_for(&mock, |b| b.organization("org-kestrel").project("proj_kestrel"));
+    client.chat(easy()).await.unwrap(); // routed to Groq
+    let mut direct = easy();
+    direct.kestrel = Some(RequestPolicy { routing: Some(false), ..Default::default() });
+    client.chat(direct).await.unwrap(); // OpenAI
+    let reqs = mock.requests();
+    let groq = reqs.iter().find(|r| r.path.starts_with("/groq")).unwrap();
+    let openai = reqs.iter().find(|r| r.path.starts_with("/openai")).unwrap();
+    assert_eq!(openai.header("openai-organization"), Some("org-kestrel"));
+    assert_eq!(openai.header("openai-project"), Some("proj_kestrel"));
+    assert_eq!(groq.header("openai-organization"), None);
+    assert_eq!(groq.header("openai-project"), None);
+}

@@ -61,3 +61,11 @@ test("generic helpers, and unknown names stay undefined", async () => {
   assert.equal(c.noSuchResource, undefined);
   assert.equal(c.then, undefined, "a client is not a thenable");
 });
+
+test("organization and project reach OpenAI as openai-node sends them", async () => {
+  const c = new OpenAI(clientOptions(mock, { organization: "org-1", project: "proj-1" }));
+  await c.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }], kestrel: { routing: false } });
+  const [sent] = await mock.chatRequests();
+  assert.equal(sent.headers["openai-organization"], "org-1");
+  assert.equal(sent.headers["openai-project"], "proj-1");
+});

@@ -288,6 +288,9 @@ def test_sdk_constructor_arguments_are_accepted(mock: Mock) -> None:
                                                                                          12.5, 0)
     assert client.chat.completions.create(model="gpt-4o", messages=EASY).choices
     assert kestrel.Client is kestrel.OpenAI and kestrel.AsyncClient is kestrel.AsyncOpenAI
+    # OpenAI's account headers reach OpenAI as the SDK sends them.
+    [sent] = mock.chat_requests()
+    assert (sent["headers"]["openai-organization"], sent["headers"]["openai-project"]) == ("org-1", "proj-1")
 
 
 def test_timeout_object_uses_the_largest_part(mock: Mock) -> None:

@@ -128,9 +128,12 @@ class _BaseClient:
             timeouts), as the SDK counts them; a call makes at most ``max_retries + 2``
             attempts (one cheaper substitute first).
           default_headers: sent with every provider request.
-          organization, project, webhook_secret, websocket_base_url, default_query,
-            http_client: accepted for compatibility and ignored (Kestrel's HTTP client
-            lives in Rust).
+          organization, project: OpenAI's ``OpenAI-Organization`` / ``OpenAI-Project``
+            headers, sent to OpenAI only (``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID`` when
+            ``from_env``).
+          webhook_secret, websocket_base_url, default_query, http_client: configure the
+            official client that serves the APIs Kestrel does not route (embeddings,
+            files, ...); routed chat requests use Kestrel's HTTP client in Rust.
 
         Kestrel arguments:
           provider_keys: ``{provider: key}`` for other providers (``{"groq": "gsk-..."}``).

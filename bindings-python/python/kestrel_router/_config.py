@@ -119,6 +119,8 @@ _NATIVE_SETTINGS = (
     "failover_attempts",
     "max_quality_drop",
     "discover_models",
+    "organization",
+    "project",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
@@ -133,8 +135,6 @@ _POLICY_SETTINGS = {
 }
 # Accepted for OpenAI SDK compatibility and otherwise ignored.
 _SDK_SETTINGS = (
-    "organization",
-    "project",
     "webhook_secret",
     "websocket_base_url",
     "default_query",

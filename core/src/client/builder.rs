@@ -48,6 +48,8 @@ pub struct ClientBuilder {
     cache: Option<CacheConfig>,
     today: Option<String>,
     discover_models: bool,
+    organization: Option<String>,
+    project: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -74,6 +76,8 @@ impl Default for ClientBuilder {
             cache: None,
             today: None,
             discover_models: false,
+            organization: None,
+            project: None,
         }
     }
 }
@@ -134,6 +138,20 @@ impl ClientBuilder {
     /// The base URL for a provider, in the form its official SDK takes it.
     pub fn base_url(mut self, provider: &str, url: impl Into<String>) -> Self {
         self.base_urls.insert(provider.to_ascii_lowercase(), url.into());
+        self
+    }
+
+    /// The OpenAI organization (`OpenAI-Organization` on OpenAI requests only), as the
+    /// SDK's `organization`; with `from_env`, `OPENAI_ORG_ID` when not set.
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// The OpenAI project (`OpenAI-Project` on OpenAI requests only), as the SDK's
+    /// `project`; with `from_env`, `OPENAI_PROJECT_ID` when not set.
+    pub fn project(mut self, project: impl Into<String>) -> Self {
+        self.project = Some(project.into());
         self
     }
 
@@ -242,6 +260,18 @@ impl ClientBuilder {
         }
         let env =
             |var: &str| if self.from_env { std::env::var(var).ok().filter(|v| !v.trim().is_empty()) } else { None };
+        // OpenAI's account headers go to OpenAI only: other providers have no use for them.
+        let mut openai_headers = self.headers.clone();
+        for (name, value, var) in [
+            ("openai-organization", &self.organization, "OPENAI_ORG_ID"),
+            ("openai-project", &self.project, "OPENAI_PROJECT_ID"),
+        ] {
+            if let Some(v) = value.clone().or_else(|| env(var)).filter(|_| !openai_headers.contains_key(name)) {
+                let v = HeaderValue::from_str(&v)
+                    .map_err(|_| Error::Config(format!("invalid value for header `{name}`")))?;
+                openai_headers.insert(HeaderName::from_static(name), v);
+            }
+        }
         let slots: Vec<Slot> = catalog
             .providers()
             .iter()
@@ -262,7 +292,7 @@ impl ClientBuilder {
                     base_url,
                     chat_path: spec.chat_path.clone(),
                     key,
-                    headers: self.headers.clone(),
+                    headers: if spec.name == "openai" { openai_headers.clone() } else { self.headers.clone() },
                 };
                 Slot {
                     implementation: providers::for_api(spec.api),
