@@ -1,0 +1,102 @@
+//! The OpenAI-compatible API: `POST /v1/chat/completions` (plain, or SSE with
+//! `data: [DONE]`), `GET /v1/models`, `GET /health`. The core does the work: the body is
+//! parsed into a `ChatRequest`, handed to the key's client, and its response or chunks are
+//! written back as they are.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use kestrel_router::ChatRequest;
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::Shared;
+
+pub async fn health() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// A body the extractor refused (too large, unreadable), as an OpenAI error.
+pub fn rejected(r: BytesRejection) -> ApiError {
+    let status = r.status();
+    let mut e = ApiError::new(status, "invalid_request_error", r.body_text());
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        e = e.code("request_too_large");
+    }
+    e
+}
+
+fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let mut err = ApiError::invalid(format!("invalid request body: {}", e.inner()));
+        if path != "." {
+            err = err.param(path);
+        }
+        err
+    })
+}
+
+pub async fn chat_completions(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let kc = shared.pool.authenticate(&shared, &headers).await?;
+    let body = body.map_err(rejected)?;
+    let mut req = parse(&body)?;
+    // Usage and cache are the key's tenant's, whatever the body says.
+    if let Some(p) = req.kestrel.as_mut() {
+        p.tenant = None;
+    }
+    if req.stream != Some(true) {
+        let resp = kc.client.chat(req).await?;
+        return Ok(Json(resp).into_response());
+    }
+    let stream = kc.client.chat_stream(req).await?;
+    // The stream holds the key's client, so a revoked key's usage is still drained.
+    let holder = kc.clone();
+    let events = stream
+        .map(move |item| {
+            let _ = &holder;
+            let data = match item {
+                Ok(chunk) => serde_json::to_string(&chunk)
+                    .unwrap_or_else(|e| ApiError::internal(e.to_string()).body().to_string()),
+                Err(e) => ApiError::from(e).body().to_string(),
+            };
+            Ok::<Bytes, std::convert::Infallible>(Bytes::from(format!("data: {data}\n\n")))
+        })
+        .chain(futures_util::stream::once(async { Ok(Bytes::from_static(b"data: [DONE]\n\n")) }));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        Body::from_stream(events),
+    )
+        .into_response())
+}
+
+pub async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let kc = shared.pool.authenticate(&shared, &headers).await?;
+    let data: Vec<_> = kc
+        .client
+        .available_models()
+        .into_iter()
+        .map(|m| json!({"id": m.id, "object": "model", "created": 0, "owned_by": m.provider}))
+        .collect();
+    Ok(Json(json!({"object": "list", "data": data})).into_response())
+}
+
+/// Any other path: OpenAI's 404 body.
+pub async fn fallback() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "invalid_request_error", "Unknown request URL.").code("unknown_url")
+}
