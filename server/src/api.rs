@@ -57,10 +57,10 @@ pub async fn chat_completions(
         p.tenant = None;
     }
     if req.stream != Some(true) {
-        let resp = kc.client.chat(req).await?;
+        let resp = kc.client.chat(req).await.map_err(for_key)?;
         return Ok(Json(resp).into_response());
     }
-    let stream = kc.client.chat_stream(req).await?;
+    let stream = kc.client.chat_stream(req).await.map_err(for_key)?;
     // The stream holds the key's client, so a revoked key's usage is still drained.
     let holder = kc.clone();
     let events = stream
@@ -83,6 +83,22 @@ pub async fn chat_completions(
         Body::from_stream(events),
     )
         .into_response())
+}
+
+/// The core's error, worded for a server user where the library's wording would mislead:
+/// a provider without a key is one this Kestrel key holds no credential for (the server
+/// never reads provider keys from its environment).
+fn for_key(e: kestrel_router::Error) -> ApiError {
+    if let kestrel_router::Error::Config(m) = &e {
+        if let Some(provider) = m.strip_prefix("no API key for `").and_then(|r| r.split('`').next()) {
+            return ApiError::invalid(format!(
+                "this Kestrel key holds no credential for provider `{provider}`: create a key with one \
+                 (kestrel keys create --provider-key {provider}=...)"
+            ))
+            .code("provider_not_configured");
+        }
+    }
+    ApiError::from(e)
 }
 
 pub async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -201,6 +201,14 @@ async fn errors_use_openai_bodies_and_statuses() {
     let r = env.chat(&bad, ask("hi")).await;
     assert_eq!(r.status(), 401);
 
+    // A model of a provider this key holds no credential for.
+    let body = json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "hi"}], "kestrel": {"routing": false}});
+    let r = env.chat(&key, body).await;
+    assert_eq!(r.status(), 400);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "provider_not_configured", "{b}");
+    assert!(b["error"]["message"].as_str().unwrap().contains("no credential for provider `anthropic`"), "{b}");
+
     // Unknown route; body over the limit.
     let (status, b) = env.get(&key, "/v1/nothing").await;
     assert_eq!(status, 404);

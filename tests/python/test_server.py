@@ -265,3 +265,15 @@ def test_no_prompt_is_stored_and_sigterm_is_graceful(tmp_path: Path) -> None:
     rows = sqlite3.connect(str(tmp_path / "kestrel.db")).execute("SELECT tenant, record FROM usage").fetchall()
     assert len(rows) == 2 and all(t == "py-privacy" for t, _ in rows)
     assert all(json.loads(r)["requested_model"] == "gpt-4o" for _, r in rows)
+
+
+def test_langchain_chat_openai_with_base_url(server: Served) -> None:
+    from langchain_openai import ChatOpenAI
+
+    key = server.create_key("py-langchain")["key"]
+    llm = ChatOpenAI(base_url=server.url + "/v1", api_key=key, model="gpt-4o", max_retries=0)  # type: ignore[arg-type]
+    msg = llm.invoke("What is 2+2?")
+    assert "2+2" in str(msg.content)
+    chunks = list(llm.stream("Tell me about kestrels."))
+    assert "kestrels" in "".join(str(c.content) for c in chunks)
+    assert server.get(key, "/api/dashboard/savings")[1]["requests"] == 2
