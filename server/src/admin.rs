@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -51,13 +50,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, KeyError> + S
     tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(e.to_string()))?.map_err(key_error)
 }
 
-pub async fn create(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+pub async fn create(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     require_admin(&s, &headers)?;
-    let body = body.map_err(api::rejected)?;
+    let body = api::read_body(&s, body).await?;
     let new: NewKey =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid(format!("invalid key request: {e}")))?;
     let shared = s.clone();

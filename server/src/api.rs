@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,14 +21,28 @@ pub async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// A body the extractor refused (too large, unreadable), as an OpenAI error.
-pub fn rejected(r: BytesRejection) -> ApiError {
-    let status = r.status();
-    let mut e = ApiError::new(status, "invalid_request_error", r.body_text());
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        e = e.code("request_too_large");
-    }
-    e
+/// Reads a request body up to the server's limit, after the caller was authenticated (an
+/// anonymous client never makes the server buffer anything).
+pub async fn read_body(shared: &Shared, body: Body) -> Result<Bytes, ApiError> {
+    let limit = shared.config.body_limit;
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
+        let mut too_large = false;
+        while let Some(s) = source {
+            too_large |= s.is::<http_body_util::LengthLimitError>();
+            source = s.source();
+        }
+        if too_large {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                format!("request body larger than {limit} bytes"),
+            )
+            .code("request_too_large")
+        } else {
+            ApiError::invalid(format!("cannot read the request body: {e}"))
+        }
+    })
 }
 
 fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
@@ -47,10 +60,10 @@ fn parse(body: &[u8]) -> Result<ChatRequest, ApiError> {
 pub async fn chat_completions(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let kc = shared.pool.authenticate(&shared, &headers).await?;
-    let body = body.map_err(rejected)?;
+    let body = read_body(&shared, body).await?;
     let mut req = parse(&body)?;
     // Usage and cache are the key's tenant's, whatever the body says.
     if let Some(p) = req.kestrel.as_mut() {

@@ -8,8 +8,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -217,13 +216,9 @@ struct Batch {
 
 /// `POST /api/usage`: one reporter batch (`docs/usage-batch.schema.json`), gzip or plain,
 /// counted under the uploading key's tenant; idempotent by `batch_id`.
-pub async fn ingest(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+pub async fn ingest(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let kc = s.pool.authenticate(&s, &headers).await?;
-    let body = body.map_err(api::rejected)?;
+    let body = api::read_body(&s, body).await?;
     let gzip = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
