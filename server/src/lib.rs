@@ -29,6 +29,7 @@ pub mod error;
 pub mod keys;
 pub mod page;
 pub mod pool;
+pub mod postgres_store;
 pub mod remote;
 pub mod store;
 
@@ -47,6 +48,7 @@ use tokio::task::JoinHandle;
 
 pub use crypto::MasterKey;
 pub use error::ApiError;
+pub use postgres_store::PostgresStore;
 pub use store::{SqliteStore, Store};
 
 /// Unix time in milliseconds.
@@ -61,6 +63,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The SQLite file (created if missing).
     pub db_path: PathBuf,
+    /// A Postgres URL (`postgres://user@host/db`, `DATABASE_URL`): used instead of the
+    /// SQLite file when set (then the master key must be given).
+    pub database_url: Option<String>,
     /// The master key as text (hex or base64 of 32 bytes), e.g. from `KESTREL_MASTER_KEY`.
     pub master_key: Option<String>,
     /// A file holding the master key; without either, `<db>.key` is used, created on the
@@ -94,6 +99,7 @@ impl ServerConfig {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             db_path: db_path.into(),
+            database_url: None,
             master_key: None,
             master_key_file: None,
             admin_token: None,
@@ -116,6 +122,7 @@ impl ServerConfig {
     pub fn with_env(mut self) -> Self {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
         self.admin_token = self.admin_token.or_else(|| var("KESTREL_ADMIN_TOKEN"));
+        self.database_url = self.database_url.or_else(|| var("DATABASE_URL"));
         self.master_key = self.master_key.or_else(|| var("KESTREL_MASTER_KEY"));
         self.master_key_file = self.master_key_file.or_else(|| var("KESTREL_MASTER_KEY_FILE").map(PathBuf::from));
         for p in Catalog::builtin().providers() {
@@ -136,6 +143,11 @@ impl ServerConfig {
         }
         if let Some(path) = &self.master_key_file {
             return Ok(MasterKey::from_file(path)?);
+        }
+        if self.database_url.is_some() {
+            return Err(ServerError::Config(
+                "with DATABASE_URL, set KESTREL_MASTER_KEY or KESTREL_MASTER_KEY_FILE (every server process needs the same key)".into(),
+            ));
         }
         let mut path = self.db_path.clone().into_os_string();
         path.push(".key");
@@ -187,9 +199,16 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Opens the store and the master key named by `config`.
+    /// Opens the store (Postgres with `database_url`, else SQLite) and the master key
+    /// named by `config`. Blocking: call it outside the async runtime's threads.
     pub fn open(config: ServerConfig) -> Result<Arc<Shared>, ServerError> {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.db_path)?);
+        let store: Arc<dyn Store> = match &config.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Arc::new(PostgresStore::connect(url)?)
+            }
+            Some(_) => return Err(ServerError::Config("DATABASE_URL must be a postgres:// URL".into())),
+            None => Arc::new(SqliteStore::open(&config.db_path)?),
+        };
         Shared::with_store(config, store)
     }
 
@@ -248,7 +267,9 @@ pub struct Server {
 
 impl Server {
     pub async fn start(config: ServerConfig) -> Result<Server, ServerError> {
-        let shared = Shared::open(config)?;
+        let shared = tokio::task::spawn_blocking(move || Shared::open(config))
+            .await
+            .map_err(|e| ServerError::Config(format!("store setup panicked: {e}")))??;
         Server::start_with(shared).await
     }
 

@@ -14,7 +14,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use kestrel_router::usage::{LedgerConfig, UsageRecord};
 use kestrel_router::{CacheConfig, Client, RoutingPolicy};
@@ -27,11 +26,6 @@ use crate::{crypto, Shared};
 /// Records each client's ledger keeps in memory between drains.
 pub const RING: usize = 16_384;
 
-/// How long an authenticated key is trusted without asking the store again. Revocation
-/// through this server's admin API is immediate; through another process sharing the
-/// store, it takes effect within this time.
-const AUTH_TTL: Duration = Duration::from_secs(1);
-
 /// An active key with its client.
 pub struct KeyClient {
     pub key_id: String,
@@ -41,15 +35,8 @@ pub struct KeyClient {
     drained: Mutex<u64>,
 }
 
-struct Cached {
-    row: Arc<KeyRow>,
-    checked: Instant,
-}
-
 #[derive(Default)]
 pub struct Pool {
-    /// Key hash → row, for `AUTH_TTL`.
-    auth: Mutex<HashMap<String, Cached>>,
     /// Key id → its client.
     clients: Mutex<HashMap<String, Arc<KeyClient>>>,
     /// Clients of revoked keys, drained until no request holds them.
@@ -94,24 +81,16 @@ impl Pool {
         self.client_for(shared, &row)
     }
 
-    async fn lookup(&self, shared: &Arc<Shared>, hash: String) -> Result<Arc<KeyRow>, ApiError> {
-        if let Some(c) = lock(&self.auth).get(&hash).filter(|c| c.checked.elapsed() < AUTH_TTL) {
-            return Ok(c.row.clone());
-        }
+    /// The key's row, asked of the store on every request (one indexed read): so a key
+    /// revoked by any process sharing the store (another replica, `kestrel keys revoke
+    /// --db`) is refused at once.
+    async fn lookup(&self, shared: &Arc<Shared>, hash: String) -> Result<KeyRow, ApiError> {
         let store = shared.store.clone();
-        let h = hash.clone();
-        let row = tokio::task::spawn_blocking(move || store.key_by_hash(&h))
+        tokio::task::spawn_blocking(move || store.key_by_hash(&hash))
             .await
             .map_err(|e| ApiError::internal(e.to_string()))?
             .map_err(|e| ApiError::internal(e.to_string()))?
-            .ok_or_else(|| ApiError::bad_key("Incorrect API key provided."))?;
-        let row = Arc::new(row);
-        let mut auth = lock(&self.auth);
-        if auth.len() > 100_000 {
-            auth.clear(); // bounded: unknown keys are not cached, so this is many real keys
-        }
-        auth.insert(hash, Cached { row: row.clone(), checked: Instant::now() });
-        Ok(row)
+            .ok_or_else(|| ApiError::bad_key("Incorrect API key provided."))
     }
 
     fn client_for(&self, shared: &Shared, row: &KeyRow) -> Result<Arc<KeyClient>, ApiError> {
@@ -124,9 +103,9 @@ impl Pool {
         Ok(lock(&self.clients).entry(row.id.clone()).or_insert(kc).clone())
     }
 
-    /// Forgets a revoked key at once: the next request with it is refused.
+    /// Retires a revoked key's client (its usage is still drained; the store already
+    /// refuses the key).
     pub fn revoked(&self, row: &KeyRow) {
-        lock(&self.auth).remove(&row.hash);
         if let Some(c) = lock(&self.clients).remove(&row.id) {
             lock(&self.retired).push(c);
         }

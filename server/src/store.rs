@@ -1,7 +1,7 @@
 //! The server's persistent state behind one trait: Kestrel keys (hash, tenant, policy,
 //! sealed provider credentials) and usage records (the library's `UsageRecord`, as JSON;
-//! never a prompt). SQLite is the default and needs no setup; another backend (Postgres
-//! for many server processes) implements [`Store`] the same way.
+//! never a prompt). SQLite is the default and needs no setup; Postgres
+//! (`postgres_store.rs`, for many server processes) implements [`Store`] the same way.
 //!
 //! Calls are blocking: the server runs them on tokio's blocking pool.
 
@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub enum StoreError {
     #[error("usage store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("usage store: postgres: {0}")]
+    Postgres(String),
     #[error("usage store: bad stored data: {0}")]
     Data(#[from] serde_json::Error),
     #[error("usage store: {0}")]
@@ -65,7 +67,7 @@ pub enum Source {
 }
 
 impl Source {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Source::Server => "server",
             Source::Report => "report",

@@ -1,9 +1,13 @@
-//! `kestrel serve` end to end: the server on loopback (port 0) with SQLite, in front of
-//! kestrel-mock, driven over HTTP.
+//! `kestrel serve` end to end: the server on loopback (port 0) in front of kestrel-mock,
+//! driven over HTTP; every scenario runs once on SQLite and once on Postgres
+//! (`sqlite::NAME`, `postgres::NAME`, see `common/mod.rs`).
+
+mod common;
 
 use std::io::Write;
 use std::time::Duration;
 
+use common::Backend;
 use kestrel_mock::{Behaviour, MockServer, Script};
 use kestrel_server::{Server, ServerConfig};
 use serde_json::{json, Value};
@@ -15,14 +19,15 @@ struct Env {
     server: Server,
     http: reqwest::Client,
     dir: tempfile::TempDir,
+    backend: Backend,
 }
 
 impl Env {
-    async fn start(script: Script) -> Env {
-        Env::start_with(script, |_| {}).await
+    async fn start(backend: &Backend, script: Script) -> Env {
+        Env::start_with(backend, script, |_| {}).await
     }
 
-    async fn start_with(script: Script, tweak: impl FnOnce(&mut ServerConfig)) -> Env {
+    async fn start_with(backend: &Backend, script: Script, tweak: impl FnOnce(&mut ServerConfig)) -> Env {
         let mock = MockServer::start(script).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = ServerConfig::new(dir.path().join("kestrel.db"));
@@ -31,9 +36,10 @@ impl Env {
         cfg.master_key = Some("11".repeat(32));
         cfg.base_urls = vec![("openai".into(), format!("{}/openai/v1", mock.url()))];
         cfg.max_retries = Some(0);
+        backend.configure(&mut cfg);
         tweak(&mut cfg);
         let server = Server::start(cfg).await.unwrap();
-        Env { mock, server, http: reqwest::Client::new(), dir }
+        Env { mock, server, http: reqwest::Client::new(), dir, backend: backend.clone() }
     }
 
     fn url(&self, path: &str) -> String {
@@ -72,9 +78,8 @@ fn key_of(created: &Value) -> String {
     created["key"].as_str().unwrap().to_string()
 }
 
-#[tokio::test]
-async fn health_models_and_plain_completion() {
-    let env = Env::start(Script::new().require_key("sk-a")).await;
+async fn health_models_and_plain_completion(b: Backend) {
+    let env = Env::start(&b, Script::new().require_key("sk-a")).await;
     let (status, body) = env.get("", "/health").await;
     assert_eq!((status, body), (200, json!({"status": "ok"})));
 
@@ -101,9 +106,8 @@ async fn health_models_and_plain_completion() {
     env.server.shutdown().await;
 }
 
-#[tokio::test]
-async fn streaming_is_sse_ending_with_done() {
-    let env = Env::start(Script::new()).await;
+async fn streaming_is_sse_ending_with_done(b: Backend) {
+    let env = Env::start(&b, Script::new()).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let mut body = ask("Tell me a story about a kestrel.");
     body["stream"] = json!(true);
@@ -131,9 +135,8 @@ async fn streaming_is_sse_ending_with_done() {
     assert_eq!(s["requests"], 1);
 }
 
-#[tokio::test]
-async fn tools_and_json_mode_pass_through_the_core() {
-    let env = Env::start(Script::new()).await;
+async fn tools_and_json_mode_pass_through_the_core(b: Backend) {
+    let env = Env::start(&b, Script::new()).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let mut body = ask("What's the weather in Paris?");
     body["tools"] = json!([{"type": "function", "function": {"name": "get_weather",
@@ -149,9 +152,9 @@ async fn tools_and_json_mode_pass_through_the_core() {
     assert!(serde_json::from_str::<Value>(content).is_ok(), "{content}");
 }
 
-#[tokio::test]
-async fn errors_use_openai_bodies_and_statuses() {
+async fn errors_use_openai_bodies_and_statuses(b: Backend) {
     let env = Env::start(
+        &b,
         Script::new()
             .require_key("sk-a")
             .model("gpt-4o", Behaviour::error(429).error_message("slow down").retry_after(1.0)),
@@ -220,9 +223,8 @@ async fn errors_use_openai_bodies_and_statuses() {
     assert_eq!(b["error"]["code"], "request_too_large");
 }
 
-#[tokio::test]
-async fn keys_admin_api_and_revocation_at_once() {
-    let env = Env::start(Script::new()).await;
+async fn keys_admin_api_and_revocation_at_once(b: Backend) {
+    let env = Env::start(&b, Script::new()).await;
     // The admin API wants the admin token.
     let r = env.http.get(env.url("/admin/keys")).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -265,16 +267,15 @@ async fn keys_admin_api_and_revocation_at_once() {
     }
 }
 
-#[tokio::test]
-async fn admin_api_is_off_without_a_token() {
-    let env = Env::start_with(Script::new(), |c| c.admin_token = None).await;
+async fn admin_api_is_off_without_a_token(b: Backend) {
+    let env = Env::start_with(&b, Script::new(), |c| c.admin_token = None).await;
     let r = env.http.get(env.url("/admin/keys")).bearer_auth("anything").send().await.unwrap();
     assert_eq!(r.status(), 403);
 }
 
-#[tokio::test]
-async fn tenants_never_see_each_other() {
+async fn tenants_never_see_each_other(b: Backend) {
     let env = Env::start_with(
+        &b,
         Script::new().require_key_for("/openai", "sk-a").default_behaviour(Behaviour::reply("ok").usage(100, 20)),
         |c| c.cache = true,
     )
@@ -311,9 +312,8 @@ async fn tenants_never_see_each_other() {
     assert_eq!(env.get(ADMIN, "/api/dashboard/savings").await.0, 400);
 }
 
-#[tokio::test]
-async fn dashboard_figures_and_time_ranges() {
-    let env = Env::start(Script::new().default_behaviour(Behaviour::reply("fine").usage(1000, 200))).await;
+async fn dashboard_figures_and_time_ranges(b: Backend) {
+    let env = Env::start(&b, Script::new().default_behaviour(Behaviour::reply("fine").usage(1000, 200))).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let before = kestrel_server::now_ms();
     for q in ["What is 2+2?", "Say hi.", "What colour is the sky?"] {
@@ -361,9 +361,8 @@ async fn dashboard_figures_and_time_ranges() {
     assert!(csv.lines().next().unwrap().contains("requested_model"));
 }
 
-#[tokio::test]
-async fn no_prompt_or_secret_reaches_the_database() {
-    let env = Env::start(Script::new()).await;
+async fn no_prompt_or_secret_reaches_the_database(b: Backend) {
+    let env = Env::start(&b, Script::new()).await;
     let created = env.create_key("acme", "sk-provider-SECRET-42").await;
     let key = key_of(&created);
     let prompt = "zebra-umbrella-7731 is my secret phrase";
@@ -374,15 +373,8 @@ async fn no_prompt_or_secret_reaches_the_database() {
     let (_, s) = env.get(&key, "/api/dashboard/savings").await;
     assert_eq!(s["requests"], 2);
     env.server.shutdown().await;
-    let mut blob = Vec::new();
-    for entry in std::fs::read_dir(env.dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("kestrel.db") {
-            blob.extend(std::fs::read(&path).unwrap());
-        }
-    }
-    assert!(blob.len() > 4096);
-    let hay = String::from_utf8_lossy(&blob);
+    let hay = env.backend.dump(env.dir.path()).await;
+    assert!(hay.contains(created["id"].as_str().unwrap()), "the key row is there");
     for needle in ["zebra-umbrella", "sk-provider-SECRET-42", key.as_str(), "Mock answer"] {
         assert!(!hay.contains(needle), "`{needle}` found in the database");
     }
@@ -395,9 +387,8 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-#[tokio::test]
-async fn usage_upload_is_idempotent_and_scoped() {
-    let env = Env::start(Script::new()).await;
+async fn usage_upload_is_idempotent_and_scoped(b: Backend) {
+    let env = Env::start(&b, Script::new()).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let other = key_of(&env.create_key("other", "sk-a").await);
     let rec = json!({"seq": 1, "timestamp_ms": 1_700_000_000_000u64, "tenant": "someone-else", "requested_model": "gpt-4o",
@@ -439,9 +430,8 @@ async fn usage_upload_is_idempotent_and_scoped() {
     assert_eq!(r.status(), 401);
 }
 
-#[tokio::test]
-async fn the_librarys_reporter_uploads_to_the_server() {
-    let env = Env::start(Script::new()).await;
+async fn the_librarys_reporter_uploads_to_the_server(b: Backend) {
+    let env = Env::start(&b, Script::new()).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let spool = tempfile::tempdir().unwrap();
     let mut rc = kestrel_router::usage::ReporterConfig::new(env.url("/api/usage"), Some(key.clone().into()));
@@ -466,9 +456,8 @@ async fn the_librarys_reporter_uploads_to_the_server() {
     assert_eq!(s["requests"], 5);
 }
 
-#[tokio::test]
-async fn graceful_shutdown_finishes_in_flight_requests_and_stores_their_usage() {
-    let env = Env::start(Script::new().default_behaviour(Behaviour::reply("slow").latency_ms(300))).await;
+async fn graceful_shutdown_finishes_in_flight_requests_and_stores_their_usage(b: Backend) {
+    let env = Env::start(&b, Script::new().default_behaviour(Behaviour::reply("slow").latency_ms(300))).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let db = env.dir.path().join("kestrel.db");
     let http = env.http.clone();
@@ -480,15 +469,14 @@ async fn graceful_shutdown_finishes_in_flight_requests_and_stores_their_usage() 
     tokio::time::sleep(Duration::from_millis(100)).await;
     env.server.shutdown().await;
     assert_eq!(inflight.await.unwrap(), 200);
-    let store = kestrel_server::SqliteStore::open(&db).unwrap();
-    use kestrel_server::Store;
-    let recs = store.usage(&kestrel_server::store::UsageQuery { tenant: "acme".into(), ..Default::default() }).unwrap();
+    let store = env.backend.open(&db).await;
+    let q = kestrel_server::store::UsageQuery { tenant: "acme".into(), ..Default::default() };
+    let recs = tokio::task::spawn_blocking(move || store.usage(&q)).await.unwrap().unwrap();
     assert_eq!(recs.len(), 1);
 }
 
-#[tokio::test]
-async fn many_concurrent_requests_lose_no_usage() {
-    let env = Env::start_with(Script::new(), |c| c.concurrency = 16).await;
+async fn many_concurrent_requests_lose_no_usage(b: Backend) {
+    let env = Env::start_with(&b, Script::new(), |c| c.concurrency = 16).await;
     let key = key_of(&env.create_key("acme", "sk-a").await);
     let mut tasks = Vec::new();
     for i in 0..200 {
@@ -510,3 +498,19 @@ async fn many_concurrent_requests_lose_no_usage() {
     assert_eq!(s["requests"], 200);
     assert_eq!(env.server.shared().pool.lost.load(std::sync::atomic::Ordering::Relaxed), 0);
 }
+
+on_every_store!(
+    health_models_and_plain_completion,
+    streaming_is_sse_ending_with_done,
+    tools_and_json_mode_pass_through_the_core,
+    errors_use_openai_bodies_and_statuses,
+    keys_admin_api_and_revocation_at_once,
+    admin_api_is_off_without_a_token,
+    tenants_never_see_each_other,
+    dashboard_figures_and_time_ranges,
+    no_prompt_or_secret_reaches_the_database,
+    usage_upload_is_idempotent_and_scoped,
+    the_librarys_reporter_uploads_to_the_server,
+    graceful_shutdown_finishes_in_flight_requests_and_stores_their_usage,
+    many_concurrent_requests_lose_no_usage,
+);
