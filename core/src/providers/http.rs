@@ -106,7 +106,9 @@ pub fn transport_error(provider: &str, e: &reqwest::Error) -> Error {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    if e.is_decode() || e.is_body() {
+    // A body that cannot be decoded is the provider's fault; one cut off mid-read is the
+    // connection's, as the SDKs see it (`APIConnectionError`, retried).
+    if e.is_decode() {
         return Error::Provider { provider: provider.to_string(), status: 0, message, body: None };
     }
     Error::Connection { provider: provider.to_string(), message }
