@@ -20,7 +20,9 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the line printed at start names it).
     #[arg(long, default_value = "127.0.0.1:8080", env = "KESTREL_LISTEN")]
     listen: SocketAddr,
-    /// The SQLite usage and key store (created if missing).
+    /// The SQLite usage and key store (created if missing). `DATABASE_URL=postgres://...`
+    /// in the environment selects Postgres instead (several replicas; then set
+    /// `KESTREL_MASTER_KEY`), and `KESTREL_REDIS_URL=redis://...` shares the cache.
     #[arg(long, default_value = "kestrel.db", env = "KESTREL_DB")]
     db: PathBuf,
     /// A provider's base URL for every key, `PROVIDER=URL` (repeatable); each provider's
@@ -122,8 +124,8 @@ pub struct KeysArgs {
     /// The server's admin API (with `KESTREL_ADMIN_TOKEN`).
     #[arg(long, global = true, env = "KESTREL_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
-    /// Work on this store file directly instead of through a server (a running server
-    /// sees a revocation within a second).
+    /// Work on this SQLite store file directly instead of through a server (a running
+    /// server refuses a key revoked here at once).
     #[arg(long, global = true)]
     db: Option<PathBuf>,
     /// Print JSON.

@@ -125,6 +125,32 @@ pub async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Re
     Ok(Json(json!({"object": "list", "data": data})).into_response())
 }
 
+/// OpenAI endpoints the core cannot serve yet: the Responses API and the provider
+/// passthrough endpoints (embeddings, legacy completions, moderations, images, audio) are
+/// not in the library, and the server only translates what the library does. A
+/// Kestrel key is still required (401 first, as OpenAI answers any endpoint without one);
+/// then a 501 in OpenAI's body naming what is missing, so a client fails clearly instead
+/// of on an unknown-URL 404.
+pub async fn not_yet(
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    shared.pool.authenticate(&shared, &headers).await?;
+    let path = uri.path();
+    let what = if path.trim_start_matches("/v1").starts_with("/responses") {
+        "the Responses API (`/v1/responses`) is not supported by the Kestrel core yet"
+    } else {
+        "provider passthrough endpoints are not supported by the Kestrel core yet"
+    };
+    Err(ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "invalid_request_error",
+        format!("`{path}`: {what}; kestrel serve answers `POST /v1/chat/completions` and `GET /v1/models`."),
+    )
+    .code("not_implemented"))
+}
+
 /// Any other path: OpenAI's 404 body.
 pub async fn fallback() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "invalid_request_error", "Unknown request URL.").code("unknown_url")

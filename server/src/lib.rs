@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use kestrel_router::catalog::Catalog;
 use tokio::sync::oneshot;
@@ -56,8 +56,9 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Everything `kestrel serve` can be configured with.
-#[derive(Debug, Clone)]
+/// Everything `kestrel serve` can be configured with. Its `Debug` shows whether a secret
+/// (master key, admin token, a URL that may hold a password) is set, never the secret.
+#[derive(Clone)]
 pub struct ServerConfig {
     /// Where to listen (default `127.0.0.1:8080`; port 0 picks a free one).
     pub listen: SocketAddr,
@@ -88,10 +89,34 @@ pub struct ServerConfig {
     pub provider_timeout: Option<Duration>,
     /// The core's retries of the requested model (default: the core's, 2).
     pub max_retries: Option<u32>,
-    /// Stage 0 (exact cache, in memory, per key) on.
+    /// Stage 0 (the core's answer cache, per tenant) on: in memory per key, or shared
+    /// through Redis with `redis_url`.
     pub cache: bool,
+    /// Share the cache through this Redis server (`KESTREL_REDIS_URL`), so replicas behind
+    /// a load balancer answer each other's repeats; implies `cache`. Entries stay in the
+    /// tenant's namespace.
+    pub redis_url: Option<String>,
     /// How often usage moves from the clients to the store (default 250 ms).
     pub drain_interval: Duration,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("db_path", &self.db_path)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("master_key", &self.master_key.as_ref().map(|_| "<set>"))
+            .field("master_key_file", &self.master_key_file)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<set>"))
+            .field("base_urls", &self.base_urls)
+            .field("body_limit", &self.body_limit)
+            .field("concurrency", &self.concurrency)
+            .field("request_timeout", &self.request_timeout)
+            .field("cache", &self.cache)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerConfig {
@@ -111,18 +136,21 @@ impl ServerConfig {
             provider_timeout: None,
             max_retries: None,
             cache: false,
+            redis_url: None,
             drain_interval: Duration::from_millis(250),
         }
     }
 
     /// Fills what the environment says and the config does not: `KESTREL_ADMIN_TOKEN`,
-    /// `KESTREL_MASTER_KEY`, `KESTREL_MASTER_KEY_FILE`, and each provider's base URL
+    /// `KESTREL_MASTER_KEY`, `KESTREL_MASTER_KEY_FILE`, `DATABASE_URL`,
+    /// `KESTREL_REDIS_URL`, and each provider's base URL
     /// variable (`OPENAI_BASE_URL`, ...). Provider keys are never read from the
     /// environment: they belong to Kestrel keys.
     pub fn with_env(mut self) -> Self {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
         self.admin_token = self.admin_token.or_else(|| var("KESTREL_ADMIN_TOKEN"));
         self.database_url = self.database_url.or_else(|| var("DATABASE_URL"));
+        self.redis_url = self.redis_url.or_else(|| var("KESTREL_REDIS_URL"));
         self.master_key = self.master_key.or_else(|| var("KESTREL_MASTER_KEY"));
         self.master_key_file = self.master_key_file.or_else(|| var("KESTREL_MASTER_KEY_FILE").map(PathBuf::from));
         for p in Catalog::builtin().providers() {
@@ -234,6 +262,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/chat/completions", post(api::chat_completions))
         .route("/v1/models", get(api::models))
         .route("/models", get(api::models))
+        .route("/v1/responses", any(api::not_yet))
+        .route("/v1/responses/{*rest}", any(api::not_yet))
+        .route("/v1/embeddings", any(api::not_yet))
+        .route("/v1/completions", any(api::not_yet))
+        .route("/v1/moderations", any(api::not_yet))
+        .route("/v1/images/{*rest}", any(api::not_yet))
+        .route("/v1/audio/{*rest}", any(api::not_yet))
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(cfg.concurrency.max(1)));
     Router::new()
         .merge(openai)
@@ -360,5 +395,24 @@ impl Drop for Server {
             let _ = stop.send(());
         }
         self.drainer.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_debug_never_shows_a_secret() {
+        let mut cfg = ServerConfig::new("k.db");
+        cfg.master_key = Some("ab".repeat(32));
+        cfg.admin_token = Some("admin-token-secret".into());
+        cfg.database_url = Some("postgres://u:db-password@h/db".into());
+        cfg.redis_url = Some("redis://:redis-password@h/".into());
+        let text = format!("{cfg:?}");
+        for secret in ["abab", "admin-token-secret", "db-password", "redis-password"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("admin_token: Some(\"<set>\")"), "{text}");
     }
 }

@@ -204,8 +204,8 @@ fn build_client(shared: &Shared, row: &KeyRow) -> Result<Client, ApiError> {
     if let Some(n) = cfg.max_retries {
         b = b.max_retries(n);
     }
-    if cfg.cache {
-        b = b.cache(CacheConfig::default());
+    if cfg.cache || cfg.redis_url.is_some() {
+        b = b.cache(CacheConfig { redis_url: cfg.redis_url.clone(), ..CacheConfig::default() });
     }
     for (provider, url) in &cfg.base_urls {
         b = b.base_url(provider, url.clone());

@@ -216,6 +216,27 @@ async fn errors_use_openai_bodies_and_statuses(b: Backend) {
     let (status, b) = env.get(&key, "/v1/nothing").await;
     assert_eq!(status, 404);
     assert!(b["error"]["message"].is_string());
+    // Endpoints the core does not serve yet: a key first, then a 501 naming what is missing.
+    let r =
+        env.http.post(env.url("/v1/responses")).json(&json!({"model": "gpt-4o", "input": "hi"})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    for path in ["/v1/responses", "/v1/embeddings", "/v1/audio/speech"] {
+        let r = env
+            .http
+            .post(env.url(path))
+            .bearer_auth(&key)
+            .json(&json!({"model": "gpt-4o", "input": "hi"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 501, "{path}");
+        let b: Value = r.json().await.unwrap();
+        assert_eq!(b["error"]["code"], "not_implemented", "{b}");
+        let message = b["error"]["message"].as_str().unwrap();
+        assert!(message.contains(path) && message.contains("not supported"), "{message}");
+    }
+    let (_, b) = env.get(&key, "/v1/responses/resp_1").await;
+    assert!(b["error"]["message"].as_str().unwrap().contains("Responses API"), "{b}");
     let huge = "x".repeat(17 << 20);
     let r = env.chat(&key, ask(&huge)).await;
     assert_eq!(r.status(), 413);

@@ -144,3 +144,81 @@ async fn two_servers_share_keys_and_usage(b: Backend) {
 }
 
 on_every_store!(the_store_trait, two_servers_share_keys_and_usage);
+
+struct Redis(std::process::Child);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Replicas share answers through Redis (`KESTREL_REDIS_URL`), each tenant in its own
+/// namespace. redis-server on loopback, started here (scripts/test.sh installs it).
+#[tokio::test]
+async fn two_servers_share_the_cache_through_redis() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let redis = Redis(
+        std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is needed: `apt-get install redis-server` (scripts/test.sh does)"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "redis-server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mock = MockServer::start(Script::new()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        let mut cfg = ServerConfig::new(dir.path().join("kestrel.db"));
+        cfg.listen = "127.0.0.1:0".parse().unwrap();
+        cfg.admin_token = Some("redis-admin".into());
+        cfg.master_key = Some("88".repeat(32));
+        cfg.base_urls = vec![("openai".into(), format!("{}/openai/v1", mock.url()))];
+        cfg.redis_url = Some(format!("redis://127.0.0.1:{port}/"));
+        cfg
+    };
+    let (one, two) = (Server::start(config()).await.unwrap(), Server::start(config()).await.unwrap());
+    let http = reqwest::Client::new();
+    let key = |tenant: &'static str| {
+        let http = http.clone();
+        let url = one.url();
+        async move {
+            let created: Value = http
+                .post(format!("{url}/admin/keys"))
+                .bearer_auth("redis-admin")
+                .json(&json!({"tenant": tenant, "providers": {"openai": "sk-a"}}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            created["key"].as_str().unwrap().to_string()
+        }
+    };
+    let (acme, globex) = (key("acme").await, key("globex").await);
+    let hit = |server: &Server, key: &str, text: &str| {
+        let req = http
+            .post(format!("{}/v1/chat/completions", server.url()))
+            .bearer_auth(key)
+            .json(&json!({"model": "gpt-4o", "messages": [{"role": "user", "content": text}]}));
+        async move {
+            let r: Value = req.send().await.unwrap().json().await.unwrap();
+            r["kestrel"]["cache_hit"].as_bool().unwrap_or_else(|| panic!("{r}"))
+        }
+    };
+    // Each server's client for the key opens its Redis connection first.
+    hit(&one, &acme, "warm up").await;
+    hit(&two, &acme, "warm up").await;
+    assert!(!hit(&one, &acme, "What is the capital of France?").await);
+    assert!(hit(&two, &acme, "What is the capital of France?").await, "answered from the other replica's entry");
+    assert!(!hit(&two, &globex, "What is the capital of France?").await, "another tenant's entry is not used");
+    one.shutdown().await;
+    two.shutdown().await;
+    drop(redis);
+}
