@@ -47,6 +47,12 @@ pub struct ServeArgs {
     /// Seconds a request may take before the server answers 504.
     #[arg(long, default_value_t = 600.0)]
     request_timeout: f64,
+    /// Seconds a client may take to send a request's headers before its connection is closed.
+    #[arg(long, default_value_t = 30.0)]
+    header_timeout: f64,
+    /// On SIGINT/SIGTERM, seconds in-flight requests may run on before their connections close.
+    #[arg(long, default_value_t = 30.0)]
+    shutdown_grace: f64,
     /// Seconds a provider may stay silent before the attempt counts as timed out.
     #[arg(long)]
     provider_timeout: Option<f64>,
@@ -84,6 +90,8 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         cfg.concurrency = args.concurrency;
         cfg.body_limit = args.body_limit;
         cfg.request_timeout = seconds(args.request_timeout, "--request-timeout")?;
+        cfg.header_read_timeout = seconds(args.header_timeout, "--header-timeout")?;
+        cfg.shutdown_grace = seconds(args.shutdown_grace, "--shutdown-grace")?;
         cfg.provider_timeout = args.provider_timeout.map(|t| seconds(t, "--provider-timeout")).transpose()?;
         cfg.max_retries = args.max_retries;
         for b in &args.base_urls {

@@ -85,6 +85,12 @@ pub struct ServerConfig {
     /// Longest a request may take before the server answers 504 (default 10 min; a stream
     /// only needs to start within it).
     pub request_timeout: Duration,
+    /// Longest a client may take to send a request's headers before its connection is
+    /// closed (default 30 s): a slow or stuck client cannot hold a connection.
+    pub header_read_timeout: Duration,
+    /// On shutdown, how long in-flight requests (streams included) may run on before
+    /// their connections are closed (default 30 s).
+    pub shutdown_grace: Duration,
     /// The core's per-attempt silence limit (default: the core's, 60 s).
     pub provider_timeout: Option<Duration>,
     /// The core's retries of the requested model (default: the core's, 2).
@@ -113,6 +119,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("body_limit", &self.body_limit)
             .field("concurrency", &self.concurrency)
             .field("request_timeout", &self.request_timeout)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
             .field("cache", &self.cache)
             .field("redis_url", &self.redis_url.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
@@ -133,6 +141,8 @@ impl ServerConfig {
             body_limit: 16 << 20,
             concurrency: 1024,
             request_timeout: Duration::from_secs(600),
+            header_read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
             provider_timeout: None,
             max_retries: None,
             cache: false,
@@ -290,13 +300,60 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Accepts HTTP/1.1 connections until `stopped`, then shuts down gracefully: stops
+/// accepting, lets in-flight requests finish for up to `shutdown_grace`, closes the rest.
+/// (hyper directly rather than `axum::serve`, for the header-read timeout, which needs a
+/// timer that `axum::serve` does not set.)
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    mut stopped: oneshot::Receiver<()>,
+    header_read_timeout: Duration,
+    shutdown_grace: Duration,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_read_timeout);
+    // Every connection's task, so the ones still open after the grace period are ended.
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, then go on accepting.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        conns.spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(shutdown_grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(open = conns.len(), "shutdown grace period over: closing the connections still open");
+    }
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
+
 /// A running server. [`Server::shutdown`] stops it gracefully (in-flight requests finish)
 /// and stores every usage record.
 pub struct Server {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<std::io::Result<()>>>,
+    task: Option<JoinHandle<()>>,
     drainer: JoinHandle<()>,
 }
 
@@ -315,13 +372,8 @@ impl Server {
         let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(shared.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let cfg = &shared.config;
+        let task = tokio::spawn(serve(listener, app, stopped, cfg.header_read_timeout, cfg.shutdown_grace));
         let drainer = {
             let shared = shared.clone();
             tokio::spawn(async move {

@@ -520,6 +520,44 @@ async fn many_concurrent_requests_lose_no_usage(b: Backend) {
     assert_eq!(env.server.shared().pool.lost.load(std::sync::atomic::Ordering::Relaxed), 0);
 }
 
+/// A client that never finishes its headers loses its connection (it cannot hold one
+/// open), and the server goes on serving others.
+#[tokio::test]
+async fn a_client_stalled_in_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env =
+        Env::start_with(&Backend::Sqlite, Script::new(), |c| c.header_read_timeout = Duration::from_millis(300)).await;
+    let mut tcp = tokio::net::TcpStream::connect(env.server.addr()).await.unwrap();
+    tcp.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthor").await.unwrap();
+    let mut rest = Vec::new();
+    // Bounded only so a regression fails instead of hanging.
+    let read = tokio::time::timeout(Duration::from_secs(30), tcp.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the server kept a stalled connection open");
+    let (status, _) = env.get("", "/health").await;
+    assert_eq!(status, 200);
+}
+
+/// Shutdown waits for in-flight requests only up to the grace period, then closes them.
+#[tokio::test]
+async fn shutdown_closes_requests_that_outlive_the_grace_period() {
+    let env = Env::start_with(
+        &Backend::Sqlite,
+        Script::new().default_behaviour(Behaviour::reply("late").latency_ms(600_000)),
+        |c| c.shutdown_grace = Duration::from_millis(200),
+    )
+    .await;
+    let key = key_of(&env.create_key("acme", "sk-a").await);
+    let (http, url) = (env.http.clone(), env.url("/v1/chat/completions"));
+    let stuck = tokio::spawn(async move { http.post(url).bearer_auth(key).json(&ask("never answered")).send().await });
+    while env.mock.requests().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Bounded only so a regression fails instead of hanging for the mock's ten minutes.
+    let done = tokio::time::timeout(Duration::from_secs(60), env.server.shutdown()).await;
+    assert!(done.is_ok(), "shutdown waited past its grace period");
+    assert!(stuck.await.unwrap().is_err(), "the stuck request's connection was closed");
+}
+
 on_every_store!(
     health_models_and_plain_completion,
     streaming_is_sse_ending_with_done,

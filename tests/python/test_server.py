@@ -2,7 +2,9 @@
 its api_key a Kestrel key, and nothing else changes.
 
 The server is the `kestrel` binary ($KESTREL_BIN, default <repo>/target/debug/kestrel) in
-front of kestrel-mock, on loopback, with a fresh SQLite file.
+front of kestrel-mock, on loopback, with a fresh SQLite file, and again with a fresh
+Postgres database on the server $KESTREL_TEST_POSTGRES_URL names (scripts/test.sh starts a
+throwaway one; under CI=true a missing one fails, elsewhere those runs are skipped).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import sqlite3
 import subprocess
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -70,12 +74,31 @@ class Served:
         return OpenAI(base_url=self.url + "/v1", api_key=key, **kw)
 
 
-def start_server(db: Path, mock: MockProcess, *extra: str) -> Served:
+def fresh_postgres_database() -> str:
+    """A new empty database on the test Postgres server, as a URL (made with `createdb`)."""
+    server = os.environ.get("KESTREL_TEST_POSTGRES_URL")
+    if not server:
+        if os.environ.get("CI") == "true":
+            pytest.fail("KESTREL_TEST_POSTGRES_URL is not set: CI runs the server tests on Postgres too")
+        pytest.skip("no KESTREL_TEST_POSTGRES_URL: the Postgres run needs one (scripts/test.sh starts one)")
+    createdb = shutil.which("createdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/createdb"))), None)
+    if createdb is None:
+        pytest.fail("createdb not found (Debian package postgresql)")
+    u = urllib.parse.urlsplit(server)
+    name = f"kestrel_py_{uuid.uuid4().hex[:12]}"
+    subprocess.run([str(createdb), "-h", u.hostname or "127.0.0.1", "-p", str(u.port or 5432),
+                    "-U", u.username or "postgres", name], check=True, capture_output=True)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, "", ""))
+
+
+def start_server(db: Path, mock: MockProcess, *extra: str, database_url: Optional[str] = None) -> Served:
     if not KESTREL_BIN.exists():
         pytest.fail(f"kestrel binary not found at {KESTREL_BIN}: run `cargo build -p kestrel-cli` or set KESTREL_BIN")
     env = dict(os.environ, KESTREL_ADMIN_TOKEN=ADMIN, KESTREL_MASTER_KEY=MASTER)
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL", "KESTREL_REDIS_URL"):
         env.pop(var, None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
     cmd = [str(KESTREL_BIN), "serve", "--listen", "127.0.0.1:0", "--db", str(db), "--max-retries", "0",
            "--base-url", f"openai={mock.url}/openai/v1", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
@@ -101,10 +124,12 @@ def stop(s: Served) -> int:
         return s.proc.wait()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server per store: every test below runs against SQLite and against Postgres."""
+    database_url = fresh_postgres_database() if request.param == "postgres" else None
     mock = MockProcess.start()
-    s = start_server(tmp_path_factory.mktemp("serve") / "kestrel.db", mock)
+    s = start_server(tmp_path_factory.mktemp("serve") / "kestrel.db", mock, database_url=database_url)
     try:
         yield s
     finally:
