@@ -5,15 +5,38 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: redis-server (the Redis cache tests start their own on
-# loopback) and chromium (the usage report is rendered headless; CI fails without it).
+# loopback), chromium (the usage report and the server's dashboard are rendered headless;
+# CI fails without it) and postgresql (the server's Postgres store, below).
 need=()
 command -v redis-server > /dev/null || need+=(redis-server)
 command -v chromium > /dev/null || need+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]} (Debian packages)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" > /dev/null
 fi
+
+# A throwaway PostgreSQL cluster on loopback for `kestrel serve`'s Postgres store: initdb
+# in a temp dir, as the `postgres` user when we are root (PostgreSQL refuses to run as
+# root), on a free port, trust auth for loopback only, stopped and removed on exit. The
+# server tests make one database per test on it (server/tests/common/mod.rs) and fail
+# under CI=true without it.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/kestrel-pg.XXXXXX")
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_dir"
+stop_pg() {
+    as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop > /dev/null 2>&1 || true
+    rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+as_pg "$pg_bin/initdb" -A trust -U kestrel --no-sync -D "$pg_dir/data" > /dev/null
+pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -o \
+    "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start > /dev/null
+export KESTREL_TEST_POSTGRES_URL="postgres://kestrel@127.0.0.1:$pg_port/postgres"
+echo "== PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (throwaway)"
 
 echo "== rustfmt / clippy"
 cargo fmt --all -- --check

@@ -1,5 +1,5 @@
 //! `kestrel`: route requests offline, evaluate the router, project savings, run the demo,
-//! render usage reports.
+//! render usage reports, serve the router over HTTP and manage its keys.
 
 mod cache_eval;
 mod catalog;
@@ -8,6 +8,7 @@ mod eval;
 mod report;
 mod route;
 mod savings;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,11 @@ enum Command {
     Catalog(catalog::CatalogCommand),
     /// Render a usage ledger (JSONL or CSV export) as one self-contained HTML report.
     Report(report::ReportArgs),
+    /// Serve the router as an OpenAI-compatible HTTP API, with Kestrel keys, a usage store
+    /// and a dashboard.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke Kestrel keys (through a server's admin API, or a store file).
+    Keys(serve::KeysArgs),
 }
 
 /// Options every offline command shares.
@@ -133,6 +139,8 @@ fn main() -> ExitCode {
         Command::Models(a) => models(a),
         Command::Catalog(c) => catalog::run(c),
         Command::Report(a) => report::run(a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Keys(a) => serve::keys(a),
     };
     match result {
         Ok(code) => code,
