@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 need=()
 command -v redis-server > /dev/null || need+=(redis-server)
 command -v chromium > /dev/null || need+=(chromium)
+# A JDK and Maven for the Kotlin/Java bindings (bindings-uniffi/kotlin).
+command -v javac > /dev/null || need+=(default-jdk-headless)
+command -v mvn > /dev/null || need+=(maven)
 if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]} (Debian packages)"
     apt-get update -qq
@@ -44,5 +47,17 @@ KESTREL_NODE_DEV=1 npm ci --no-audit --no-fund --loglevel=error
 node --test tests/node/
 npx --no-install tsc --noEmit --strict -p examples/node
 npx --no-install tsc --noEmit --strict -p tests/node/types
+
+echo "== kotlin/java: the UniFFI bindings (Maven) against kestrel-mock"
+# The workspace build above left target/debug/libkestrel_uniffi.so and uniffi-bindgen:
+# kestrel.skipCargo=true uses them as they are (mvn's own `cargo build -p kestrel-uniffi`
+# would resolve dependency features for that crate alone and compile the core again). mvn
+# generates the Kotlin bindings with the crate's own uniffi-bindgen into
+# bindings-uniffi/kotlin/target (never committed), then compiles and runs the Kotlin and
+# Java tests; Maven Central supplies the rest.
+(cd bindings-uniffi/kotlin && mvn -B -q -Dkestrel.skipCargo=true test)
+
+echo "== swift: the UniFFI bindings generate (no Swift toolchain here: generation is checked)"
+bash bindings-uniffi/swift/generate.sh target/debug/libkestrel_uniffi.so
 
 echo "== all tests passed"

@@ -182,3 +182,58 @@ impl From<kestrel_router::Failure> for KestrelError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kestrel_router::Error;
+
+    use super::KestrelError;
+
+    fn status(provider_status: u16) -> KestrelError {
+        let body = serde_json::json!({"error": {"message": "from the provider", "type": "x"}});
+        Error::BadRequest {
+            provider: "openai".into(),
+            status: provider_status,
+            message: "refused".into(),
+            body: Some(Box::new(body)),
+        }
+        .into()
+    }
+
+    #[test]
+    fn statuses_map_onto_the_sdk_classes() {
+        assert!(matches!(status(400), KestrelError::BadRequest { .. }));
+        assert!(matches!(status(409), KestrelError::Conflict { .. }));
+        assert!(matches!(status(422), KestrelError::UnprocessableEntity { .. }));
+        assert!(matches!(status(418), KestrelError::ApiStatus { status: 418, .. }));
+        let KestrelError::Conflict { reason, body_json, provider, .. } = status(409) else { unreachable!() };
+        // Like the SDKs: the message quotes the provider's, the body is its `error` object.
+        assert_eq!(reason, "Error code: 409 - from the provider");
+        assert_eq!(body_json.as_deref(), Some(r#"{"message":"from the provider","type":"x"}"#));
+        assert_eq!(provider.as_deref(), Some("openai"));
+    }
+
+    #[test]
+    fn kestrel_failures_keep_their_own_classes() {
+        let e: KestrelError =
+            Error::Provider { provider: "groq".into(), status: 503, message: "down".into(), body: None }.into();
+        assert!(matches!(e, KestrelError::InternalServer { status: 503, .. }));
+        let e: KestrelError =
+            Error::Provider { provider: "groq".into(), status: 200, message: "bad".into(), body: None }.into();
+        assert!(matches!(e, KestrelError::ApiResponseValidation { status: 200, .. }));
+        let e: KestrelError = Error::Config("nope".into()).into();
+        assert!(matches!(e, KestrelError::Configuration { .. }));
+        let e: KestrelError = Error::NoEligibleModel("none".into()).into();
+        assert!(matches!(e, KestrelError::NoEligibleModel { .. }));
+        let e: KestrelError = Error::StreamInterrupted { provider: "openai".into(), message: "cut".into() }.into();
+        assert!(matches!(e, KestrelError::StreamInterrupted { .. }));
+        let e: KestrelError = Error::RateLimited {
+            provider: "openai".into(),
+            message: "slow".into(),
+            retry_after: Some(std::time::Duration::from_millis(1500)),
+            body: None,
+        }
+        .into();
+        assert!(matches!(e, KestrelError::RateLimit { retry_after_seconds: Some(s), .. } if s == 1.5));
+    }
+}

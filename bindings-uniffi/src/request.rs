@@ -243,3 +243,62 @@ impl ChatCompletionCreateParams {
         Ok(Value::Object(body))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ChatCompletionCreateParams {
+        ChatCompletionCreateParams {
+            model: "gpt-4o".into(),
+            messages: vec![ChatCompletionMessageParam {
+                role: ChatRole::User,
+                content: Some("hi".into()),
+                name: None,
+                tool_call_id: None,
+                tool_calls: vec![],
+            }],
+            temperature: None,
+            top_p: None,
+            max_completion_tokens: None,
+            tools: vec![],
+            tool_choice: None,
+            response_format: None,
+            seed: None,
+            user: None,
+            extra_json: None,
+        }
+    }
+
+    #[test]
+    fn typed_fields_and_extra_json_make_one_body() {
+        let mut p = params();
+        p.tool_choice = Some("get_weather".into());
+        p.tools = vec![ChatCompletionTool {
+            name: "get_weather".into(),
+            description: None,
+            parameters_json: Some(r#"{"type":"object"}"#.into()),
+            strict: None,
+        }];
+        p.extra_json = Some(r#"{"n": 2, "kestrel": {"tenant": "acme"}}"#.into());
+        let body = p.into_json().unwrap();
+        assert_eq!(body["n"], 2);
+        assert_eq!(body["kestrel"]["tenant"], "acme");
+        assert_eq!(body["messages"], json!([{"role": "user", "content": "hi"}]));
+        assert_eq!(body["tool_choice"], json!({"type": "function", "function": {"name": "get_weather"}}));
+        assert_eq!(body["tools"][0]["function"]["parameters"], json!({"type": "object"}));
+        kestrel_router::ChatRequest::from_value(body).unwrap();
+    }
+
+    #[test]
+    fn conflicts_and_bad_json_name_the_field() {
+        let mut p = params();
+        p.extra_json = Some(r#"{"model": "x"}"#.into());
+        assert!(matches!(p.into_json(), Err(KestrelError::InvalidRequest { param: Some(f), .. }) if f == "model"));
+        let mut p = params();
+        p.response_format =
+            Some(ResponseFormat::JsonSchema { name: "s".into(), schema_json: "{nope".into(), strict: None });
+        assert!(matches!(p.into_json(), Err(KestrelError::InvalidRequest { param: Some(f), .. })
+            if f == "response_format.json_schema.schema"));
+    }
+}

@@ -22,7 +22,7 @@ import kotlinx.coroutines.runBlocking
 class KestrelClient(configJson: String) : AutoCloseable {
     constructor(config: KestrelConfig) : this(config.toJson())
 
-    private val core: KestrelCore = native { KestrelCore(configJson) }
+    internal val core: KestrelCore = native { KestrelCore(configJson) }
 
     /** A completion, routed. The request is validated before any network call. */
     @JvmOverloads
