@@ -1,6 +1,6 @@
 // swift-tools-version:5.9
 // Kestrel for Swift: the UniFFI-generated bindings of bindings-uniffi over the Rust core,
-// linked as an xcframework. Build it on macOS as bindings-uniffi/README.md describes
+// linked as an xcframework. Build it on macOS as the README ("Kotlin, Java and Swift") describes
 // (generate.sh, then the xcframework); the generated sources are not committed.
 import PackageDescription
 
