@@ -649,6 +649,12 @@ export interface ClientOptions {
   denyProviders?: string | string[];
   /** Below it the router keeps a request one tier higher. */
   minConfidence?: number;
+  /** For a hard request, how many points (0-100 quality scale) a substitute may score
+   * below the requested model (default 5); `false` or `"off"` turns the rule off. */
+  maxQualityDrop?: number | false | "off";
+  /** Ask each configured provider which models the key may use (its model listing,
+   * once per key, before the first request) and route only to those. */
+  discoverModels?: boolean;
   /** The tenant usage is recorded under. */
   tenant?: string;
   /** Read provider keys and base URLs from the environment (default true). */

@@ -98,6 +98,8 @@ class _BaseClient:
         allow_providers: Optional[Iterable[str]] = None,
         deny_providers: Optional[Iterable[str]] = None,
         min_confidence: Optional[float] = None,
+        max_quality_drop: Union[float, Literal[False, "off"], None] = None,
+        discover_models: Optional[bool] = None,
         tenant: Optional[str] = None,
         from_env: bool = True,
         usage_jsonl: Optional[Union[str, os.PathLike[str]]] = None,
@@ -139,6 +141,12 @@ class _BaseClient:
           tier_floor, tier_ceiling: ``"economy"``, ``"standard"`` or ``"premium"``.
           allow_providers, deny_providers: restrict the candidate providers.
           min_confidence: below it the router keeps a request one tier higher.
+          max_quality_drop: for a hard request, how many points (0-100 quality scale) a
+            substitute may score below the requested model (default 5); False or
+            ``"off"`` turns the quality rule off.
+          discover_models: ask each configured provider which models the key may use
+            (its model listing, once per key, before the first request) and route only
+            to those.
           tenant: the tenant usage is recorded under.
           from_env: read provider keys and base URLs from the environment (default True).
           usage_jsonl: append every usage record to this JSONL file.
@@ -176,6 +184,8 @@ class _BaseClient:
             "allow_providers": _names(allow_providers),
             "deny_providers": _names(deny_providers),
             "min_confidence": min_confidence,
+            "max_quality_drop": max_quality_drop,
+            "discover_models": discover_models,
             "tenant": tenant,
             "from_env": from_env,
             "usage_jsonl": usage_jsonl,

@@ -15,6 +15,7 @@
 
 mod accountant;
 mod builder;
+mod discovery;
 mod options;
 mod pipeline;
 mod stream;
@@ -74,6 +75,8 @@ struct Inner {
     tenant: Option<String>,
     /// Stage 0, when turned on.
     cache: Option<Arc<Stage0>>,
+    /// Model discovery, when turned on.
+    discovery: Option<discovery::Discovery>,
 }
 
 impl Inner {
