@@ -7,7 +7,7 @@ use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig};
 use crate::errors::{json_error, KestrelError};
 use crate::records::{CacheReport, ChatCompletion, ProviderHealthInfo, RouteDecision, RoutingReport, SavingsReport};
 use crate::request::{ChatCompletionCreateParams, RequestOptions};
-use crate::runtime::{spawn, spawn_blocking};
+use crate::runtime::{block_on, spawn, spawn_blocking};
 use crate::stream::ChunkStream;
 
 /// A Kestrel client; the Kotlin `KestrelClient` and the Swift layer wrap it. Clones of the
@@ -100,6 +100,48 @@ impl KestrelCore {
     ) -> Result<Arc<ChunkStream>, KestrelError> {
         let req = request(params)?;
         self.open(req, call_options(options)?).await
+    }
+
+    /// [`KestrelCore::chat`] on the calling thread, blocking it until the answer: what the
+    /// Java API calls (no coroutine machinery, no callback per call).
+    pub fn chat_blocking(
+        &self,
+        params: ChatCompletionCreateParams,
+        options: Option<RequestOptions>,
+    ) -> Result<ChatCompletion, KestrelError> {
+        let req = request(params)?;
+        let opts = call_options(options)?;
+        block_on(async {
+            let resp = self.client.try_chat(req, opts).await?;
+            let raw = serde_json::to_string(&resp).map_err(json_error)?;
+            Ok(ChatCompletion::new(resp, raw))
+        })
+    }
+
+    /// [`KestrelCore::chat_json`], blocking the calling thread.
+    pub fn chat_json_blocking(
+        &self,
+        request_json: String,
+        options_json: Option<String>,
+    ) -> Result<String, KestrelError> {
+        let req = ChatRequest::from_json(&request_json)?;
+        let opts = call_options_json(options_json)?;
+        block_on(async {
+            let resp = self.client.try_chat(req, opts).await?;
+            serde_json::to_string(&resp).map_err(json_error)
+        })
+    }
+
+    /// [`KestrelCore::chat_stream`], blocking the calling thread until the stream is open.
+    pub fn chat_stream_blocking(
+        &self,
+        params: ChatCompletionCreateParams,
+        options: Option<RequestOptions>,
+    ) -> Result<Arc<ChunkStream>, KestrelError> {
+        let req = request(params)?;
+        let opts = call_options(options)?;
+        let stream = block_on(async { Ok(self.client.try_chat_stream(req, opts).await?) })?;
+        Ok(Arc::new(ChunkStream::new(stream)))
     }
 
     /// [`KestrelCore::chat_stream`] for an OpenAI JSON body.
@@ -224,7 +266,7 @@ impl KestrelCore {
     pub fn bench_rust_chat(&self, request_json: String) -> Result<i64, KestrelError> {
         let req = ChatRequest::from_json(&request_json)?;
         let client = self.client.clone();
-        crate::runtime::bench_block_on(async move {
+        block_on(async move {
             let t = std::time::Instant::now();
             client.try_chat(req, CallOptions::default()).await?;
             Ok(t.elapsed().as_nanos() as i64)

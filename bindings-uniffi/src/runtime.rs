@@ -64,9 +64,9 @@ pub async fn spawn_blocking<T: Send + 'static>(
     }
 }
 
-/// Runs `fut` on the calling thread with the shared runtime's I/O (the benchmark's Rust
-/// baseline: what a Rust program awaiting the client does).
-#[cfg(feature = "bench")]
-pub fn bench_block_on<T>(fut: impl Future<Output = Result<T, KestrelError>>) -> Result<T, KestrelError> {
+/// Runs `fut` on the calling (foreign) thread with the shared runtime's I/O and timers:
+/// the blocking calls Java uses. No callback into the JVM per call, unlike the async
+/// path, whose completion wakes a coroutine from a tokio thread.
+pub fn block_on<T>(fut: impl Future<Output = Result<T, KestrelError>>) -> Result<T, KestrelError> {
     runtime()?.block_on(fut)
 }

@@ -10,7 +10,7 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::errors::KestrelError;
 use crate::records::ChatCompletionChunk;
-use crate::runtime::spawn;
+use crate::runtime::{block_on, spawn};
 
 /// `None` once the stream ended or was closed; dropping the `ChatStream` cancels the
 /// upstream request and still records the request's usage.
@@ -73,6 +73,11 @@ impl ChunkStream {
     /// chunk raises `StreamInterrupted`.
     pub async fn next(&self) -> Result<Option<ChatCompletionChunk>, KestrelError> {
         spawn(pull(self.slot.clone(), self.closer.clone())).await
+    }
+
+    /// [`ChunkStream::next`], blocking the calling thread until the next chunk.
+    pub fn next_blocking(&self) -> Result<Option<ChatCompletionChunk>, KestrelError> {
+        block_on(pull(self.slot.clone(), self.closer.clone()))
     }
 
     /// Stops the stream: the upstream request is cancelled and usage recorded. A pull in

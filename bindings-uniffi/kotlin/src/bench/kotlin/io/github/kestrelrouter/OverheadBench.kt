@@ -9,8 +9,9 @@ import kotlinx.coroutines.runBlocking
  * that load drift hits all alike:
  *   rust    Client::try_chat on the calling thread, timed inside Rust (the baseline)
  *   typed   KestrelClient.chat (records across JNA), from a coroutine
- *   blocking KestrelClient.chatBlocking (runBlocking per call, as Java calls it)
+ *   blocking KestrelClient.chatBlocking (one blocking native call, as Java calls it)
  *   json    KestrelClient.chatJson (JSON text both ways), from a coroutine
+ *   jsonBlocking KestrelClient.chatJsonBlocking
  * and prints the medians. Run: bash bench/uniffi_compare.sh [rounds]
  */
 
@@ -30,6 +31,7 @@ fun main(args: Array<String>) {
     val client = KestrelClient(MockProvider.config())
     val samples = linkedMapOf<String, MutableList<Long>>(
         "rust" to mutableListOf(), "typed" to mutableListOf(), "blocking" to mutableListOf(), "json" to mutableListOf(),
+        "jsonBlocking" to mutableListOf(),
     )
     fun timed(name: String, record: Boolean, call: () -> Unit) {
         val t = System.nanoTime()
@@ -42,6 +44,7 @@ fun main(args: Array<String>) {
             "typed" to { record -> val t = System.nanoTime(); client.chat(params); if (record) samples.getValue("typed") += System.nanoTime() - t },
             "blocking" to { record -> timed("blocking", record) { client.chatBlocking(params) } },
             "json" to { record -> val t = System.nanoTime(); client.chatJson(REQUEST_JSON); if (record) samples.getValue("json") += System.nanoTime() - t },
+            "jsonBlocking" to { record -> timed("jsonBlocking", record) { client.chatJsonBlocking(REQUEST_JSON) } },
         )
         val warmup = rounds / 4
         for (i in 0 until warmup + rounds) {
@@ -59,6 +62,7 @@ fun main(args: Array<String>) {
         "typed" to "Kotlin chat() (suspend, typed records)",
         "blocking" to "Kotlin/Java chatBlocking() (typed records)",
         "json" to "Kotlin chatJson() (suspend, JSON text)",
+        "jsonBlocking" to "Kotlin/Java chatJsonBlocking() (JSON text)",
     )) {
         val m = median(samples.getValue(name))
         println("%-44s %8.1f µs %8s".format(label, m, if (name == "rust") "" else "%+.1f µs".format(m - rust)))

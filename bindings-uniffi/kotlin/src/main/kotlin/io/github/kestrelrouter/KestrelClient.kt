@@ -66,15 +66,15 @@ class KestrelClient(configJson: String) : AutoCloseable {
 
     /** What routing saved against always calling the requested model; one tenant or all. */
     @JvmOverloads
-    fun savings(tenant: String? = null): SavingsReport = core.savings(tenant)
+    fun savings(tenant: String? = null): SavingsReport = native { core.savings(tenant) }
 
     /** Requests per tier, cache and passthrough. */
     @JvmOverloads
-    fun routing(tenant: String? = null): RoutingReport = core.routing(tenant)
+    fun routing(tenant: String? = null): RoutingReport = native { core.routing(tenant) }
 
     /** What the cache did. */
     @JvmOverloads
-    fun cacheStats(tenant: String? = null): CacheReport = core.cacheStats(tenant)
+    fun cacheStats(tenant: String? = null): CacheReport = native { core.cacheStats(tenant) }
 
     /**
      * A usage view as JSON, as the Python and Node packages return them: `savings`,
@@ -85,7 +85,7 @@ class KestrelClient(configJson: String) : AutoCloseable {
         native { core.usageJson(view, tenant, limit) }
 
     /** Each provider's circuit state, key standing and retired models, and whether it is configured. */
-    fun health(): List<ProviderHealthInfo> = core.health()
+    fun health(): List<ProviderHealthInfo> = native { core.health() }
 
     /** The catalog models reachable now with the configured keys, as JSON. */
     fun modelsJson(): String = native { core.modelsJson() }
@@ -108,15 +108,15 @@ class KestrelClient(configJson: String) : AutoCloseable {
 
     // --- blocking variants, for Java ---------------------------------------------------------
 
-    /** [chat], blocking the calling thread. */
+    /** [chat], blocking the calling thread (one plain native call: no coroutine machinery). */
     @JvmOverloads
     fun chatBlocking(params: ChatCompletionCreateParams, options: RequestOptions? = null): ChatCompletion =
-        runBlocking { chat(params, options) }
+        native { core.chatBlocking(params, options) }
 
     /** [chatJson], blocking the calling thread. */
     @JvmOverloads
     fun chatJsonBlocking(requestJson: String, optionsJson: String? = null): String =
-        runBlocking { chatJson(requestJson, optionsJson) }
+        native { core.chatJsonBlocking(requestJson, optionsJson) }
 
     /**
      * [chatStream] as a `java.util.stream.Stream`, pulled on the calling thread; close it
@@ -124,14 +124,14 @@ class KestrelClient(configJson: String) : AutoCloseable {
      */
     @JvmOverloads
     fun chatStreamBlocking(params: ChatCompletionCreateParams, options: RequestOptions? = null): Stream<ChatCompletionChunk> {
-        val stream = runBlocking { native { core.chatStream(params, options) } }
+        val stream = native { core.chatStreamBlocking(params, options) }
         val chunks = object : Iterator<ChatCompletionChunk> {
             private var next: ChatCompletionChunk? = null
             private var done = false
 
             override fun hasNext(): Boolean {
                 if (next == null && !done) {
-                    next = runBlocking { native { stream.next() } }
+                    next = native { stream.nextBlocking() }
                     if (next == null) done = true
                 }
                 return next != null
