@@ -12,6 +12,7 @@ import kotlinx.coroutines.runBlocking
  *   blocking KestrelClient.chatBlocking (one blocking native call, as Java calls it)
  *   json    KestrelClient.chatJson (JSON text both ways), from a coroutine
  *   jsonBlocking KestrelClient.chatJsonBlocking
+ *   ffi     version(): one crossing with no work behind it, the floor of any call
  * and prints the medians. Run: bash bench/uniffi_compare.sh [rounds]
  */
 
@@ -31,7 +32,7 @@ fun main(args: Array<String>) {
     val client = KestrelClient(MockProvider.config())
     val samples = linkedMapOf<String, MutableList<Long>>(
         "rust" to mutableListOf(), "typed" to mutableListOf(), "blocking" to mutableListOf(), "json" to mutableListOf(),
-        "jsonBlocking" to mutableListOf(),
+        "jsonBlocking" to mutableListOf(), "ffi" to mutableListOf(),
     )
     fun timed(name: String, record: Boolean, call: () -> Unit) {
         val t = System.nanoTime()
@@ -45,6 +46,7 @@ fun main(args: Array<String>) {
             "blocking" to { record -> timed("blocking", record) { client.chatBlocking(params) } },
             "json" to { record -> val t = System.nanoTime(); client.chatJson(REQUEST_JSON); if (record) samples.getValue("json") += System.nanoTime() - t },
             "jsonBlocking" to { record -> timed("jsonBlocking", record) { client.chatJsonBlocking(REQUEST_JSON) } },
+            "ffi" to { record -> timed("ffi", record) { io.github.kestrelrouter.ffi.version() } },
         )
         val warmup = rounds / 4
         for (i in 0 until warmup + rounds) {
@@ -63,9 +65,11 @@ fun main(args: Array<String>) {
         "blocking" to "Kotlin/Java chatBlocking() (typed records)",
         "json" to "Kotlin chatJson() (suspend, JSON text)",
         "jsonBlocking" to "Kotlin/Java chatJsonBlocking() (JSON text)",
+        "ffi" to "one empty crossing: version()",
     )) {
         val m = median(samples.getValue(name))
-        println("%-44s %8.1f µs %8s".format(label, m, if (name == "rust") "" else "%+.1f µs".format(m - rust)))
+        val over = if (name == "rust" || name == "ffi") "" else "%+.1f µs".format(m - rust)
+        println("%-44s %8.1f µs %8s".format(label, m, over))
     }
     client.close()
     exitProcess(0)
