@@ -25,7 +25,8 @@ mv "$tmp/KestrelFFIFFI.modulemap" "$out/include/module.modulemap"
 swift="$out/Sources/KestrelFFI/KestrelFFI.swift"
 header="$out/include/KestrelFFIFFI.h"
 missing=0
-for call in chat chat_json chat_stream chat_stream_json route savings routing cache_stats usage_json \
+for call in chat chat_json chat_stream chat_stream_json chat_blocking chat_json_blocking chat_stream_blocking \
+            route savings routing cache_stats usage_json \
             export_csv flush_usage health models_json clear_cache set_api_key set_base_url describe; do
     camel="$(echo "$call" | sed -E 's/_([a-z])/\U\1/g')"
     grep -q "func ${camel}(" "$swift" || { echo "generate.sh: KestrelCore.${camel} missing from $swift" >&2; missing=1; }
