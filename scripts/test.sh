@@ -11,6 +11,9 @@ need=()
 command -v redis-server > /dev/null || need+=(redis-server)
 command -v chromium > /dev/null || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || need+=(postgresql)
+# A JDK and Maven for the Kotlin/Java bindings (bindings-uniffi/kotlin).
+command -v javac > /dev/null || need+=(default-jdk-headless)
+command -v mvn > /dev/null || need+=(maven)
 if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]} (Debian packages)"
     apt-get update -qq
@@ -79,5 +82,17 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p kestrel-router --no-deps
 # (.github/workflows/release.yml).
 bash tests/packaging/npm.sh
 bash tests/packaging/wheel.sh "$venv"
+
+echo "== kotlin/java: the UniFFI bindings (Maven) against kestrel-mock"
+# The workspace build above left target/debug/libkestrel_uniffi.so and uniffi-bindgen:
+# kestrel.skipCargo=true uses them as they are (mvn's own `cargo build -p kestrel-uniffi`
+# would resolve dependency features for that crate alone and compile the core again). mvn
+# generates the Kotlin bindings with the crate's own uniffi-bindgen into
+# bindings-uniffi/kotlin/target (never committed), then compiles and runs the Kotlin and
+# Java tests; Maven Central supplies the rest.
+(cd bindings-uniffi/kotlin && mvn -B -q -Dkestrel.skipCargo=true test)
+
+echo "== swift: the UniFFI bindings generate (no Swift toolchain here: generation is checked)"
+bash bindings-uniffi/swift/generate.sh target/debug/libkestrel_uniffi.so
 
 echo "== all tests passed"

@@ -28,7 +28,9 @@ fn version() -> String {
 #[test]
 fn the_crate_and_the_native_crates_inherit_the_workspace_version() {
     assert_eq!(env!("CARGO_PKG_VERSION"), version());
-    for manifest in ["core/Cargo.toml", "bindings-python/Cargo.toml", "bindings-node/Cargo.toml"] {
+    for manifest in
+        ["core/Cargo.toml", "bindings-python/Cargo.toml", "bindings-node/Cargo.toml", "bindings-uniffi/Cargo.toml"]
+    {
         let package = &toml(manifest)["package"];
         assert_eq!(
             package["version"]["workspace"].as_bool(),
@@ -88,4 +90,15 @@ fn the_changelog_starts_with_this_version() {
     let heading = changelog.lines().find(|l| l.starts_with("## ")).expect("CHANGELOG.md has a release heading");
     let first = heading.trim_start_matches("## ").split_whitespace().next().unwrap().trim_matches(['[', ']']);
     assert_eq!(first, version(), "the newest CHANGELOG.md entry is {heading:?}");
+}
+
+#[test]
+fn the_maven_package_has_the_version() {
+    // The Kotlin/Java package (bindings-uniffi/kotlin) ships the same library: its own
+    // <version>, the first after its artifactId, is the workspace's.
+    let pom = read("bindings-uniffi/kotlin/pom.xml");
+    let after = &pom[pom.find("<artifactId>kestrel-router</artifactId>").expect("the artifactId")..];
+    let start = after.find("<version>").expect("a <version>") + "<version>".len();
+    let end = start + after[start..].find("</version>").expect("</version>");
+    assert_eq!(&after[start..end], version(), "bindings-uniffi/kotlin/pom.xml");
 }
