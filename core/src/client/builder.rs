@@ -48,6 +48,7 @@ pub struct ClientBuilder {
     cache: Option<CacheConfig>,
     today: Option<String>,
     discover_models: bool,
+    response_store: usize,
 }
 
 impl Default for ClientBuilder {
@@ -74,6 +75,7 @@ impl Default for ClientBuilder {
             cache: None,
             today: None,
             discover_models: false,
+            response_store: crate::responses::DEFAULT_CAPACITY,
         }
     }
 }
@@ -98,6 +100,13 @@ impl ClientBuilder {
     /// Off by default: it costs one listing call per provider.
     pub fn discover_models(mut self, on: bool) -> Self {
         self.discover_models = on;
+        self
+    }
+
+    /// How many Responses conversations are kept for `previous_response_id` (least
+    /// recently used first out); 1024 by default.
+    pub fn response_store_capacity(mut self, conversations: usize) -> Self {
+        self.response_store = conversations;
         self
     }
 
@@ -318,6 +327,7 @@ impl ClientBuilder {
                 tenant: self.tenant,
                 cache,
                 discovery: self.discover_models.then(|| Discovery::new(slots_len)),
+                responses: Arc::new(crate::responses::ConversationStore::new(self.response_store)),
             }),
         })
     }
