@@ -25,7 +25,7 @@ pub use catalog::Catalog;
 pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure};
 pub use config::ClientConfig;
 pub use error::{Error, Result};
+pub use responses::{Response, ResponseStream, ResponseStreamEvent, ResponsesRequest};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
 pub use secret::Secret;
-pub use responses::{Response, ResponseStream, ResponseStreamEvent, ResponsesRequest};
 pub use types::{ChatRequest, ChatResponse, Message};

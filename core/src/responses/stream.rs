@@ -194,14 +194,25 @@ impl ResponseStream {
             part,
             sequence_number: n,
         });
-        let item =
-            OutputItem::Message { id, role: "assistant".into(), status: "completed".into(), content: vec![text_part(text)] };
+        let item = OutputItem::Message {
+            id,
+            role: "assistant".into(),
+            status: "completed".into(),
+            content: vec![text_part(text)],
+        };
         self.response.output.push(item.clone());
         self.emit(|n| ResponseStreamEvent::OutputItemDone { output_index: index, item, sequence_number: n });
     }
 
     fn open_call(&mut self, chat_index: u32, call_id: String, name: String) {
-        let c = OpenCall { chat_index, index: self.next_index(), id: new_id("fc"), call_id, name, arguments: String::new() };
+        let c = OpenCall {
+            chat_index,
+            index: self.next_index(),
+            id: new_id("fc"),
+            call_id,
+            name,
+            arguments: String::new(),
+        };
         let item = OutputItem::FunctionCall {
             id: c.id.clone(),
             call_id: c.call_id.clone(),

@@ -146,15 +146,17 @@ pub(crate) fn output_as_input(output: &[OutputItem]) -> Vec<InputItem> {
                 status: Some("completed".into()),
                 extra: Extra::new(),
             }),
-            OutputItem::FunctionCall { id, call_id, name, arguments, .. } => InputItem::FunctionCall(FunctionCallItem {
-                kind: "function_call".into(),
-                id: Some(id.clone()),
-                call_id: call_id.clone(),
-                name: name.clone(),
-                arguments: arguments.clone(),
-                status: Some("completed".into()),
-                extra: Extra::new(),
-            }),
+            OutputItem::FunctionCall { id, call_id, name, arguments, .. } => {
+                InputItem::FunctionCall(FunctionCallItem {
+                    kind: "function_call".into(),
+                    id: Some(id.clone()),
+                    call_id: call_id.clone(),
+                    name: name.clone(),
+                    arguments: arguments.clone(),
+                    status: Some("completed".into()),
+                    extra: Extra::new(),
+                })
+            }
         })
         .collect()
 }
@@ -177,7 +179,8 @@ pub(crate) fn to_chat(req: &ResponsesRequest, conversation: &[InputItem]) -> Res
     chat.safety_identifier = req.safety_identifier.clone();
     chat.prompt_cache_key = req.prompt_cache_key.clone();
     chat.service_tier = req.service_tier.clone();
-    chat.reasoning_effort = req.reasoning.as_ref().and_then(|r| r.get("effort")).and_then(Value::as_str).map(String::from);
+    chat.reasoning_effort =
+        req.reasoning.as_ref().and_then(|r| r.get("effort")).and_then(Value::as_str).map(String::from);
     chat.kestrel = req.kestrel.clone();
     chat.tools = req.tools.as_ref().filter(|t| !t.is_empty()).map(|tools| {
         tools

@@ -356,19 +356,8 @@ pub struct IncompleteDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OutputItem {
-    Message {
-        id: String,
-        role: String,
-        status: String,
-        content: Vec<OutputContent>,
-    },
-    FunctionCall {
-        id: String,
-        call_id: String,
-        name: String,
-        arguments: String,
-        status: String,
-    },
+    Message { id: String, role: String, status: String, content: Vec<OutputContent> },
+    FunctionCall { id: String, call_id: String, name: String, arguments: String, status: String },
 }
 
 /// One content part of an output message.
@@ -410,7 +399,13 @@ pub enum ResponseStreamEvent {
     #[serde(rename = "response.output_item.added")]
     OutputItemAdded { output_index: u32, item: OutputItem, sequence_number: u64 },
     #[serde(rename = "response.content_part.added")]
-    ContentPartAdded { item_id: String, output_index: u32, content_index: u32, part: OutputContent, sequence_number: u64 },
+    ContentPartAdded {
+        item_id: String,
+        output_index: u32,
+        content_index: u32,
+        part: OutputContent,
+        sequence_number: u64,
+    },
     #[serde(rename = "response.output_text.delta")]
     OutputTextDelta {
         item_id: String,
@@ -430,13 +425,25 @@ pub enum ResponseStreamEvent {
         sequence_number: u64,
     },
     #[serde(rename = "response.content_part.done")]
-    ContentPartDone { item_id: String, output_index: u32, content_index: u32, part: OutputContent, sequence_number: u64 },
+    ContentPartDone {
+        item_id: String,
+        output_index: u32,
+        content_index: u32,
+        part: OutputContent,
+        sequence_number: u64,
+    },
     #[serde(rename = "response.output_item.done")]
     OutputItemDone { output_index: u32, item: OutputItem, sequence_number: u64 },
     #[serde(rename = "response.function_call_arguments.delta")]
     FunctionCallArgumentsDelta { item_id: String, output_index: u32, delta: String, sequence_number: u64 },
     #[serde(rename = "response.function_call_arguments.done")]
-    FunctionCallArgumentsDone { item_id: String, output_index: u32, name: String, arguments: String, sequence_number: u64 },
+    FunctionCallArgumentsDone {
+        item_id: String,
+        output_index: u32,
+        name: String,
+        arguments: String,
+        sequence_number: u64,
+    },
     #[serde(rename = "response.completed")]
     Completed { response: Box<Response>, sequence_number: u64 },
     #[serde(rename = "response.incomplete")]
