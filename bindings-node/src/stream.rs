@@ -13,10 +13,10 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::errors::{json_error, to_js};
 
-/// Either kind of routed stream.
+/// Either kind of routed stream (boxed: both are large, and only one is ever held).
 enum Inner {
-    Chat(ChatStream),
-    Responses(ResponseStream),
+    Chat(Box<ChatStream>),
+    Responses(Box<ResponseStream>),
 }
 
 /// `None` once the stream ended or was closed; dropping the stream cancels the upstream
@@ -41,12 +41,12 @@ pub struct NativeStream {
 impl NativeStream {
     /// Wraps an open stream; the JS side pulls it with `next()`.
     pub fn new(stream: ChatStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(stream)))), closer: Arc::default() }
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))), closer: Arc::default() }
     }
 
     /// Wraps an open stream of Responses events.
     pub fn responses(stream: ResponseStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(stream)))), closer: Arc::default() }
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))), closer: Arc::default() }
     }
 }
 

@@ -11,10 +11,10 @@ use tokio::sync::Mutex;
 use crate::errors::{json_error, to_py};
 use crate::runtime::{init_async, runtime, until_exit, wait};
 
-/// Either kind of routed stream.
+/// Either kind of routed stream (boxed: both are large, and only one is ever held).
 enum Inner {
-    Chat(ChatStream),
-    Responses(ResponseStream),
+    Chat(Box<ChatStream>),
+    Responses(Box<ResponseStream>),
 }
 
 /// `None` once the stream ended or was closed; dropping the stream cancels the upstream
@@ -28,12 +28,12 @@ pub struct NativeStream {
 
 impl NativeStream {
     pub fn new(stream: ChatStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(stream)))) }
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))) }
     }
 
     /// A stream of Responses events (`response.created`, ..., `response.completed`).
     pub fn responses(stream: ResponseStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(stream)))) }
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))) }
     }
 }
 

@@ -13,9 +13,12 @@ use super::types::InputItem;
 /// Conversations kept when the builder does not say otherwise.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
-/// Bounded store of conversations, keyed by (tenant, response id).
+/// (tenant, response id).
+type Key = (Option<String>, String);
+
+/// Bounded store of conversations, keyed by tenant and response id.
 pub(crate) struct ConversationStore {
-    map: Mutex<LruCache<(Option<String>, String), Arc<[InputItem]>>>,
+    map: Mutex<LruCache<Key, Arc<[InputItem]>>>,
 }
 
 impl ConversationStore {
