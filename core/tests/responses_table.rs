@@ -396,6 +396,27 @@ async fn store_false_and_other_tenants_cannot_follow_up() {
     assert!(matches!(client.responses(follow(&stored.id, Some("other"))).await, Err(Error::NotFound { .. })));
 }
 
+#[tokio::test]
+async fn the_store_is_bounded() {
+    let mock = MockServer::start(Script::new()).await.unwrap();
+    let client = Client::builder()
+        .from_env(false)
+        .api_key("openai", "key-openai-test")
+        .base_url("openai", mock.provider_base_urls().into_iter().find(|p| p.0 == "openai").unwrap().1)
+        .response_store_capacity(2)
+        .build()
+        .unwrap();
+    let mut ids = Vec::new();
+    for turn in ["one", "two", "three"] {
+        ids.push(client.responses(request("gpt-4o", json!({"input": turn}))).await.unwrap().id);
+    }
+    let follow = |id: &str| request("gpt-4o", json!({"input": "and?", "previous_response_id": id, "store": false}));
+    assert!(matches!(client.responses(follow(&ids[0])).await, Err(Error::NotFound { .. })), "the oldest is gone");
+    for id in &ids[1..] {
+        client.responses(follow(id)).await.unwrap();
+    }
+}
+
 #[test]
 fn bad_requests_are_refused_with_the_field_named() {
     let err = |v: Value| match ResponsesRequest::from_value(v) {
@@ -408,6 +429,8 @@ fn bad_requests_are_refused_with_the_field_named() {
     assert_eq!(err(json!({"model": "gpt-4o", "input": [{"type": "reasoning", "summary": []}]})), "input[0].type");
     assert_eq!(err(json!({"model": "gpt-4o", "input": [{"role": "robot", "content": "x"}]})), "input[0].role");
     assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "tool_choice": "sometimes"})), "tool_choice");
+    assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "conversation": "conv_1"})), "conversation");
+    assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "background": true})), "background");
 }
 
 #[test]

@@ -41,6 +41,15 @@ pub(crate) fn validate(req: &ResponsesRequest) -> Result<()> {
         }
         _ => {}
     }
+    // Fields whose meaning lives on OpenAI's servers: refused rather than silently dropped.
+    for field in ["conversation", "prompt"] {
+        if req.extra.get(field).is_some_and(|v| !v.is_null()) {
+            return Err(Error::invalid(field, "needs OpenAI's stored state; Kestrel routes self-contained requests"));
+        }
+    }
+    if req.extra.get("background").and_then(Value::as_bool) == Some(true) {
+        return Err(Error::invalid("background", "background responses are not routed; call without it"));
+    }
     for (i, t) in req.tools.iter().flatten().enumerate() {
         if t.kind != "function" {
             return Err(Error::invalid(
