@@ -455,3 +455,80 @@ fn the_response_has_the_sdk_shape() {
     assert_eq!(back["output"][1]["call_id"], "call_1");
     assert_eq!(back["usage"]["input_tokens_details"]["cached_tokens"], 0);
 }
+
+#[tokio::test]
+async fn responses_are_routed_cached_and_recorded_like_chat() {
+    let mock = MockServer::start(Script::new()).await.unwrap();
+    let mut b = Client::builder()
+        .from_env(false)
+        .timeout(Duration::from_secs(5))
+        .max_retries(0)
+        .cache(kestrel_router::CacheConfig::default());
+    for (provider, url) in mock.provider_base_urls() {
+        b = b.api_key(provider, format!("key-{provider}-test")).base_url(provider, url);
+    }
+    let client = b.build().unwrap();
+    let ask = || ResponsesRequest::from_value(json!({"model": "gpt-4o", "input": "What is 2+2?"})).unwrap();
+    let r = client.responses(ask()).await.unwrap();
+    let meta = r.kestrel.as_ref().unwrap();
+    assert_eq!(meta.requested_model, "gpt-4o");
+    assert_ne!(meta.model, "gpt-4o", "an easy question goes below the ceiling: {meta:?}");
+    assert!(meta.cost_usd < meta.baseline_cost_usd, "{meta:?}");
+    assert_eq!(r.model, meta.model, "the Response names the model that answered");
+
+    let again = client.responses(ask()).await.unwrap();
+    assert!(again.kestrel.as_ref().unwrap().cache_hit, "the chat cache answers the same request");
+    assert_eq!(again.output_text(), r.output_text());
+    assert_ne!(again.id, r.id, "every Response gets its own id");
+    assert_eq!(mock.requests().len(), 1);
+
+    let records = client.usage().records(None, 10);
+    assert_eq!(records.len(), 2, "one usage record per call");
+    assert!(records.iter().all(|u| u.requested_model == "gpt-4o"));
+}
+
+#[tokio::test]
+async fn a_broken_stream_ends_with_error_then_failed_and_is_not_stored() {
+    let script = Script::new()
+        .model("gpt-4o", kestrel_mock::Behaviour::reply("one two three four five six").cut_after_chunks(2));
+    let mock = MockServer::start(script).await.unwrap();
+    let mut b = Client::builder().from_env(false).timeout(Duration::from_secs(5)).max_retries(0);
+    for (provider, url) in mock.provider_base_urls() {
+        b = b.api_key(provider, format!("key-{provider}-test")).base_url(provider, url);
+    }
+    let client = b.build().unwrap();
+    let mut s = client.responses_stream(request("gpt-4o", json!({"input": "Count."}))).await.unwrap();
+    let id = s.id().to_string();
+    let mut events = Vec::new();
+    while let Some(e) = s.next().await {
+        events.push(e);
+    }
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind()).collect();
+    assert_eq!(&kinds[kinds.len() - 2..], ["error", "response.failed"], "{kinds:?}");
+    let failed = events.last().unwrap().final_response().unwrap();
+    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.error.as_ref().unwrap().code, "stream_interrupted", "{:?}", failed.error);
+    let follow = request("gpt-4o", json!({"input": "more", "previous_response_id": id}));
+    assert!(matches!(client.responses(follow).await, Err(Error::NotFound { .. })), "a failed response is not stored");
+}
+
+#[tokio::test]
+async fn a_length_stop_is_an_incomplete_response() {
+    let script = Script::new().model("gpt-4o", kestrel_mock::Behaviour::reply("cut short").finish_reason("length"));
+    let mock = MockServer::start(script).await.unwrap();
+    let mut b = Client::builder().from_env(false).max_retries(0);
+    for (provider, url) in mock.provider_base_urls() {
+        b = b.api_key(provider, format!("key-{provider}-test")).base_url(provider, url);
+    }
+    let client = b.build().unwrap();
+    let r = client.responses(request("gpt-4o", json!({"input": "Go.", "max_output_tokens": 3}))).await.unwrap();
+    assert_eq!(r.status, "incomplete");
+    assert_eq!(r.incomplete_details.as_ref().unwrap().reason, "max_output_tokens");
+    assert_eq!(mock.requests()[0].body["max_completion_tokens"], 3);
+    let mut s = client.responses_stream(request("gpt-4o", json!({"input": "Go."}))).await.unwrap();
+    let mut last = None;
+    while let Some(e) = s.next().await {
+        last = Some(e);
+    }
+    assert_eq!(last.unwrap().kind(), "response.incomplete");
+}
