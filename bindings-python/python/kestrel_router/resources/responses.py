@@ -24,7 +24,8 @@ __all__ = ["Responses", "AsyncResponses"]
 
 
 def _event(data: Any) -> ResponseStreamEvent:
-    return ResponseStreamEvent._construct(data)
+    event: ResponseStreamEvent = ResponseStreamEvent._construct(data)
+    return event
 
 
 def _body(

@@ -160,9 +160,9 @@ class Response(BaseModel):
         """Every ``output_text`` part of every output message, joined (as the SDK's)."""
         texts = []
         for item in self.output or ():
-            if getattr(item, "type", None) == "message":
+            if isinstance(item, ResponseOutputMessage):
                 for part in item.content or ():
-                    if getattr(part, "type", None) == "output_text":
+                    if isinstance(part, ResponseOutputText):
                         texts.append(part.text)
         return "".join(texts)
 
