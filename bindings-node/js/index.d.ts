@@ -872,6 +872,20 @@ export type ResponseStreamEvent =
       text: string;
       logprobs: unknown[];
     })
+  | (ResponseEventBase & {
+      type: "response.refusal.delta";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      delta: string;
+    })
+  | (ResponseEventBase & {
+      type: "response.refusal.done";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      refusal: string;
+    })
   | (ResponseEventBase & { type: "response.function_call_arguments.delta"; item_id: string; output_index: number; delta: string })
   | (ResponseEventBase & {
       type: "response.function_call_arguments.done";

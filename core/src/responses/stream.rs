@@ -28,7 +28,10 @@ pub(crate) struct Remember {
 struct OpenMessage {
     index: u32,
     id: String,
-    text: String,
+    /// Finished content parts.
+    parts: Vec<OutputContent>,
+    /// The part being streamed: whether it is a refusal, and its text so far.
+    current: Option<(bool, String)>,
 }
 
 struct OpenCall {
@@ -107,7 +110,11 @@ impl ResponseStream {
         for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
             if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
                 self.close_call();
-                self.text_delta(text);
+                self.text_delta(text, false);
+            }
+            if let Some(text) = choice.delta.refusal.filter(|t| !t.is_empty()) {
+                self.close_call();
+                self.text_delta(text, true);
             }
             for tc in choice.delta.tool_calls.into_iter().flatten() {
                 let f = tc.function.unwrap_or_default();
@@ -139,67 +146,101 @@ impl ResponseStream {
         self.response.output.len() as u32
     }
 
-    fn text_delta(&mut self, delta: String) {
+    /// Text (or, with `refusal`, refusal text) for the open message, opening the message
+    /// and the content part as needed.
+    fn text_delta(&mut self, delta: String, refusal: bool) {
         if self.message.is_none() {
-            let m = OpenMessage { index: self.next_index(), id: new_id("msg"), text: String::new() };
-            let (id, index) = (m.id.clone(), m.index);
-            self.message = Some(m);
+            let m = OpenMessage { index: self.next_index(), id: new_id("msg"), parts: Vec::new(), current: None };
             let item = OutputItem::Message {
-                id: id.clone(),
+                id: m.id.clone(),
                 role: "assistant".into(),
                 status: "in_progress".into(),
                 content: Vec::new(),
             };
+            let index = m.index;
+            self.message = Some(m);
             self.emit(|n| ResponseStreamEvent::OutputItemAdded { output_index: index, item, sequence_number: n });
+        }
+        if self.message.as_ref().and_then(|m| m.current.as_ref()).is_some_and(|c| c.0 != refusal) {
+            self.close_part();
+        }
+        let m = self.message.as_mut().expect("opened above");
+        let (item_id, output_index, content_index) = (m.id.clone(), m.index, m.parts.len() as u32);
+        if m.current.is_none() {
+            m.current = Some((refusal, String::new()));
+            let part = part(refusal, String::new());
+            let id = item_id.clone();
             self.emit(|n| ResponseStreamEvent::ContentPartAdded {
                 item_id: id,
-                output_index: index,
-                content_index: 0,
-                part: text_part(String::new()),
+                output_index,
+                content_index,
+                part,
                 sequence_number: n,
             });
         }
-        let m = self.message.as_mut().expect("opened above");
-        m.text.push_str(&delta);
-        let (item_id, output_index) = (m.id.clone(), m.index);
-        self.emit(|n| ResponseStreamEvent::OutputTextDelta {
+        if let Some((_, text)) = self.message.as_mut().and_then(|m| m.current.as_mut()) {
+            text.push_str(&delta);
+        }
+        self.emit(|n| {
+            if refusal {
+                ResponseStreamEvent::RefusalDelta { item_id, output_index, content_index, delta, sequence_number: n }
+            } else {
+                ResponseStreamEvent::OutputTextDelta {
+                    item_id,
+                    output_index,
+                    content_index,
+                    delta,
+                    logprobs: Vec::new(),
+                    sequence_number: n,
+                }
+            }
+        });
+    }
+
+    /// Closes the content part being streamed: its `…done` and `content_part.done`.
+    fn close_part(&mut self) {
+        let Some(m) = self.message.as_mut() else { return };
+        let Some((refusal, text)) = m.current.take() else { return };
+        let (item_id, output_index, content_index) = (m.id.clone(), m.index, m.parts.len() as u32);
+        m.parts.push(part(refusal, text.clone()));
+        let id = item_id.clone();
+        let t = text.clone();
+        self.emit(|n| {
+            if refusal {
+                ResponseStreamEvent::RefusalDone {
+                    item_id: id,
+                    output_index,
+                    content_index,
+                    refusal: t,
+                    sequence_number: n,
+                }
+            } else {
+                ResponseStreamEvent::OutputTextDone {
+                    item_id: id,
+                    output_index,
+                    content_index,
+                    text: t,
+                    logprobs: Vec::new(),
+                    sequence_number: n,
+                }
+            }
+        });
+        let part = part(refusal, text);
+        self.emit(|n| ResponseStreamEvent::ContentPartDone {
             item_id,
             output_index,
-            content_index: 0,
-            delta,
-            logprobs: Vec::new(),
+            content_index,
+            part,
             sequence_number: n,
         });
     }
 
     fn close_message(&mut self) {
+        self.close_part();
         let Some(m) = self.message.take() else { return };
-        let (id, index, text) = (m.id, m.index, m.text);
-        let t = text.clone();
-        let i = id.clone();
-        self.emit(|n| ResponseStreamEvent::OutputTextDone {
-            item_id: i,
-            output_index: index,
-            content_index: 0,
-            text: t,
-            logprobs: Vec::new(),
-            sequence_number: n,
-        });
-        let i = id.clone();
-        let part = text_part(text.clone());
-        self.emit(|n| ResponseStreamEvent::ContentPartDone {
-            item_id: i,
-            output_index: index,
-            content_index: 0,
-            part,
-            sequence_number: n,
-        });
-        let item = OutputItem::Message {
-            id,
-            role: "assistant".into(),
-            status: "completed".into(),
-            content: vec![text_part(text)],
-        };
+        let index = m.index;
+        let item =
+            OutputItem::Message { id: m.id, role: "assistant".into(), status: "completed".into(), content: m.parts };
         self.response.output.push(item.clone());
         self.emit(|n| ResponseStreamEvent::OutputItemDone { output_index: index, item, sequence_number: n });
     }
@@ -285,8 +326,12 @@ impl ResponseStream {
     }
 }
 
-fn text_part(text: String) -> OutputContent {
-    OutputContent::OutputText { text, annotations: Vec::new(), logprobs: Vec::new() }
+fn part(refusal: bool, text: String) -> OutputContent {
+    if refusal {
+        OutputContent::Refusal { refusal: text }
+    } else {
+        OutputContent::OutputText { text, annotations: Vec::new(), logprobs: Vec::new() }
+    }
 }
 
 impl Stream for ResponseStream {
@@ -305,5 +350,55 @@ impl Stream for ResponseStream {
                 Poll::Ready(None) => self.complete(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::types::{ChunkChoice, Delta};
+
+    fn chunk(delta: Delta, finish: Option<&str>) -> ChatChunk {
+        ChatChunk::new("c", 1, "m", vec![ChunkChoice::new(0, delta, finish.map(String::from))])
+    }
+
+    /// Text then a refusal in one message: two content parts, each opened, streamed and closed.
+    #[tokio::test]
+    async fn text_and_refusal_are_two_parts_of_one_message() {
+        let chunks = vec![
+            chunk(Delta { content: Some("I see.".into()), ..Default::default() }.opening(), None),
+            chunk(Delta { refusal: Some("I can't ".into()), ..Default::default() }, None),
+            chunk(Delta { refusal: Some("help.".into()), ..Default::default() }, Some("stop")),
+        ];
+        let req = ResponsesRequest::new("m", "hi");
+        let skeleton = super::super::translate::skeleton(&req, new_id("resp"), 1);
+        let events: Vec<ResponseStreamEvent> =
+            ResponseStream::new(ChatStream::replayed(chunks), skeleton, None).collect().await;
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "response.created",
+                "response.in_progress",
+                "response.output_item.added",
+                "response.content_part.added",
+                "response.output_text.delta",
+                "response.output_text.done",
+                "response.content_part.done",
+                "response.content_part.added",
+                "response.refusal.delta",
+                "response.refusal.delta",
+                "response.refusal.done",
+                "response.content_part.done",
+                "response.output_item.done",
+                "response.completed",
+            ]
+        );
+        let done = events.last().unwrap().final_response().unwrap();
+        let OutputItem::Message { content, .. } = &done.output[0] else { panic!("{done:?}") };
+        assert_eq!(content[1], OutputContent::Refusal { refusal: "I can't help.".into() });
+        assert_eq!(done.output_text(), "I see.");
     }
 }

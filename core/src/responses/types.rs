@@ -424,6 +424,10 @@ pub enum ResponseStreamEvent {
         logprobs: Vec<Value>,
         sequence_number: u64,
     },
+    #[serde(rename = "response.refusal.delta")]
+    RefusalDelta { item_id: String, output_index: u32, content_index: u32, delta: String, sequence_number: u64 },
+    #[serde(rename = "response.refusal.done")]
+    RefusalDone { item_id: String, output_index: u32, content_index: u32, refusal: String, sequence_number: u64 },
     #[serde(rename = "response.content_part.done")]
     ContentPartDone {
         item_id: String,
@@ -465,6 +469,8 @@ impl ResponseStreamEvent {
             Self::ContentPartAdded { .. } => "response.content_part.added",
             Self::OutputTextDelta { .. } => "response.output_text.delta",
             Self::OutputTextDone { .. } => "response.output_text.done",
+            Self::RefusalDelta { .. } => "response.refusal.delta",
+            Self::RefusalDone { .. } => "response.refusal.done",
             Self::ContentPartDone { .. } => "response.content_part.done",
             Self::OutputItemDone { .. } => "response.output_item.done",
             Self::FunctionCallArgumentsDelta { .. } => "response.function_call_arguments.delta",

@@ -36,6 +36,8 @@ __all__ = [
     "ResponseContentPartDoneEvent",
     "ResponseTextDeltaEvent",
     "ResponseTextDoneEvent",
+    "ResponseRefusalDeltaEvent",
+    "ResponseRefusalDoneEvent",
     "ResponseFunctionCallArgumentsDeltaEvent",
     "ResponseFunctionCallArgumentsDoneEvent",
     "ResponseErrorEvent",
@@ -248,6 +250,22 @@ class ResponseTextDoneEvent(ResponseStreamEvent):
     logprobs: List[Any]
 
 
+class ResponseRefusalDeltaEvent(ResponseStreamEvent):
+    type: Literal["response.refusal.delta"]
+    item_id: str
+    output_index: int
+    content_index: int
+    delta: str
+
+
+class ResponseRefusalDoneEvent(ResponseStreamEvent):
+    type: Literal["response.refusal.done"]
+    item_id: str
+    output_index: int
+    content_index: int
+    refusal: str
+
+
 class ResponseFunctionCallArgumentsDeltaEvent(ResponseStreamEvent):
     type: Literal["response.function_call_arguments.delta"]
     item_id: str
@@ -282,6 +300,8 @@ ResponseStreamEvent._by_type = {
     "response.content_part.done": ResponseContentPartDoneEvent,
     "response.output_text.delta": ResponseTextDeltaEvent,
     "response.output_text.done": ResponseTextDoneEvent,
+    "response.refusal.delta": ResponseRefusalDeltaEvent,
+    "response.refusal.done": ResponseRefusalDoneEvent,
     "response.function_call_arguments.delta": ResponseFunctionCallArgumentsDeltaEvent,
     "response.function_call_arguments.done": ResponseFunctionCallArgumentsDoneEvent,
     "error": ResponseErrorEvent,
