@@ -449,6 +449,8 @@ export interface UsageRecord {
   latency_ms: number;
   attempts: UsageAttempt[];
   error: ErrorKind | null;
+  /** For APIs passed through unrouted: `"embeddings"`, `"images.generations"`, ... */
+  endpoint?: string;
   [key: string]: unknown;
 }
 
@@ -910,6 +912,9 @@ export declare class Models {
   retrieve(model: string): Promise<Model>;
 }
 
+/** The official client's type, for the APIs Kestrel passes through to it. */
+type OfficialClient = import("openai").OpenAI;
+
 /** A drop-in for openai-node's `OpenAI` whose chat completions are routed by Kestrel. */
 export declare class OpenAI {
   constructor(options?: ClientOptions);
@@ -925,6 +930,24 @@ export declare class OpenAI {
   usage: Usage;
   /** The Responses API, routed like chat. */
   responses: Responses;
+  // The APIs Kestrel does not route: the official client's own resources (configured
+  // like this client, errors as Kestrel's classes, each exchange counted in `usage`).
+  embeddings: OfficialClient["embeddings"];
+  moderations: OfficialClient["moderations"];
+  images: OfficialClient["images"];
+  audio: OfficialClient["audio"];
+  files: OfficialClient["files"];
+  batches: OfficialClient["batches"];
+  fineTuning: OfficialClient["fineTuning"];
+  vectorStores: OfficialClient["vectorStores"];
+  completions: OfficialClient["completions"];
+  uploads: OfficialClient["uploads"];
+  beta: OfficialClient["beta"];
+  get: OfficialClient["get"];
+  post: OfficialClient["post"];
+  put: OfficialClient["put"];
+  patch: OfficialClient["patch"];
+  delete: OfficialClient["delete"];
   /** A copy with other options; with only `timeout`/`maxRetries` changed it shares this client's usage and health. */
   withOptions(options: Partial<ClientOptions>): OpenAI;
   /** The routing decision for a request, without calling any provider. */

@@ -5,7 +5,7 @@
 //!   attempts it made; after repeated ones the provider stops standing in for other models
 //!   until a probe succeeds. A 401/403 marks the key rejected until it is replaced.
 //! - a model: a 429 is back-pressure, not an outage: the model sits out the `Retry-After`
-//!   ([`Cooldowns`]). A 404 `model_not_found` retires the model ([`Retired`]) for the
+//!   (`Cooldowns`). A 404 `model_not_found` retires the model (`Retired`) for the
 //!   client's lifetime: the provider no longer serves it.
 //!
 //! None of this ever keeps a request from its requested model: that one is always tried, as

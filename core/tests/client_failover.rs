@@ -386,3 +386,29 @@ async fn no_key_anywhere_names_the_variable_to_set() {
     assert!(matches!(&err, Error::Config(m) if m.contains("OPENAI_API_KEY") && m.contains("api_key")), "{err}");
     assert_eq!(client.usage().records(None, 1)[0].error, Some(ErrorKind::InvalidRequest));
 }
+
+#[tokio::test]
+async fn passthrough_calls_are_recorded_priced_and_classified() {
+    let (_mock, client) = setup(Script::new()).await;
+    let ok = client.record_passthrough(kestrel_router::PassthroughCall {
+        endpoint: "completions".into(),
+        model: Some("gpt-4o".into()),
+        input_tokens: 1000,
+        output_tokens: 100,
+        status: Some(200),
+        ..Default::default()
+    });
+    assert_eq!(ok.endpoint.as_deref(), Some("completions"));
+    assert_eq!(ok.routing_class(), "endpoint");
+    assert!(ok.cost_usd > 0.0 && ok.saved_usd() == 0.0, "{ok:?}");
+    assert_eq!(ok.error, None);
+    let failed = client.record_passthrough(kestrel_router::PassthroughCall {
+        endpoint: "images.generations".into(),
+        status: Some(429),
+        ..Default::default()
+    });
+    assert_eq!(failed.error, Some(ErrorKind::RateLimited));
+    assert_eq!(failed.attempts[0].status, Some(429));
+    let records = client.usage().records(None, 10);
+    assert_eq!(records.iter().filter(|r| r.endpoint.is_some()).count(), 2);
+}

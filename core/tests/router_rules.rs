@@ -366,3 +366,19 @@ fn evaluation_set_meets_the_goals() {
     assert!(economy_found >= 0.85, "economy found {economy_found:.3}");
     assert!(exact >= 0.83, "exact {exact:.3}");
 }
+
+#[test]
+fn hard_work_for_a_cheap_requested_model_stays_on_it() {
+    let hard = "Design a multi-region architecture for a payments ledger with exactly-once processing; \
+                discuss failure modes, consistency trade-offs and how you would prove correctness.";
+    for requested in ["gpt-6-luna", "claude-haiku-5-5", "gemini-3.8-flash"] {
+        let d = route(requested, hard);
+        let c = Catalog::builtin();
+        let plan: Vec<&str> = d.plan.iter().map(|s| c.model(s.model.unwrap()).id.as_str()).collect();
+        assert_eq!(plan, [requested], "{requested}: {:?}", d.reasons);
+        assert!(d.reasons.iter().any(|r| r.to_string().contains("stays on the requested model")), "{:?}", d.reasons);
+    }
+    // Easy work for the same cheap model still looks for a cheaper one.
+    let easy = route("gemini-3.8-flash", "What is 2+2?");
+    assert!(easy.plan.len() > 1, "{:?}", easy.reasons);
+}

@@ -26,6 +26,7 @@ from ._config import (
     _seconds,
 )
 from ._errors import from_native
+from ._passthrough import delegate
 from ._native import NativeClient, NativeError
 from ._types import ProviderHealth, RouteDecision
 from .resources.chat import AsyncChat, Chat
@@ -424,6 +425,13 @@ class OpenAI(_BaseClient):
         self.models = Models(self)
         self.usage = Usage(self)
 
+    def __getattr__(self, name: str) -> Any:
+        """The APIs Kestrel does not route (``embeddings``, ``images``, ``audio``,
+        ``files``, ``batches``, ``fine_tuning``, ``vector_stores``, ``completions``,
+        ``moderations``, ``get``/``post``, ...): the official client's, configured like
+        this one, counted in ``client.usage``; see ``_passthrough``."""
+        return delegate(self, name, is_async=False)
+
     def with_options(self, **kwargs: Any) -> OpenAI:
         """A copy with other settings (any constructor argument). Timeouts, retries and
         routing policy change per request and the copy shares this client's usage and
@@ -472,6 +480,10 @@ class AsyncOpenAI(_BaseClient):
         self.responses = AsyncResponses(self)
         self.models = AsyncModels(self)
         self.usage = Usage(self)
+
+    def __getattr__(self, name: str) -> Any:
+        """As :meth:`OpenAI.__getattr__`, with the official ``AsyncOpenAI``."""
+        return delegate(self, name, is_async=True)
 
     def with_options(self, **kwargs: Any) -> AsyncOpenAI:
         """As :meth:`OpenAI.with_options`."""

@@ -22,6 +22,7 @@ mod stream;
 
 use std::sync::{Arc, RwLock};
 
+pub use accountant::PassthroughCall;
 pub use builder::ClientBuilder;
 pub(crate) use options::seconds;
 pub use options::CallOptions;
@@ -171,6 +172,12 @@ impl Client {
     /// runtime; await it before exiting. Dropping the last clone flushes too, blocking.
     pub async fn shutdown(&self) {
         self.inner.accountant.ledger().shutdown().await;
+    }
+
+    /// Counts a call the bindings passed through unrouted (embeddings, images, audio,
+    /// files, ...) in the usage ledger, priced when the catalog knows its model.
+    pub fn record_passthrough(&self, call: PassthroughCall) -> crate::usage::UsageRecord {
+        self.inner.accountant.record_passthrough(call, self.inner.tenant.as_deref())
     }
 
     /// Each provider's circuit state, key standing and retired models, and whether it is

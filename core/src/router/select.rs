@@ -250,8 +250,18 @@ pub(crate) fn decide(
         return finish(d, last_resort);
     }
     let needs = Needs::of(req, f, out);
-    let target = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
+    let (target, above_requested) = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
     d.tier = Some(target);
+    // Judged harder than the requested model's tier: the caller already chose a cheap
+    // model, and a same-tier substitute would only be a weaker one. Stay on it (when it
+    // can be called at all).
+    if above_requested && last_resort.is_some() {
+        d.reasons.push(Reason::Text(format!(
+            "judged {} but {} is {req_tier}: stays on the requested model",
+            scored.tier, ref_model.id
+        )));
+        return finish(d, last_resort);
+    }
     // The quality rule: a hard request keeps a substitute of comparable quality.
     let min_quality = match (target, eff.max_quality_drop, ref_model.quality) {
         (Tier::Premium, Some(drop), Some(q)) => Some(q - drop),
@@ -348,8 +358,15 @@ fn finish(mut d: Decision, requested: Option<Candidate>) -> Result<Decision> {
 }
 
 /// Applies the confidence rule, the operator's floor and ceiling, and the requested
-/// model's tier as the final ceiling (never route up).
-fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, reasons: &mut Vec<Reason>) -> Tier {
+/// model's tier as the final ceiling (never route up). Also says whether the request
+/// was judged above the requested model's tier (capped by it, not by the operator).
+fn target_tier(
+    eff: &Effective,
+    scored: Tier,
+    confidence: f32,
+    requested: Tier,
+    reasons: &mut Vec<Reason>,
+) -> (Tier, bool) {
     let mut t = scored;
     if t < requested && confidence < eff.min_confidence {
         t = t.up();
@@ -363,11 +380,12 @@ fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, 
         t = eff.ceiling;
         reasons.push(Reason::OperatorCeiling(t));
     }
-    if t > requested {
+    let above = t > requested;
+    if above {
         t = requested;
         reasons.push(Reason::RequestedCeiling(requested));
     }
-    t
+    (t, above)
 }
 
 /// A decision as users read it (CLI `--json`, bindings' dry-run): names instead of ids.
