@@ -15,6 +15,10 @@ export declare class NativeClient {
   chat(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<string>
   /** Opens a stream (failover happens before the first chunk). */
   stream(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<NativeStream>
+  /** A Response (Responses API) as JSON, routed like `chat`. */
+  responses(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<string>
+  /** Opens a stream of Responses events (failover happens before the first provider chunk). */
+  responsesStream(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<NativeStream>
   /**
    * Cancels the call registered under `abort_id`: its Promise rejects with kind
    * `aborted` and the upstream request is dropped. A finished call is left alone.

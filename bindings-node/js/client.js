@@ -13,6 +13,7 @@ const { config, callOptions } = require("./config.js");
 const { nextAbortId, rethrow, hidden } = require("./resources/shared.js");
 const { Chat } = require("./resources/chat.js");
 const { Models } = require("./resources/models.js");
+const { Responses } = require("./resources/responses.js");
 const { Usage } = require("./resources/usage.js");
 const { delegate } = require("./passthrough.js");
 
@@ -57,6 +58,7 @@ class OpenAI {
     this.organization = options.organization ?? null;
     this.project = options.project ?? null;
     this.chat = new Chat(this);
+    this.responses = new Responses(this);
     this.models = new Models(this);
     this.usage = new Usage(this);
     // Keys stay out of console.log / util.inspect output.

@@ -720,6 +720,192 @@ export declare class Chat {
   completions: Completions;
 }
 
+// --- Responses API (openai-node's `responses.create`), routed like chat ---------------------
+
+export type ResponseInputContent =
+  | { type: "input_text"; text: string }
+  | { type: "input_image"; image_url?: string; file_id?: string; detail?: "low" | "high" | "auto" }
+  | { type: "input_file"; file_data?: string; file_id?: string; filename?: string }
+  | { type: "output_text"; text: string; annotations?: unknown[] }
+  | { type: "refusal"; refusal: string };
+
+export type ResponseInputItem =
+  | {
+      type?: "message";
+      role: "user" | "assistant" | "system" | "developer";
+      content: string | ResponseInputContent[];
+      id?: string;
+      status?: string;
+    }
+  | { type: "function_call"; call_id: string; name: string; arguments: string; id?: string; status?: string }
+  | { type: "function_call_output"; call_id: string; output: string | ResponseInputContent[]; id?: string };
+
+/** A function tool in the Responses shape: flat, `name` beside `type`. */
+export interface ResponseFunctionTool {
+  type: "function";
+  name: string;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+}
+
+export type ResponseFormatTextConfig =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean | null };
+
+export interface ResponseCreateParamsBase {
+  model: string;
+  input?: string | ResponseInputItem[];
+  instructions?: string | null;
+  tools?: ResponseFunctionTool[];
+  tool_choice?: "none" | "auto" | "required" | { type: "function"; name: string };
+  text?: { format?: ResponseFormatTextConfig };
+  temperature?: number | null;
+  top_p?: number | null;
+  max_output_tokens?: number | null;
+  previous_response_id?: string | null;
+  /** Whether this response may be followed up by `previous_response_id` (default true). */
+  store?: boolean | null;
+  metadata?: Record<string, string> | null;
+  parallel_tool_calls?: boolean | null;
+  stream?: boolean | null;
+  /** Kestrel's per-request routing options; never sent to a provider. */
+  kestrel?: KestrelRequestOptions;
+  [key: string]: unknown;
+}
+export interface ResponseCreateParamsNonStreaming extends ResponseCreateParamsBase {
+  stream?: false | null;
+}
+export interface ResponseCreateParamsStreaming extends ResponseCreateParamsBase {
+  stream: true;
+}
+
+export interface ResponseOutputText {
+  type: "output_text";
+  text: string;
+  annotations: unknown[];
+  logprobs?: unknown[];
+}
+export interface ResponseOutputRefusal {
+  type: "refusal";
+  refusal: string;
+}
+export interface ResponseOutputMessage {
+  type: "message";
+  id: string;
+  role: "assistant";
+  status: "in_progress" | "completed" | "incomplete";
+  content: Array<ResponseOutputText | ResponseOutputRefusal>;
+}
+export interface ResponseFunctionToolCall {
+  type: "function_call";
+  id: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  status: "in_progress" | "completed" | "incomplete";
+}
+export type ResponseOutputItem = ResponseOutputMessage | ResponseFunctionToolCall;
+
+export interface ResponseUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export interface Response {
+  id: string;
+  object: "response";
+  created_at: number;
+  status: "completed" | "failed" | "in_progress" | "incomplete";
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: "max_output_tokens" | "content_filter" } | null;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  model: string;
+  output: ResponseOutputItem[];
+  /** Every `output_text` part joined, as openai-node adds it. */
+  output_text: string;
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  temperature: number | null;
+  text: { format?: ResponseFormatTextConfig };
+  tool_choice: unknown;
+  tools: ResponseFunctionTool[];
+  top_p: number | null;
+  truncation: "auto" | "disabled";
+  usage?: ResponseUsage | null;
+  metadata: Record<string, string>;
+  store: boolean;
+  /** Where Kestrel sent the request and what it cost; set on finished responses. */
+  kestrel?: KestrelMetadata;
+}
+
+interface ResponseEventBase {
+  sequence_number: number;
+}
+export type ResponseStreamEvent =
+  | (ResponseEventBase & { type: "response.created" | "response.in_progress"; response: Response })
+  | (ResponseEventBase & { type: "response.completed" | "response.incomplete" | "response.failed"; response: Response })
+  | (ResponseEventBase & { type: "response.output_item.added" | "response.output_item.done"; output_index: number; item: ResponseOutputItem })
+  | (ResponseEventBase & {
+      type: "response.content_part.added" | "response.content_part.done";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      part: ResponseOutputText | ResponseOutputRefusal;
+    })
+  | (ResponseEventBase & {
+      type: "response.output_text.delta";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      delta: string;
+      logprobs: unknown[];
+    })
+  | (ResponseEventBase & {
+      type: "response.output_text.done";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      text: string;
+      logprobs: unknown[];
+    })
+  | (ResponseEventBase & {
+      type: "response.refusal.delta";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      delta: string;
+    })
+  | (ResponseEventBase & {
+      type: "response.refusal.done";
+      item_id: string;
+      output_index: number;
+      content_index: number;
+      refusal: string;
+    })
+  | (ResponseEventBase & { type: "response.function_call_arguments.delta"; item_id: string; output_index: number; delta: string })
+  | (ResponseEventBase & {
+      type: "response.function_call_arguments.done";
+      item_id: string;
+      output_index: number;
+      name: string;
+      arguments: string;
+    })
+  | (ResponseEventBase & { type: "error"; code: string | null; message: string; param: string | null });
+
+export declare class Responses {
+  /** A routed Response (the requested model is the ceiling). */
+  create(body: ResponseCreateParamsNonStreaming, options?: RequestOptions): Promise<Response>;
+  /** A routed Response, as a stream of Responses events. */
+  create(body: ResponseCreateParamsStreaming, options?: RequestOptions): Promise<Stream<ResponseStreamEvent>>;
+  create(body: ResponseCreateParamsBase, options?: RequestOptions): Promise<Stream<ResponseStreamEvent> | Response>;
+}
+
 export declare class Models {
   /** The catalog models reachable with the configured keys. */
   list(): Promise<ModelsPage> & AsyncIterable<Model>;
@@ -742,6 +928,8 @@ export declare class OpenAI {
   chat: Chat;
   models: Models;
   usage: Usage;
+  /** The Responses API, routed like chat. */
+  responses: Responses;
   // The APIs Kestrel does not route: the official client's own resources (configured
   // like this client, errors as Kestrel's classes, each exchange counted in `usage`).
   embeddings: OfficialClient["embeddings"];

@@ -16,8 +16,11 @@ class Stream {
     this.controller = controller;
   }
 
-  /** Wraps a native stream; `controller.abort()` closes it; `onEnd` runs once it is over. */
-  static _fromNative(native, controller, onEnd) {
+  /**
+   * Wraps a native stream; `controller.abort()` closes it; `onEnd` runs once it is over;
+   * `parse` turns each JSON text into an item (`JSON.parse` unless given).
+   */
+  static _fromNative(native, controller, onEnd, parse = JSON.parse) {
     let consumed = false;
     const close = () => native.close();
     controller.signal.addEventListener("abort", close, { once: true });
@@ -36,7 +39,7 @@ class Stream {
             throw fromNative(e);
           }
           if (text === null) break;
-          yield JSON.parse(text);
+          yield parse(text);
         }
         done = true;
       } finally {

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use kestrel_router::router::DecisionSummary;
-use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig};
+use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig, ResponsesRequest};
 use napi::bindgen_prelude::PromiseRaw;
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -28,6 +28,16 @@ pub struct NativeClient {
 
 fn parse(request_json: &str, options_json: Option<&str>) -> Result<(ChatRequest, CallOptions)> {
     let req = ChatRequest::from_json(request_json).map_err(to_js)?;
+    let opts = match options_json {
+        Some(o) => serde_json::from_str(o)
+            .map_err(|e| to_js(kestrel_router::Error::Config(format!("request options: {e}"))))?,
+        None => CallOptions::default(),
+    };
+    Ok((req, opts))
+}
+
+fn parse_responses(request_json: &str, options_json: Option<&str>) -> Result<(ResponsesRequest, CallOptions)> {
+    let req = ResponsesRequest::from_json(request_json).map_err(to_js)?;
     let opts = match options_json {
         Some(o) => serde_json::from_str(o)
             .map_err(|e| to_js(kestrel_router::Error::Config(format!("request options: {e}"))))?,
@@ -106,6 +116,40 @@ impl NativeClient {
             let (req, opts) = parse(&request_json, options_json.as_deref())?;
             let stream = client.try_chat_stream(req, opts).await.map_err(failure_to_js)?;
             Ok(NativeStream::new(stream))
+        }))
+    }
+
+    /// A Response (Responses API) as JSON, routed like `chat`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn responses<'env>(
+        &self,
+        env: &'env Env,
+        request_json: String,
+        options_json: Option<String>,
+        abort_id: Option<u32>,
+    ) -> Result<PromiseRaw<'env, String>> {
+        let client = self.client.clone();
+        env.spawn_future(self.abortable(abort_id, async move {
+            let (req, opts) = parse_responses(&request_json, options_json.as_deref())?;
+            let resp = client.responses_with(req, opts).await.map_err(to_js)?;
+            json(&resp)
+        }))
+    }
+
+    /// Opens a stream of Responses events (failover happens before the first provider chunk).
+    #[napi(ts_return_type = "Promise<NativeStream>")]
+    pub fn responses_stream<'env>(
+        &self,
+        env: &'env Env,
+        request_json: String,
+        options_json: Option<String>,
+        abort_id: Option<u32>,
+    ) -> Result<PromiseRaw<'env, NativeStream>> {
+        let client = self.client.clone();
+        env.spawn_future(self.abortable(abort_id, async move {
+            let (req, opts) = parse_responses(&request_json, options_json.as_deref())?;
+            let stream = client.responses_stream_with(req, opts).await.map_err(to_js)?;
+            Ok(NativeStream::responses(stream))
         }))
     }
 

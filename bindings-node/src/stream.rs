@@ -1,10 +1,11 @@
-//! `NativeStream`: chunks of a routed stream, pulled one at a time as JSON.
+//! `NativeStream`: chunks of a routed chat stream, or events of a Responses stream,
+//! pulled one at a time as JSON.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use kestrel_router::ChatStream;
+use kestrel_router::{ChatStream, ResponseStream};
 use napi::bindgen_prelude::PromiseRaw;
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -12,9 +13,15 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::errors::{json_error, to_js};
 
-/// `None` once the stream ended or was closed; dropping the `ChatStream` cancels the
-/// upstream request and still records the request's usage.
-type Slot = Arc<Mutex<Option<ChatStream>>>;
+/// Either kind of routed stream (boxed: both are large, and only one is ever held).
+enum Inner {
+    Chat(Box<ChatStream>),
+    Responses(Box<ResponseStream>),
+}
+
+/// `None` once the stream ended or was closed; dropping the stream cancels the upstream
+/// request and still records the request's usage.
+type Slot = Arc<Mutex<Option<Inner>>>;
 
 /// Set by `close()`; wakes a pull that is waiting for the next chunk, so an abort
 /// cancels the upstream request at once rather than after the next chunk.
@@ -34,7 +41,12 @@ pub struct NativeStream {
 impl NativeStream {
     /// Wraps an open stream; the JS side pulls it with `next()`.
     pub fn new(stream: ChatStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(stream))), closer: Arc::default() }
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))), closer: Arc::default() }
+    }
+
+    /// Wraps an open stream of Responses events.
+    pub fn responses(stream: ResponseStream) -> Self {
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))), closer: Arc::default() }
     }
 }
 
@@ -44,17 +56,25 @@ async fn pull(slot: Slot, closer: Arc<Closer>) -> Result<Option<String>> {
     if closer.closed.load(Ordering::Acquire) {
         *guard = None;
     }
-    let Some(stream) = guard.as_mut() else { return Ok(None) };
-    let item = tokio::select! {
-        biased;
-        _ = closer.wake.notified() => None,
-        item = stream.next() => item,
+    let item = match guard.as_mut() {
+        None => return Ok(None),
+        Some(Inner::Chat(stream)) => tokio::select! {
+            biased;
+            _ = closer.wake.notified() => None,
+            item = stream.next() => item.map(|r| r.map_err(to_js).and_then(|c| serde_json::to_string(&c).map_err(json_error))),
+        },
+        // Failures arrive as `error` / `response.failed` events, as OpenAI streams them.
+        Some(Inner::Responses(stream)) => tokio::select! {
+            biased;
+            _ = closer.wake.notified() => None,
+            item = stream.next() => item.map(|e| serde_json::to_string(&e).map_err(json_error)),
+        },
     };
     match item {
-        Some(Ok(chunk)) => serde_json::to_string(&chunk).map(Some).map_err(json_error),
+        Some(Ok(text)) => Ok(Some(text)),
         Some(Err(e)) => {
             *guard = None;
-            Err(to_js(e))
+            Err(e)
         }
         None => {
             *guard = None;

@@ -1,7 +1,7 @@
 //! `NativeClient`: a `kestrel_router::Client` behind JSON-in, JSON-out calls.
 
 use kestrel_router::router::DecisionSummary;
-use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig};
+use kestrel_router::{CallOptions, ChatRequest, Client, ClientConfig, ResponsesRequest};
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -16,6 +16,16 @@ pub struct NativeClient {
 
 fn parse(request_json: &str, options_json: Option<&str>) -> PyResult<(ChatRequest, CallOptions)> {
     let req = ChatRequest::from_json(request_json).map_err(to_py)?;
+    let opts = match options_json {
+        Some(o) => serde_json::from_str(o)
+            .map_err(|e| to_py(kestrel_router::Error::Config(format!("request options: {e}"))))?,
+        None => CallOptions::default(),
+    };
+    Ok((req, opts))
+}
+
+fn parse_responses(request_json: &str, options_json: Option<&str>) -> PyResult<(ResponsesRequest, CallOptions)> {
+    let req = ResponsesRequest::from_json(request_json).map_err(to_py)?;
     let opts = match options_json {
         Some(o) => serde_json::from_str(o)
             .map_err(|e| to_py(kestrel_router::Error::Config(format!("request options: {e}"))))?,
@@ -91,6 +101,69 @@ impl NativeClient {
             until_exit(async move {
                 let stream = client.try_chat_stream(req, opts).await.map_err(failure_to_py)?;
                 Ok(NativeStream::new(stream))
+            }),
+        )
+    }
+
+    /// A Response (Responses API), routed like `chat`; blocks without the GIL.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn responses(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<String> {
+        let (req, opts) = parse_responses(request_json, options_json)?;
+        let client = self.client.clone();
+        let resp = wait(py, async move { client.responses_with(req, opts).await })?.map_err(to_py)?;
+        json(&resp)
+    }
+
+    /// A Response as an awaitable.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn aresponses<'py>(
+        &self,
+        py: Python<'py>,
+        request_json: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        init_async();
+        let (req, opts) = parse_responses(request_json, options_json)?;
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            until_exit(async move {
+                let resp = client.responses_with(req, opts).await.map_err(to_py)?;
+                json(&resp)
+            }),
+        )
+    }
+
+    /// Opens a stream of Responses events; blocks without the GIL.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn responses_stream(
+        &self,
+        py: Python<'_>,
+        request_json: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<NativeStream> {
+        let (req, opts) = parse_responses(request_json, options_json)?;
+        let client = self.client.clone();
+        let stream = wait(py, async move { client.responses_stream_with(req, opts).await })?.map_err(to_py)?;
+        Ok(NativeStream::responses(stream))
+    }
+
+    /// Opens a stream of Responses events as an awaitable.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn aresponses_stream<'py>(
+        &self,
+        py: Python<'py>,
+        request_json: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        init_async();
+        let (req, opts) = parse_responses(request_json, options_json)?;
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            until_exit(async move {
+                let stream = client.responses_stream_with(req, opts).await.map_err(to_py)?;
+                Ok(NativeStream::responses(stream))
             }),
         )
     }

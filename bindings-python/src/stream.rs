@@ -1,18 +1,25 @@
-//! `NativeStream`: chunks of a routed stream, pulled one at a time as JSON.
+//! `NativeStream`: chunks of a routed chat stream, or events of a Responses stream,
+//! pulled one at a time as JSON.
 
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use kestrel_router::ChatStream;
+use kestrel_router::{ChatStream, ResponseStream};
 use pyo3::prelude::*;
 use tokio::sync::Mutex;
 
 use crate::errors::{json_error, to_py};
 use crate::runtime::{init_async, runtime, until_exit, wait};
 
-/// `None` once the stream ended or was closed; dropping the `ChatStream` cancels the
-/// upstream request and still records the request's usage.
-type Slot = Arc<Mutex<Option<ChatStream>>>;
+/// Either kind of routed stream (boxed: both are large, and only one is ever held).
+enum Inner {
+    Chat(Box<ChatStream>),
+    Responses(Box<ResponseStream>),
+}
+
+/// `None` once the stream ended or was closed; dropping the stream cancels the upstream
+/// request and still records the request's usage.
+type Slot = Arc<Mutex<Option<Inner>>>;
 
 #[pyclass(module = "kestrel_router._native", frozen)]
 pub struct NativeStream {
@@ -21,19 +28,33 @@ pub struct NativeStream {
 
 impl NativeStream {
     pub fn new(stream: ChatStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(stream))) }
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))) }
+    }
+
+    /// A stream of Responses events (`response.created`, ..., `response.completed`).
+    pub fn responses(stream: ResponseStream) -> Self {
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))) }
     }
 }
 
-/// The next chunk as JSON, or `None` at the end.
+/// The next chunk (or event) as JSON, or `None` at the end.
 async fn pull(slot: Slot) -> PyResult<Option<String>> {
     let mut guard = slot.lock().await;
-    let Some(stream) = guard.as_mut() else { return Ok(None) };
-    match stream.next().await {
-        Some(Ok(chunk)) => serde_json::to_string(&chunk).map(Some).map_err(json_error),
+    let next = match guard.as_mut() {
+        None => return Ok(None),
+        Some(Inner::Chat(stream)) => match stream.next().await {
+            Some(Ok(chunk)) => Some(serde_json::to_string(&chunk).map_err(json_error)),
+            Some(Err(e)) => Some(Err(to_py(e))),
+            None => None,
+        },
+        // Failures arrive as `error` / `response.failed` events, as OpenAI streams them.
+        Some(Inner::Responses(stream)) => stream.next().await.map(|e| serde_json::to_string(&e).map_err(json_error)),
+    };
+    match next {
+        Some(Ok(text)) => Ok(Some(text)),
         Some(Err(e)) => {
             *guard = None;
-            Err(to_py(e))
+            Err(e)
         }
         None => {
             *guard = None;

@@ -31,6 +31,7 @@ from ._native import NativeClient, NativeError
 from ._types import ProviderHealth, RouteDecision
 from .resources.chat import AsyncChat, Chat
 from .resources.models import AsyncModels, Models
+from .resources.responses import AsyncResponses, Responses
 from .resources.usage import Usage
 
 TYPE_CHECKING = False
@@ -423,6 +424,7 @@ class OpenAI(_BaseClient):
 
     def _build_resources(self) -> None:
         self.chat = Chat(self)
+        self.responses = Responses(self)
         self.models = Models(self)
         self.usage = Usage(self)
 
@@ -478,6 +480,7 @@ class AsyncOpenAI(_BaseClient):
 
     def _build_resources(self) -> None:
         self.chat = AsyncChat(self)
+        self.responses = AsyncResponses(self)
         self.models = AsyncModels(self)
         self.usage = Usage(self)
 

@@ -51,6 +51,9 @@ class _StreamBase(GenericBase[T]):
         data = _json_loads(raw)
         chunk = self._cast(data)
         meta = getattr(chunk, "kestrel", None)
+        if meta is None:
+            # A Responses stream: the metadata rides on the final event's response.
+            meta = getattr(getattr(chunk, "response", None), "kestrel", None)
         if meta is not None:
             self.kestrel = meta
         return chunk

@@ -50,6 +50,7 @@ pub struct ClientBuilder {
     discover_models: bool,
     organization: Option<String>,
     project: Option<String>,
+    response_store: usize,
 }
 
 impl Default for ClientBuilder {
@@ -78,6 +79,7 @@ impl Default for ClientBuilder {
             discover_models: false,
             organization: None,
             project: None,
+            response_store: crate::responses::DEFAULT_CAPACITY,
         }
     }
 }
@@ -102,6 +104,13 @@ impl ClientBuilder {
     /// Off by default: it costs one listing call per provider.
     pub fn discover_models(mut self, on: bool) -> Self {
         self.discover_models = on;
+        self
+    }
+
+    /// How many Responses conversations are kept for `previous_response_id` (least
+    /// recently used first out); 1024 by default.
+    pub fn response_store_capacity(mut self, conversations: usize) -> Self {
+        self.response_store = conversations;
         self
     }
 
@@ -348,6 +357,7 @@ impl ClientBuilder {
                 tenant: self.tenant,
                 cache,
                 discovery: self.discover_models.then(|| Discovery::new(slots_len)),
+                responses: Arc::new(crate::responses::ConversationStore::new(self.response_store)),
             }),
         })
     }

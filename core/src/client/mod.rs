@@ -78,6 +78,8 @@ struct Inner {
     cache: Option<Arc<Stage0>>,
     /// Model discovery, when turned on.
     discovery: Option<discovery::Discovery>,
+    /// Conversations behind `previous_response_id` (Responses API).
+    responses: Arc<crate::responses::ConversationStore>,
 }
 
 impl Inner {
@@ -269,6 +271,16 @@ impl Client {
     /// last chunk carries the `kestrel` metadata.
     pub async fn chat_stream(&self, req: ChatRequest) -> Result<ChatStream> {
         self.chat_stream_with(req, CallOptions::default()).await
+    }
+
+    /// The tenant requests are counted under when they name none.
+    pub(crate) fn default_tenant(&self) -> Option<String> {
+        self.inner.tenant.clone()
+    }
+
+    /// The conversations stored for `previous_response_id`.
+    pub(crate) fn response_store(&self) -> &Arc<crate::responses::ConversationStore> {
+        &self.inner.responses
     }
 
     /// Drops every cached answer this client can see (for Redis: under its prefix).

@@ -1,7 +1,7 @@
 // Type-level tests of index.d.ts: what must compile does, and each line that must not
 // carries an expect-error directive (tsc fails if such a line compiles).
 import OpenAI, { APIError, RateLimitError, Stream } from "kestrel-router";
-import type { ChatCompletion, ChatCompletionChunk, ClientOptions } from "kestrel-router";
+import type { ChatCompletion, ChatCompletionChunk, ClientOptions, Response, ResponseStreamEvent } from "kestrel-router";
 
 export async function check(): Promise<void> {
   const client = new OpenAI({ apiKey: "sk", baseURL: "http://x", timeout: 1000, maxRetries: 1, providerKeys: { groq: "g" } });
@@ -89,4 +89,29 @@ export async function checkParse(client: OpenAI): Promise<void> {
   const plain = await client.chat.completions.parse({ model: "gpt-4o", messages: [] });
   const nothing: null = plain.choices[0].message.parsed;
   void nothing;
+
+  // The Responses API: a Response (with output_text), or a stream of events.
+  const resp: Response = await client.responses.create({
+    model: "gpt-4o",
+    input: [{ role: "user", content: [{ type: "input_text", text: "hi" }] }],
+    tools: [{ type: "function", name: "f", parameters: { type: "object" } }],
+    text: { format: { type: "json_schema", name: "person", schema: { type: "object" } } },
+  });
+  const text: string = resp.output_text;
+  for (const item of resp.output) {
+    if (item.type === "function_call") {
+      const callId: string = item.call_id;
+      void callId;
+    }
+  }
+  void text;
+  const events: Stream<ResponseStreamEvent> = await client.responses.create({ model: "gpt-4o", input: "hi", stream: true });
+  for await (const e of events) {
+    if (e.type === "response.output_text.delta") {
+      const d: string = e.delta;
+      void d;
+    }
+  }
+  // @ts-expect-error function tools are flat in the Responses API: no `function` wrapper
+  await client.responses.create({ model: "gpt-4o", input: "hi", tools: [{ type: "function", function: { name: "f" } }] });
 }

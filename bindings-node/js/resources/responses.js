@@ -1,0 +1,90 @@
+"use strict";
+// `client.responses`: the Responses API, routed through the core like chat. `create` resolves
+// to a Response object (with `output_text`, as openai-node adds it); with `stream: true`, to a
+// `Stream` of Responses events (`response.created` ... `response.completed`).
+
+const { fromNative, APIUserAbortError } = require("../errors.js");
+const { Stream } = require("../streaming.js");
+const { callOptions } = require("../config.js");
+const { nextAbortId, hidden } = require("./shared.js");
+
+/** Sets `output_text`: every `output_text` part of every message, joined (openai-node's `addOutputText`). */
+function addOutputText(response) {
+  const texts = [];
+  for (const item of response.output ?? []) {
+    if (item.type !== "message") continue;
+    for (const part of item.content ?? []) if (part.type === "output_text") texts.push(part.text);
+  }
+  response.output_text = texts.join("");
+  return response;
+}
+
+/** Parses one event; the final response of `response.completed` (and friends) gets `output_text`. */
+function parseEvent(text) {
+  const event = JSON.parse(text);
+  if (event.response && event.response.object === "response") addOutputText(event.response);
+  return event;
+}
+
+class Responses {
+  constructor(client) {
+    hidden(this, "_client", client);
+  }
+
+  /**
+   * A Response, routed to the cheapest capable model (`model` is the ceiling). `input`,
+   * `instructions`, function `tools`, `text.format`, `previous_response_id` (expanded from
+   * the conversations this client stored) and the rest pass through the core.
+   * `options`: `{timeout (ms), maxRetries, signal}`.
+   */
+  create(body, options) {
+    try {
+      const client = this._client;
+      const request = JSON.stringify(body);
+      const opts =
+        options && (options.timeout != null || options.maxRetries != null)
+          ? callOptions(options, client._callOptionsBase)
+          : client._callOptions;
+      const signal = options?.signal ?? undefined;
+      if (signal?.aborted) return Promise.reject(new APIUserAbortError());
+      const native = client._native;
+      const id = signal ? nextAbortId() : undefined;
+      const onAbort = signal ? () => native.abort(id) : undefined;
+      if (signal) signal.addEventListener("abort", onAbort, { once: true });
+      const done = () => {
+        if (signal) signal.removeEventListener("abort", onAbort);
+      };
+      if (body?.stream === true) {
+        return native.responsesStream(request, opts, id).then(
+          (handle) => {
+            done();
+            const controller = new AbortController();
+            if (!signal) return Stream._fromNative(handle, controller, undefined, parseEvent);
+            const forward = () => controller.abort();
+            if (signal.aborted) controller.abort();
+            else signal.addEventListener("abort", forward, { once: true });
+            return Stream._fromNative(handle, controller, () => signal.removeEventListener("abort", forward), parseEvent);
+          },
+          (e) => {
+            done();
+            throw fromNative(e);
+          },
+        );
+      }
+      return native.responses(request, opts, id).then(
+        (text) => {
+          done();
+          return addOutputText(JSON.parse(text));
+        },
+        (e) => {
+          done();
+          throw fromNative(e);
+        },
+      );
+    } catch (e) {
+      return Promise.reject(fromNative(e));
+    }
+  }
+}
+
+module.exports = { Responses, addOutputText };
