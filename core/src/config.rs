@@ -124,6 +124,8 @@ pub struct CacheSettings {
     pub redis_timeout: Option<f64>,
     pub embedding_model: Option<String>,
     pub embedding_provider: Option<String>,
+    /// A local sentence-model directory ([`CacheConfig::embedding_path`]).
+    pub embedding_path: Option<std::path::PathBuf>,
 }
 
 impl CacheSettings {
@@ -146,6 +148,7 @@ impl CacheSettings {
                 .unwrap_or(d.redis_timeout),
             embedding_model: self.embedding_model,
             embedding_provider: self.embedding_provider,
+            embedding_path: self.embedding_path,
             ..d
         })
     }

@@ -22,6 +22,12 @@ pub trait Embedder: Send + Sync {
     fn id(&self) -> &str;
     /// The vector for `text`, L2-normalized.
     fn embed<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<Vec<f32>>>;
+    /// Whether similarity tells a rewording from another question (a sentence model), so
+    /// the guard may let wording change and keep only the anchors ([`super::anchor`]).
+    /// `false` (the hashing embedder): the canonical tokens must be equal.
+    fn reads_meaning(&self) -> bool {
+        false
+    }
 }
 
 /// Offline embedder over hashed n-grams (see the module docs).
