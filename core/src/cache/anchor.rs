@@ -235,7 +235,40 @@ pub fn compatible(a: &Question, b: &Question) -> bool {
     // the spans hold the same words (reordered), or the same stems ("cancel", "cancelled").
     // Spans that share a word are a reordering with a change, left to the similarity.
     let edit = !mid_x.is_empty() && !mid_y.is_empty() && mid_x.len() <= 2 && mid_y.len() <= 2;
-    !edit || same_words(mid_x, mid_y) || mid_x.iter().any(|w| mid_y.contains(w))
+    (!edit || same_words(mid_x, mid_y) || mid_x.iter().any(|w| mid_y.contains(w))) && same_links(a, b)
+}
+
+/// Words that link two things in one direction ("a list *to* a string"): swapping what
+/// they link asks the opposite. Weaker ones ("in", "as") are left out: rewordings move them.
+const LINKS: [&str; 10] = ["to", "into", "from", "than", "vs", "versus", "minus", "over", "per", "onto"];
+
+/// When the messages hold the same content words in another order, each pair a link word
+/// joins in one ("convert list *to* string") must come in the same order in the other
+/// (not "convert string to list").
+fn same_links(a: &Question, b: &Question) -> bool {
+    let (mut x, mut y) = (a.content.clone(), b.content.clone());
+    x.sort_unstable();
+    y.sort_unstable();
+    if x != y || a.content == b.content {
+        return true;
+    }
+    let keeps_order = |q: &Question, other: &Question| {
+        let plain_content: Vec<String> = q.content.iter().map(|t| plain(t)).collect();
+        let pos_in_other = |w: &String| other.content.iter().position(|t| plain(t) == *w);
+        let is_content = |w: &String| plain_content.contains(w);
+        q.words.iter().enumerate().all(|(i, w)| {
+            if !LINKS.contains(&w.as_str()) || (w == "to" && i > 0 && q.words[i - 1] == "how") {
+                return true;
+            }
+            let before = q.words[..i].iter().rev().find(|w| is_content(w));
+            let after = q.words[i + 1..].iter().find(|w| is_content(w));
+            match (before.and_then(pos_in_other), after.and_then(pos_in_other)) {
+                (Some(l), Some(r)) => l < r,
+                _ => true,
+            }
+        })
+    };
+    keeps_order(a, b) && keeps_order(b, a)
 }
 
 /// Whether two short spans hold the same words, in any order, reading each word by its
@@ -287,5 +320,8 @@ mod tests {
         assert!(!may_share("How do I say hello in French?", "How do I say goodbye in French?"));
         assert!(!may_share("How do I make iced tea?", "How do I make iced coffee?"));
         assert!(!may_share("Why do cats purr?", "Why do cats hiss?"));
+        assert!(!may_share("How do I convert a list to a string?", "How do I convert a string to a list?"));
+        assert!(!may_share("Is a mile longer than a kilometre?", "Is a kilometre longer than a mile?"));
+        assert!(may_share("How do I convert a list to a string?", "How to convert a list to a string"));
     }
 }
