@@ -195,7 +195,7 @@ fn cache(c: &mut Criterion) {
     c.bench_function("cache/miss_100k_384d", |b| b.iter(|| rt.block_on(lookup(&model, &unseen))));
 
     // Worst case: 100,000 questions with no anchors in one context, so one semantic block
-    // (which keeps its newest 1,024 for lookups).
+    // (which keeps its newest 512 for lookups).
     let mem = Arc::new(MemoryCache::new(200_000, usize::MAX));
     let one_block =
         Stage0::new(CacheConfig { backend: Some(mem.clone()), embedder: Some(fixed), ..CacheConfig::default() })

@@ -117,7 +117,7 @@ pub fn read(message: &str, fp: &Fingerprint) -> Reading {
         if t.starts_with(VERBATIM) {
             found.push(t.clone());
             kinds.push("code");
-        } else if t.chars().any(|c| c.is_ascii_digit()) {
+        } else if t.chars().any(|c| c.is_ascii_digit()) || ROMAN.contains(&t.as_str()) {
             found.push(t.clone());
             kinds.push("number");
         } else if a.negations.contains(t) {
@@ -140,6 +140,23 @@ pub fn read(message: &str, fp: &Fingerprint) -> Reading {
             }
         }
         i += 1;
+    }
+    if looks_like_code(message) {
+        // Code outside backticks: every capital counts (`FROM Users` is not `FROM users`),
+        // and so does the kind of bracket (`[1, 2]` is a list, `(1, 2)` a tuple).
+        for (i, raw) in message.split_whitespace().enumerate() {
+            let w = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+            if i > 0 && w.chars().any(char::is_uppercase) {
+                found.push(format!("{VERBATIM}{w}"));
+                kinds.push("code");
+            }
+        }
+        for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
+            if message.contains(open) || message.contains(close) {
+                found.push(format!("{open}{close}"));
+                kinds.push("symbol");
+            }
+        }
     }
     let mut anchors = {
         let mut sorted = found.clone();
@@ -174,6 +191,22 @@ pub fn read(message: &str, fp: &Fingerprint) -> Reading {
         .cloned()
         .collect();
     Reading { anchors, question: Question { words, content, names: names(message) } }
+}
+
+/// Roman numerals read as numbers ("World War II"); not `i` alone, which is the pronoun.
+const ROMAN: [&str; 18] = [
+    "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix",
+    "xx", "xxi",
+];
+
+/// Whether a message holds code outside backticks: an assignment or comparison, a
+/// statement end, brackets, a `*` between words (`SELECT * FROM`), or keywords in
+/// capitals among lower-case words (a message all in capitals is shouting, not SQL).
+fn looks_like_code(message: &str) -> bool {
+    let keywords = message.split_whitespace().filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_uppercase()));
+    message.contains(['=', ';', '[', ']', '{', '}'])
+        || message.contains(" * ")
+        || (keywords.count() >= 2 && message.chars().any(char::is_lowercase))
 }
 
 /// Words capitalized inside a sentence (not first, not `I`), lowercased and canonical;
@@ -323,5 +356,10 @@ mod tests {
         assert!(!may_share("How do I convert a list to a string?", "How do I convert a string to a list?"));
         assert!(!may_share("Is a mile longer than a kilometre?", "Is a kilometre longer than a mile?"));
         assert!(may_share("How do I convert a list to a string?", "How to convert a list to a string"));
+        assert!(!may_share("When did World War I end?", "When did World War II end?"));
+        assert!(may_share("What is the capital of Australia?", "WHAT IS THE CAPITAL OF AUSTRALIA?"));
+        assert!(!may_share("Fix this: SELECT * FROM Users", "Fix this: SELECT * FROM users"));
+        assert!(may_share("Fix this: SELECT * FROM Users", "Please fix this: SELECT * FROM Users"));
+        assert!(!may_share("What is the type of x in x = [1, 2]?", "What is the type of x in x = (1, 2)?"));
     }
 }

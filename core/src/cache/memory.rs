@@ -18,8 +18,8 @@ use crate::error::Result;
 const SHARDS: usize = 16;
 /// Newest entries kept per semantic block. With the hashing embedder a block holds
 /// rewordings of one question; with a model, every question with the same anchors (and
-/// context), so it is larger: this bounds a lookup's scan (1,024 dot products, tens of µs).
-const PER_BLOCK: usize = 1024;
+/// context), so it is larger: this bounds a lookup's scan (512 dot products of 384 floats, about 120 µs).
+const PER_BLOCK: usize = 512;
 
 struct Stored {
     entry: Arc<Entry>,
