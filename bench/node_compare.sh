@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release -p kestrel-mock
-# `npm install` as users run it: `napi build --release` of the addon (and the dev
-# dependencies, among them the official `openai` package).
+# `npm install` in the clone: a release build of the addon from source, as the published
+# platform packages are built (and the dev dependencies, among them the official `openai`).
 env -u KESTREL_NODE_DEV -u CI npm install --no-audit --no-fund --loglevel=error
 KESTREL_MOCK_BIN="$PWD/target/release/kestrel-mock" node bench/node/compare.mjs "$@"

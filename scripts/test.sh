@@ -49,12 +49,24 @@ if compgen -G "examples/python/*.py" > /dev/null; then
 fi
 
 echo "== node: the kestrel package (and the official openai package) against kestrel-mock"
-# `npm ci` runs the package's install script, which builds the addon. KESTREL_NODE_DEV=1:
-# a dev-profile `cargo build -p kestrel-node` that reuses the workspace build above (users
-# get `napi build --release`), so Rust is compiled once per run.
+# `npm ci` runs the checkout's `prepare` script, which builds the addon from source into
+# bindings-node/kestrel.node. KESTREL_NODE_DEV=1: a dev-profile `cargo build -p kestrel-node`
+# that reuses the workspace build above (a checkout otherwise builds --release), so Rust is
+# compiled once per run.
 KESTREL_NODE_DEV=1 npm ci --no-audit --no-fund --loglevel=error
 node --test tests/node/
 npx --no-install tsc --noEmit --strict -p examples/node
 npx --no-install tsc --noEmit --strict -p tests/node/types
+
+echo "== packages as users install them: the crate, the npm tarballs, the wheel and the sdist"
+# The crate builds from what `cargo package` puts in it (no path-only dependency, every file
+# it needs), and its docs build without warnings.
+cargo package -p kestrel-router --allow-dirty
+RUSTDOCFLAGS="-D warnings" cargo doc -p kestrel-router --no-deps
+# Dev-profile artifacts from target/: the packaging (layout, loader, optionalDependencies,
+# tarball and wheel contents, wheel tags) is what these check; releases build --release
+# (.github/workflows/release.yml).
+bash tests/packaging/npm.sh
+bash tests/packaging/wheel.sh "$venv"
 
 echo "== all tests passed"

@@ -14,6 +14,7 @@ const { nextAbortId, rethrow, hidden } = require("./resources/shared.js");
 const { Chat } = require("./resources/chat.js");
 const { Models } = require("./resources/models.js");
 const { Usage } = require("./resources/usage.js");
+const { delegate } = require("./passthrough.js");
 
 const SHARED = Symbol("kestrel.shared");
 
@@ -61,6 +62,11 @@ class OpenAI {
     // Keys stay out of console.log / util.inspect output.
     Object.defineProperty(this, "apiKey", { enumerable: false, writable: true });
     Object.defineProperty(this, "_native", { enumerable: false });
+    // The APIs Kestrel does not route (embeddings, images, audio, files, ...) are the
+    // official client's, configured like this one and counted in `usage` (passthrough.js).
+    return new Proxy(this, {
+      get: (target, prop, receiver) => (prop in target ? Reflect.get(target, prop, receiver) : delegate(target, prop)),
+    });
   }
 
   /**

@@ -449,6 +449,8 @@ export interface UsageRecord {
   latency_ms: number;
   attempts: UsageAttempt[];
   error: ErrorKind | null;
+  /** For APIs passed through unrouted: `"embeddings"`, `"images.generations"`, ... */
+  endpoint?: string;
   [key: string]: unknown;
 }
 
@@ -654,6 +656,12 @@ export interface ClientOptions {
   denyProviders?: string | string[];
   /** Below it the router keeps a request one tier higher. */
   minConfidence?: number;
+  /** For a hard request, how many points (0-100 quality scale) a substitute may score
+   * below the requested model (default 5); `false` or `"off"` turns the rule off. */
+  maxQualityDrop?: number | false | "off";
+  /** Ask each configured provider which models the key may use (its model listing,
+   * once per key, before the first request) and route only to those. */
+  discoverModels?: boolean;
   /** The tenant usage is recorded under. */
   tenant?: string;
   /** Read provider keys and base URLs from the environment (default true). */
@@ -723,6 +731,9 @@ export declare class Models {
   retrieve(model: string): Promise<Model>;
 }
 
+/** The official client's type, for the APIs Kestrel passes through to it. */
+type OfficialClient = import("openai").OpenAI;
+
 /** A drop-in for openai-node's `OpenAI` whose chat completions are routed by Kestrel. */
 export declare class OpenAI {
   constructor(options?: ClientOptions);
@@ -736,6 +747,24 @@ export declare class OpenAI {
   chat: Chat;
   models: Models;
   usage: Usage;
+  // The APIs Kestrel does not route: the official client's own resources (configured
+  // like this client, errors as Kestrel's classes, each exchange counted in `usage`).
+  embeddings: OfficialClient["embeddings"];
+  moderations: OfficialClient["moderations"];
+  images: OfficialClient["images"];
+  audio: OfficialClient["audio"];
+  files: OfficialClient["files"];
+  batches: OfficialClient["batches"];
+  fineTuning: OfficialClient["fineTuning"];
+  vectorStores: OfficialClient["vectorStores"];
+  completions: OfficialClient["completions"];
+  uploads: OfficialClient["uploads"];
+  beta: OfficialClient["beta"];
+  get: OfficialClient["get"];
+  post: OfficialClient["post"];
+  put: OfficialClient["put"];
+  patch: OfficialClient["patch"];
+  delete: OfficialClient["delete"];
   /** A copy with other options; with only `timeout`/`maxRetries` changed it shares this client's usage and health. */
   withOptions(options: Partial<ClientOptions>): OpenAI;
   /** The routing decision for a request, without calling any provider. */

@@ -209,6 +209,15 @@ impl NativeClient {
         json(&self.client.health())
     }
 
+    /// Counts a call made with the OpenAI SDK's own client (embeddings, images, files,
+    /// ...): the core prices and records it; returns the usage record as JSON.
+    #[napi]
+    pub fn record_passthrough(&self, call_json: String) -> Result<String> {
+        let call: kestrel_router::PassthroughCall = serde_json::from_str(&call_json)
+            .map_err(|e| to_js(kestrel_router::Error::Config(format!("passthrough record: {e}"))))?;
+        json(&self.client.record_passthrough(call))
+    }
+
     /// The catalog models reachable now with the configured keys, as JSON.
     #[napi]
     pub fn models(&self) -> Result<String> {

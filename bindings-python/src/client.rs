@@ -157,6 +157,14 @@ impl NativeClient {
         json(&self.client.health())
     }
 
+    /// Counts a call made with the OpenAI SDK's own client (embeddings, images, files,
+    /// ...): the core prices and records it; returns the usage record as JSON.
+    fn record_passthrough(&self, call_json: &str) -> PyResult<String> {
+        let call: kestrel_router::PassthroughCall = serde_json::from_str(call_json)
+            .map_err(|e| to_py(kestrel_router::Error::Config(format!("passthrough record: {e}"))))?;
+        json(&self.client.record_passthrough(call))
+    }
+
     /// The catalog models reachable now with the configured keys.
     fn models(&self) -> PyResult<String> {
         json(&self.client.available_models())

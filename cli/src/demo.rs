@@ -23,6 +23,8 @@ pub struct DemoArgs {
     model: String,
 }
 
+const FIRST_QUESTION: &str = "What is the capital of France?";
+
 pub fn run(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(demo(args))
@@ -34,14 +36,16 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let _mock = if args.mock || configured == 0 {
         // One scripted rate limit shows failover: the first choice answers 429, the
         // next candidate takes over, and the limited model sits out its Retry-After.
-        let script = Script::new()
-            .model_queue("llama-3.1-8b-instant", [Behaviour::error(429).retry_after(30.0), Behaviour::new()]);
-        let mock = MockServer::start(script).await?;
+        let mock = MockServer::start(Script::new()).await?;
         let mut b = Client::builder().from_env(false).cache(CacheConfig::default());
         for (name, url) in mock.provider_base_urls() {
             b = b.api_key(name, "mock-key").base_url(name, url);
         }
         client = b.build()?;
+        // The first choice for the first question (whichever model today's catalog picks).
+        let first = client.route(&ChatRequest::new(args.model.as_str(), vec![Message::user(FIRST_QUESTION)]))?;
+        let first = first.summary(client.catalog()).plan[0].to_string();
+        mock.set_script(Script::new().model_queue(first, [Behaviour::error(429).retry_after(30.0), Behaviour::new()]));
         println!(
             "No provider keys set (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, COHERE_API_KEY, GROQ_API_KEY, ...): \
              running against the bundled mock provider at {}.\n\
@@ -57,7 +61,7 @@ async fn demo(args: DemoArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let model = args.model.as_str();
 
     section("1. A simple question");
-    let r = client.chat(ChatRequest::new(model, vec![Message::user("What is the capital of France?")])).await?;
+    let r = client.chat(ChatRequest::new(model, vec![Message::user(FIRST_QUESTION)])).await?;
     show(&r);
 
     section("2. A hard one");

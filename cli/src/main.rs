@@ -2,6 +2,7 @@
 //! render usage reports.
 
 mod cache_eval;
+mod catalog;
 mod demo;
 mod eval;
 mod report;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use kestrel_router::catalog::Catalog;
+use kestrel_router::catalog::{Catalog, Lifecycle, ModelSpec};
 use kestrel_router::router::{ProviderSet, Router, RoutingPolicy};
 
 #[derive(Parser)]
@@ -35,8 +36,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Route a workload of OpenAI requests and project the savings.
     Savings(savings::SavingsArgs),
-    /// List the model catalog with prices and capabilities.
-    Models(RouterArgs),
+    /// List the model catalog with prices, capabilities, quality and lifecycle status.
+    Models(ModelsArgs),
+    /// Keep the catalog current without a release: import LiteLLM's price list.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     /// Render a usage ledger (JSONL or CSV export) as one self-contained HTML report.
     Report(report::ReportArgs),
 }
@@ -54,11 +58,32 @@ pub struct RouterArgs {
     /// Below this confidence (0..1) a request stays one tier higher; default 0.5.
     #[arg(long)]
     min_confidence: Option<f32>,
+    /// Decide as of this date (YYYY-MM-DD) instead of today: models past their shutdown
+    /// on that day are never planned.
+    #[arg(long)]
+    today: Option<String>,
+    /// The quality rule: a hard request's substitute scores at most this many points below
+    /// the requested model (0-100 scale; default 5); `off` turns it off.
+    #[arg(long)]
+    max_quality_drop: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct ModelsArgs {
+    /// Print the catalog as Markdown tables, one per provider (the README's table).
+    #[arg(long)]
+    markdown: bool,
+    /// Leave out models past their shutdown date.
+    #[arg(long)]
+    current: bool,
+    #[command(flatten)]
+    router: RouterArgs,
 }
 
 impl RouterArgs {
+    /// The built-in catalog, the `KESTREL_CATALOG` files, then `--config`.
     fn router(&self) -> kestrel_router::Result<(Router, ProviderSet)> {
-        let mut catalog = (*Catalog::builtin()).clone();
+        let mut catalog = Catalog::from_env()?;
         if let Some(path) = &self.config {
             catalog.merge_file(path)?;
         }
@@ -71,7 +96,22 @@ impl RouterArgs {
         if let Some(c) = self.min_confidence {
             policy.min_confidence = c;
         }
-        Ok((Router::new(Arc::new(catalog)).with_policy(policy), available))
+        match self.max_quality_drop.as_deref() {
+            None => {}
+            Some("off") => policy.max_quality_drop = None,
+            Some(v) => {
+                let drop: f32 = v.parse().ok().filter(|d: &f32| d.is_finite() && *d >= 0.0).ok_or_else(|| {
+                    kestrel_router::Error::Config(format!("--max-quality-drop: `{v}` is not a number >= 0 or `off`"))
+                })?;
+                policy.max_quality_drop = Some(drop);
+            }
+        }
+        let router = Router::new(Arc::new(catalog)).with_policy(policy);
+        let router = match &self.today {
+            Some(d) => router.with_today(d)?,
+            None => router,
+        };
+        Ok((router, available))
     }
 }
 
@@ -91,6 +131,7 @@ fn main() -> ExitCode {
         Command::CacheEval(a) => cache_eval::run(a),
         Command::Savings(a) => savings::run(a),
         Command::Models(a) => models(a),
+        Command::Catalog(c) => catalog::run(c),
         Command::Report(a) => report::run(a),
     };
     match result {
@@ -102,34 +143,125 @@ fn main() -> ExitCode {
     }
 }
 
-fn models(args: RouterArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let (router, available) = args.router()?;
+fn models(args: ModelsArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let (router, available) = args.router.router()?;
     let c = router.catalog();
-    println!("prices as of {} (USD per million tokens)\n", c.prices_as_of());
-    println!("{:<46} {:<10} {:<9} {:>8} {:>8} {:>9}  caps", "model", "provider", "tier", "input", "output", "context");
-    let mut ids: Vec<usize> = (0..c.models().len()).filter(|&m| available.contains(c.provider_of(m))).collect();
+    let today = kestrel_router::catalog::iso_from_days(router.today());
+    let mut ids: Vec<usize> = (0..c.models().len())
+        .filter(|&m| available.contains(c.provider_of(m)))
+        .filter(|&m| !args.current || c.model(m).servable(&today))
+        .collect();
     ids.sort_by(|&a, &b| {
-        c.model(a).tier.cmp(&c.model(b).tier).then(c.model(a).input_per_mtok.total_cmp(&c.model(b).input_per_mtok))
+        let (ma, mb) = (c.model(a), c.model(b));
+        c.provider_of(a)
+            .cmp(&c.provider_of(b))
+            .then((ma.lifecycle(&today) == Lifecycle::Retired).cmp(&(mb.lifecycle(&today) == Lifecycle::Retired)))
+            .then(mb.tier.cmp(&ma.tier))
+            .then(mb.input_per_mtok.total_cmp(&ma.input_per_mtok))
     });
-    for m in ids {
+    if args.markdown {
+        print!("{}", markdown(c, &ids, &today));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("prices as of {}, status as of {today} (USD per million tokens)\n", c.prices_as_of());
+    println!(
+        "{:<46} {:<9} {:<8} {:>7} {:>7} {:>7} {:>9} {:>5}  {:<22} caps",
+        "model", "provider", "tier", "input", "cached", "output", "context", "qual", "status"
+    );
+    let mut warnings = Vec::new();
+    for &m in &ids {
         let s = c.model(m);
-        let caps: Vec<&str> =
-            [(s.tools, "tools"), (s.vision, "vision"), (s.json_mode, "json"), (s.json_schema, "schema")]
-                .iter()
-                .filter_map(|&(on, name)| on.then_some(name))
-                .collect();
+        let num = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
         println!(
-            "{:<46} {:<10} {:<9} {:>8.4} {:>8.4} {:>9}  {}",
+            "{:<46} {:<9} {:<8} {:>7.3} {:>7} {:>7.3} {:>9} {:>5}  {:<22} {}",
             s.id,
             s.provider,
             s.tier.as_str(),
             s.input_per_mtok,
+            num(s.cached_input_per_mtok),
             s.output_per_mtok,
             s.context_window,
-            caps.join(",")
+            s.quality.map_or("-".into(), |q| format!("{q:.1}")),
+            status(s, &today),
+            caps(s)
         );
+        warnings.extend(s.lifecycle_warning(&today));
+    }
+    if !warnings.is_empty() {
+        println!();
+        for w in warnings {
+            println!("warning: {w}");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn caps(s: &ModelSpec) -> String {
+    [
+        (s.tools, "tools"),
+        (s.vision, "vision"),
+        (s.json_mode, "json"),
+        (s.json_schema, "schema"),
+        (s.reasoning, "reasoning"),
+    ]
+    .iter()
+    .filter_map(|&(on, name)| on.then_some(name))
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+fn status(s: &ModelSpec, today: &str) -> String {
+    match (s.lifecycle(today), s.shutdown.as_deref()) {
+        (Lifecycle::Active, _) => "active".into(),
+        (Lifecycle::Deprecated, Some(d)) => format!("shuts down {d}"),
+        (Lifecycle::Deprecated, None) => "deprecated".into(),
+        (Lifecycle::Retired, d) => format!("retired {}", d.unwrap_or_default()),
+    }
+}
+
+/// One Markdown table per provider: tier, prices, limits, quality and status.
+fn markdown(c: &Catalog, ids: &[usize], today: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Prices in USD per million tokens (prices as of {}, status as of {today}); \"long\" = the price above the \
+         long-context threshold; quality = whatmodel.sh score (0-100), - = not scored.\n",
+        c.prices_as_of()
+    );
+    let mut last = None;
+    for &m in ids {
+        let s = c.model(m);
+        if last != Some(c.provider_of(m)) {
+            last = Some(c.provider_of(m));
+            let n = ids.iter().filter(|&&i| c.provider_of(i) == c.provider_of(m) && c.model(i).servable(today)).count();
+            let _ = writeln!(out, "\n#### {} ({n} current)\n", c.provider(c.provider_of(m)).name);
+            let _ = writeln!(out, "| model | tier | input | cached | output | long (> tokens) | context | output max | quality | status |");
+            let _ = writeln!(out, "|---|---|--:|--:|--:|---|--:|--:|--:|---|");
+        }
+        let num = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v}"));
+        let long = match s.long_context_threshold {
+            Some(t) => format!("{} / {} (> {}K)", num(s.long_input_per_mtok), num(s.long_output_per_mtok), t / 1000),
+            None => "-".into(),
+        };
+        let mut st = status(s, today);
+        if let Some(succ) = &s.successor {
+            let _ = write!(st, " → {succ}");
+        }
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {long} | {} | {} | {} | {st} |",
+            s.id,
+            s.tier.as_str(),
+            s.input_per_mtok,
+            num(s.cached_input_per_mtok),
+            s.output_per_mtok,
+            s.context_window,
+            s.max_output,
+            s.quality.map_or("-".into(), |q| format!("{q:.1}")),
+        );
+    }
+    out
 }
 
 /// Reads JSON lines from a file or, with `-` or no file, from stdin.

@@ -62,7 +62,7 @@ fn route_json_keeps_order_and_reports_bad_lines() {
 #[test]
 fn providers_narrow_the_candidates() {
     let (ok, out, _) =
-        kestrel(&["route", "--json", "--providers", "anthropic", "--model", "claude-sonnet-4-5", "hi"], None);
+        kestrel(&["route", "--json", "--providers", "anthropic", "--model", "claude-sonnet-4-6", "hi"], None);
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["provider"], "anthropic");
@@ -307,4 +307,78 @@ fn report_renders_in_chromium_and_shows_the_ledgers_numbers() {
         assert!((got - p.latency_p50_ms).abs() < 1e-9, "{}: p50 {got} vs {}", p.provider, p.latency_p50_ms);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn models_show_status_and_warn_about_shutdowns() {
+    let (ok, out, _) = kestrel(&["models", "--today", "2026-12-04"], None);
+    assert!(ok);
+    let line =
+        |id: &str| out.lines().find(|l| l.starts_with(&format!("{id} "))).unwrap_or_else(|| panic!("{id}: {out}"));
+    assert!(line("llama-3.1-8b-instant").contains("retired 2026-08-16"));
+    assert!(line("gpt-4o").contains("shuts down 2027-01-14"));
+    assert!(line("claude-opus-5-5").contains("active"));
+    assert!(out.contains("warning: `gpt-4o` shuts down on 2027-01-14 (in 41 days)"), "{out}");
+    let (ok, current, _) = kestrel(&["models", "--current", "--today", "2026-12-04"], None);
+    assert!(ok && !current.contains("llama-3.1-8b-instant") && current.contains("openai/gpt-oss-20b"));
+
+    let (ok, md, _) = kestrel(&["models", "--markdown", "--today", "2026-12-04"], None);
+    assert!(ok);
+    assert!(md.contains("#### groq (3 current)"), "{md}");
+    assert!(
+        md.contains("| `llama-3.1-8b-instant` | economy |") && md.contains("retired 2026-08-16 → openai/gpt-oss-20b")
+    );
+}
+
+#[test]
+fn route_and_eval_take_a_date_and_a_quality_rule() {
+    let hard = "Prove that the square root of 2 is irrational.";
+    let (ok, out, _) =
+        kestrel(&["route", "--json", "--today", "2026-12-04", "--model", "claude-sonnet-4-6", hard], None);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_ne!(v["model"], "mistral-large-latest");
+    assert!(v["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().starts_with("quality rule:")), "{v}");
+    let (ok, _, err) = kestrel(&["route", "--max-quality-drop", "lots", "hi"], None);
+    assert!(!ok && err.contains("--max-quality-drop"), "{err}");
+    let (ok, _, err) = kestrel(&["route", "--today", "tomorrow", "hi"], None);
+    assert!(!ok && err.contains("YYYY-MM-DD"), "{err}");
+}
+
+#[test]
+fn catalog_import_converts_litellm_and_the_result_loads_at_run_time() {
+    let dir = std::env::temp_dir().join(format!("kestrel-cli-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("prices.json");
+    let out = dir.join("catalog.toml");
+    std::fs::write(
+        &src,
+        r#"{"gpt-7-nova": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 3e-06,
+             "output_cost_per_token": 1.5e-05, "max_input_tokens": 2000000, "max_output_tokens": 200000,
+             "supports_function_calling": true},
+            "gpt-6-luna": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 5e-08,
+             "output_cost_per_token": 5e-07, "cache_read_input_token_cost": 1e-08,
+             "max_input_tokens": 922000, "max_output_tokens": 128000, "supports_function_calling": true,
+             "supports_vision": true, "supports_response_schema": true, "supports_reasoning": true}}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = kestrel(
+        &["catalog", "import", src.to_str().unwrap(), "--out", out.to_str().unwrap(), "--as-of", "2026-12-05"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("2 models imported") && err.contains("+ gpt-7-nova"), "{err}");
+    assert!(err.contains("~ gpt-6-luna: input_per_mtok 0.1 → 0.05"), "{err}");
+    // The file is picked up at run time: the new model is routed like any other.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .args(["route", "--json", "--model", "gpt-7-nova", "What is 2+2?"])
+        .env("KESTREL_CATALOG", &out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(v["tier"], "economy");
+    assert!(v["baseline_cost_usd"].as_f64().unwrap() > v["estimated_cost_usd"].as_f64().unwrap());
+    assert!(!v["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("unknown model")), "{v}");
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -58,6 +58,12 @@ pub struct ClientConfig {
     pub allow_providers: Option<Names>,
     pub deny_providers: Option<Names>,
     pub min_confidence: Option<f32>,
+    pub max_quality_drop: Option<QualityDrop>,
+    /// Plan only the models each provider's listing offers the key (one `GET /models`
+    /// per provider and key).
+    pub discover_models: Option<bool>,
+    /// Route as of this `YYYY-MM-DD` date instead of today (replaying old traffic).
+    pub today: Option<String>,
     pub usage: Option<UsageConfig>,
     /// `usage.recent_records`, flat.
     pub recent_records: Option<usize>,
@@ -67,6 +73,35 @@ pub struct ClientConfig {
     pub breaker: Option<BreakerSettings>,
     /// `true` for the defaults, or the settings; absent or `false`: no cache.
     pub cache: Option<CacheSetting>,
+}
+
+/// [`RoutingPolicy::max_quality_drop`] as configured: points on the 0-100 quality scale,
+/// or `false` / `"off"` to turn the quality rule off.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum QualityDrop {
+    Points(f32),
+    Switch(bool),
+    Word(QualityOff),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QualityOff {
+    Off,
+}
+
+impl QualityDrop {
+    fn into_policy(self) -> Result<Option<f32>> {
+        match self {
+            QualityDrop::Points(p) if p.is_finite() && p >= 0.0 => Ok(Some(p)),
+            QualityDrop::Points(p) => {
+                Err(Error::Config(format!("client configuration: max_quality_drop: {p} is not a number >= 0")))
+            }
+            QualityDrop::Switch(false) | QualityDrop::Word(QualityOff::Off) => Ok(None),
+            QualityDrop::Switch(true) => Ok(RoutingPolicy::default().max_quality_drop),
+        }
+    }
 }
 
 /// One provider name or a list of them.
@@ -166,6 +201,7 @@ pub struct PolicyConfig {
     pub min_confidence: Option<f32>,
     pub same_provider_margin: Option<f64>,
     pub max_candidates: Option<usize>,
+    pub max_quality_drop: Option<QualityDrop>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -260,7 +296,8 @@ impl ClientConfig {
             || self.tier_ceiling.is_some()
             || self.allow_providers.is_some()
             || self.deny_providers.is_some()
-            || self.min_confidence.is_some();
+            || self.min_confidence.is_some()
+            || self.max_quality_drop.is_some();
         if flat_policy {
             let p = self.policy.get_or_insert_with(PolicyConfig::default);
             p.routing = self.routing.take().or(p.routing);
@@ -269,6 +306,7 @@ impl ClientConfig {
             p.allow_providers = self.allow_providers.take().map(Names::into_vec).or(p.allow_providers.take());
             p.deny_providers = self.deny_providers.take().map(Names::into_vec).or(p.deny_providers.take());
             p.min_confidence = self.min_confidence.take().or(p.min_confidence);
+            p.max_quality_drop = self.max_quality_drop.take().or(p.max_quality_drop);
         }
         if self.recent_records.is_some() || self.usage_jsonl.is_some() {
             let u = self.usage.get_or_insert_with(UsageConfig::default);
@@ -328,6 +366,12 @@ impl ClientConfig {
         if let Some(t) = self.tenant {
             b = b.tenant(t);
         }
+        if let Some(d) = self.today {
+            b = b.today(d);
+        }
+        if let Some(on) = self.discover_models {
+            b = b.discover_models(on);
+        }
         if let Some(p) = self.policy {
             let d = RoutingPolicy::default();
             b = b.policy(RoutingPolicy {
@@ -339,6 +383,10 @@ impl ClientConfig {
                 min_confidence: p.min_confidence.unwrap_or(d.min_confidence),
                 same_provider_margin: p.same_provider_margin.unwrap_or(d.same_provider_margin),
                 max_candidates: p.max_candidates.unwrap_or(d.max_candidates),
+                max_quality_drop: match p.max_quality_drop {
+                    Some(q) => q.into_policy()?,
+                    None => d.max_quality_drop,
+                },
             });
         }
         if let Some(u) = self.usage {
@@ -410,6 +458,40 @@ mod tests {
         assert!(d.plan.iter().all(|c| client.catalog().provider(c.provider).name == "openai"));
         let e = ClientConfig::from_json(r#"{"tier_floor": "gold"}"#).unwrap_err().to_string();
         assert!(e.contains("unknown tier `gold`"), "{e}");
+    }
+
+    #[test]
+    fn quality_rule_and_routing_day_are_options() {
+        for ok in [r#"5"#, r#"0"#, r#"false"#, r#""off""#, r#"true"#] {
+            let cfg = ClientConfig::from_json(&format!(r#"{{"from_env": false, "max_quality_drop": {ok}}}"#)).unwrap();
+            cfg.into_builder().and_then(ClientBuilder::build).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in [r#"-1"#, r#""sometimes""#] {
+            let e = ClientConfig::from_json(&format!(r#"{{"from_env": false, "max_quality_drop": {bad}}}"#))
+                .and_then(ClientConfig::into_builder)
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"))
+                .to_string();
+            assert!(e.contains("max_quality_drop"), "{e}");
+        }
+        let e = ClientConfig::from_json(r#"{"from_env": false, "today": "4 Dec"}"#)
+            .unwrap()
+            .into_builder()
+            .unwrap()
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`4 Dec` is not a YYYY-MM-DD date"), "{e}");
+        // A model shut down on 2026-10-23 is still planned when routing as of a day before it.
+        let nano = crate::ChatRequest::new("gpt-4.1-nano", vec![crate::Message::user("What is 2+2?")]);
+        let route_on = |day: &str| {
+            let cfg = format!(r#"{{"from_env": false, "api_key": "sk-x", "today": "{day}"}}"#);
+            let client = ClientConfig::from_json(&cfg).unwrap().into_builder().unwrap().build().unwrap();
+            let d = client.route(&nano).unwrap();
+            d.plan.iter().filter_map(|c| c.model).map(|m| client.catalog().model(m).id.clone()).collect::<Vec<_>>()
+        };
+        assert!(route_on("2026-06-01").iter().any(|m| m == "gpt-4.1-nano"));
+        assert!(!route_on("2026-12-04").iter().any(|m| m == "gpt-4.1-nano"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!   attempts it made; after repeated ones the provider stops standing in for other models
 //!   until a probe succeeds. A 401/403 marks the key rejected until it is replaced.
 //! - a model: a 429 is back-pressure, not an outage: the model sits out the `Retry-After`
-//!   ([`Cooldowns`]). A 404 `model_not_found` retires the model ([`Retired`]) for the
+//!   (`Cooldowns`). A 404 `model_not_found` retires the model (`Retired`) for the
 //!   client's lifetime: the provider no longer serves it.
 //!
 //! None of this ever keeps a request from its requested model: that one is always tried, as
@@ -163,6 +163,8 @@ pub(crate) struct Health {
     key_rejected: Vec<AtomicBool>,
     cooldowns: Cooldowns,
     retired: Retired,
+    /// Catalog models the provider's model listing did not offer this key (discovery).
+    unlisted: Retired,
     config: BreakerConfig,
     clock: Clock,
 }
@@ -178,6 +180,7 @@ impl Health {
             key_rejected: (0..providers).map(|_| AtomicBool::new(false)).collect(),
             cooldowns: Cooldowns::new(models),
             retired: Retired::new(models),
+            unlisted: Retired::new(models),
             config,
             clock: Clock::new(),
         }
@@ -189,9 +192,17 @@ impl Health {
         !self.key_rejected[provider].load(Ordering::Acquire) && self.breakers[provider].available(self.clock.now_ms())
     }
 
-    /// May `model` stand in for another now: not retired, not rate limited.
+    /// May `model` stand in for another now: not retired, offered to the key (when
+    /// discovery ran), not rate limited.
     pub(crate) fn model_usable(&self, model: usize) -> bool {
-        !self.retired.contains(model) && !self.cooldowns.cooling(model, self.clock.now_ms())
+        !self.retired.contains(model)
+            && !self.unlisted.contains(model)
+            && !self.cooldowns.cooling(model, self.clock.now_ms())
+    }
+
+    /// Whether the provider's model listing left `model` out for the current key.
+    pub(crate) fn set_unlisted(&self, model: usize, unlisted: bool) {
+        self.unlisted.set(model, unlisted);
     }
 
     /// Claims a substitute attempt on `provider` (the probe, when its circuit is half open).
@@ -270,6 +281,12 @@ impl Retired {
     /// Retires `model`; true the first time.
     pub(crate) fn insert(&self, model: usize) -> bool {
         self.0.get(model).is_some_and(|r| !r.swap(true, Ordering::AcqRel))
+    }
+
+    pub(crate) fn set(&self, model: usize, on: bool) {
+        if let Some(r) = self.0.get(model) {
+            r.store(on, Ordering::Release);
+        }
     }
 }
 

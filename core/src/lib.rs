@@ -1,9 +1,6 @@
-//! Kestrel: an embeddable LLM router.
-//!
-//! For every OpenAI-shaped chat request, Kestrel picks the cheapest model that can handle
-//! it (the requested model is a ceiling), calls the provider, and counts what was spent
-//! and saved. This crate holds all the logic; the Python and Node packages are thin
-//! bindings over it.
+// The crate's documentation is its README (crates.io and docs.rs show the same page), so
+// the example there is compiled by `cargo test --doc`.
+#![doc = include_str!("../README.md")]
 
 pub mod cache;
 pub mod catalog;
@@ -21,7 +18,7 @@ pub mod usage;
 
 pub use cache::CacheConfig;
 pub use catalog::Catalog;
-pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure};
+pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure, PassthroughCall};
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use router::{Decision, Router, RoutingPolicy, Tier};

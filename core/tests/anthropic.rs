@@ -36,9 +36,9 @@ fn req(v: Value) -> ChatRequest {
     ChatRequest::from_value(v).unwrap()
 }
 
-/// A request for `claude-sonnet-4-5` that stays on it (no routing).
+/// A request for `claude-sonnet-4-6` that stays on it (no routing).
 fn pinned(mut v: Value) -> ChatRequest {
-    v["model"] = json!("claude-sonnet-4-5");
+    v["model"] = json!("claude-sonnet-4-6");
     v["kestrel"] = json!({"routing": false});
     req(v)
 }
@@ -80,18 +80,18 @@ async fn collect(client: &Client, r: ChatRequest) -> Vec<ChatChunk> {
 async fn plain_request_goes_on_the_wire_as_a_message() {
     let (mock, client) = setup(Script::new().require_key(KEY)).await;
     let r = client
-        .chat(req(json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
+        .chat(req(json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
         .await
         .unwrap();
     let meta = r.kestrel.as_ref().unwrap();
-    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("anthropic", "claude-haiku-4-5"));
-    assert_eq!(meta.requested_model, "claude-sonnet-4-5");
+    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("anthropic", "claude-haiku-5-5"));
+    assert_eq!(meta.requested_model, "claude-sonnet-4-6");
     assert!(meta.saved_usd > 0.0, "{meta:?}");
-    assert_eq!(content(&r), "Mock answer from claude-haiku-4-5: you said \"What is 2+2?\".");
+    assert_eq!(content(&r), "Mock answer from claude-haiku-5-5: you said \"What is 2+2?\".");
     assert_eq!(finish(&r), "stop");
     assert_eq!(r.object, "chat.completion");
     assert!(r.id.starts_with("msg_"), "{}", r.id);
-    assert_eq!(r.model, "claude-haiku-4-5");
+    assert_eq!(r.model, "claude-haiku-5-5");
     let u = r.usage.as_ref().unwrap();
     assert!(u.prompt_tokens > 0 && u.completion_tokens > 0 && u.total_tokens == u.prompt_tokens + u.completion_tokens);
 
@@ -102,7 +102,7 @@ async fn plain_request_goes_on_the_wire_as_a_message() {
     assert_eq!(sent.header("authorization"), None);
     assert_eq!(
         sent.body,
-        json!({"model": "claude-haiku-4-5", "max_tokens": 8192,
+        json!({"model": "claude-haiku-5-5", "max_tokens": 8192,
                "messages": [{"role": "user", "content": "What is 2+2?"}]})
     );
     let rec = &client.usage().records(None, 1)[0];
@@ -121,7 +121,7 @@ async fn system_and_developer_messages_become_the_system_prompt() {
            "seed": 1, "frequency_penalty": 0.3, "logprobs": true, "n": 1, "store": true})))
         .await
         .unwrap();
-    assert!(content(&r).contains("claude-sonnet-4-5"), "{}", content(&r));
+    assert!(content(&r).contains("claude-sonnet-4-6"), "{}", content(&r));
     let body = last(&mock).body;
     assert_eq!(body["system"], "You are terse.\n\nAnswer in French.");
     assert_eq!(body["messages"], json!([{"role": "user", "content": "Hello"}]));
@@ -308,7 +308,7 @@ async fn json_schema_mode_answers_json_text() {
 
 #[tokio::test]
 async fn streaming_text_reassembles_and_ends_with_metadata() {
-    let (mock, client) = setup(Script::new().model("claude-sonnet-4-5", Behaviour::reply("one two three four"))).await;
+    let (mock, client) = setup(Script::new().model("claude-sonnet-4-6", Behaviour::reply("one two three four"))).await;
     let mut r = pinned(json!({"messages": [{"role": "user", "content": "Count"}]}));
     r.stream = Some(true);
     let chunks = collect(&client, r.clone()).await;
@@ -320,7 +320,7 @@ async fn streaming_text_reassembles_and_ends_with_metadata() {
     let end = chunks.last().unwrap();
     assert_eq!(end.choices[0].finish_reason.as_deref(), Some("stop"));
     let meta = end.kestrel.as_ref().expect("the last chunk carries kestrel metadata");
-    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("anthropic", "claude-sonnet-4-5"));
+    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("anthropic", "claude-sonnet-4-6"));
     assert!(chunks.iter().all(|c| c.usage.is_none()), "usage not asked for");
     let rec = &client.usage().records(None, 1)[0];
     assert!(rec.stream && rec.completion_tokens > 0 && rec.prompt_tokens > 0, "{rec:?}");
@@ -335,7 +335,7 @@ async fn streaming_text_reassembles_and_ends_with_metadata() {
 #[tokio::test]
 async fn streaming_tool_calls_reassemble_by_index() {
     let script = Script::new().model(
-        "claude-sonnet-4-5",
+        "claude-sonnet-4-6",
         Behaviour::new()
             .text("Checking both.")
             .with_tool_call(WEATHER, json!({"city": "Paris", "unit": "celsius"}))
@@ -379,18 +379,18 @@ async fn substitute_errors_move_on_to_the_requested_model() {
     // Whatever a substitute answers, the call ends on the requested model, as a direct call
     // would have; a rejected key and an unknown model are remembered.
     for status in [400, 401, 403, 404] {
-        let (mock, client) = setup(Script::new().model("claude-haiku-4-5", Behaviour::error(status))).await;
+        let (mock, client) = setup(Script::new().model("claude-haiku-5-5", Behaviour::error(status))).await;
         let r = client
-            .chat(req(json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
+            .chat(req(json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         let meta = r.kestrel.unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{status}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{status}");
         let models: Vec<String> = mock.requests().iter().map(|q| q.model().unwrap().to_string()).collect();
-        assert_eq!(models, ["claude-haiku-4-5", "claude-sonnet-4-5"], "{status}");
+        assert_eq!(models, ["claude-haiku-5-5", "claude-sonnet-4-6"], "{status}");
         let health = client.health().into_iter().find(|h| h.provider == "anthropic").unwrap();
         assert_eq!(health.key_rejected, status == 401 || status == 403, "{status}");
-        assert_eq!(health.retired_models, if status == 404 { vec!["claude-haiku-4-5"] } else { vec![] }, "{status}");
+        assert_eq!(health.retired_models, if status == 404 { vec!["claude-haiku-5-5"] } else { vec![] }, "{status}");
     }
 }
 
@@ -402,7 +402,7 @@ async fn the_requested_models_own_errors_are_typed_and_not_retried() {
         (403, |e| matches!(e, Error::PermissionDenied { .. })),
         (404, |e| matches!(e, Error::NotFound { .. })),
     ] {
-        let (mock, client) = setup(Script::new().model("claude-sonnet-4-5", Behaviour::error(status))).await;
+        let (mock, client) = setup(Script::new().model("claude-sonnet-4-6", Behaviour::error(status))).await;
         let err = client.chat(pinned(json!({"messages": [{"role": "user", "content": "x"}]}))).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         assert_eq!(mock.requests().len(), 1, "{status}: not retried");
@@ -411,10 +411,10 @@ async fn the_requested_models_own_errors_are_typed_and_not_retried() {
         assert!(body["error"]["type"].as_str().unwrap().ends_with("_error"), "{body}");
     }
     let err_404 = {
-        let (_mock, client) = setup(Script::new().model("claude-sonnet-4-5", Behaviour::error(404))).await;
+        let (_mock, client) = setup(Script::new().model("claude-sonnet-4-6", Behaviour::error(404))).await;
         client.chat(pinned(json!({"messages": [{"role": "user", "content": "x"}]}))).await.unwrap_err()
     };
-    assert!(err_404.to_string().contains("model: claude-sonnet-4-5"), "{err_404}");
+    assert!(err_404.to_string().contains("model: claude-sonnet-4-6"), "{err_404}");
 
     // A wrong key: the mock's 401 authentication_error, with its message.
     let (_mock, client) = setup(Script::new().require_key("sk-ant-other")).await;
@@ -429,15 +429,15 @@ async fn rate_limits_and_overload_fail_over() {
         if status == 429 {
             bad = bad.retry_after(2.0);
         }
-        let (mock, client) = setup(Script::new().model("claude-haiku-4-5", bad)).await;
+        let (mock, client) = setup(Script::new().model("claude-haiku-5-5", bad)).await;
         let r = client
-            .chat(req(json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
+            .chat(req(json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "What is 2+2?"}]})))
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         let meta = r.kestrel.unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{status}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{status}");
         let models: Vec<String> = mock.requests().iter().map(|q| q.model().unwrap().to_string()).collect();
-        assert_eq!(models, ["claude-haiku-4-5", "claude-sonnet-4-5"]);
+        assert_eq!(models, ["claude-haiku-5-5", "claude-sonnet-4-6"]);
         let rec = &client.usage().records(None, 1)[0];
         assert_eq!(rec.attempts[0].error, Some(kind), "{status}");
         if status == 429 {
@@ -445,11 +445,11 @@ async fn rate_limits_and_overload_fail_over() {
             mock.clear_requests();
             client
                 .chat(req(
-                    json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]}),
+                    json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "What is 2+2?"}]}),
                 ))
                 .await
                 .unwrap();
-            assert_ne!(mock.requests()[0].model(), Some("claude-haiku-4-5"));
+            assert_ne!(mock.requests()[0].model(), Some("claude-haiku-5-5"));
         }
     }
 }
@@ -461,13 +461,13 @@ async fn other_providers_fail_over_to_haiku() {
     let mock = MockServer::start(Script::new().default_behaviour(Behaviour::error(429))).await.unwrap();
     let client =
         client_for(&mock, |b| b.api_key("openai", "sk-openai").base_url("openai", format!("{}/openai/v1", mock.url())));
-    let request = req(json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]}));
+    let request = req(json!({"model": "claude-haiku-5-5", "messages": [{"role": "user", "content": "What is 2+2?"}]}));
     let plan = client.route(&request).unwrap().summary(client.catalog()).plan.join(",");
-    assert!(plan.starts_with("gpt-") && plan.ends_with("claude-haiku-4-5"), "{plan}");
-    mock.set_script(Script::new().default_behaviour(Behaviour::error(429)).model("claude-haiku-4-5", Behaviour::new()));
+    assert!(plan.starts_with("gpt-") && plan.ends_with("claude-haiku-5-5"), "{plan}");
+    mock.set_script(Script::new().default_behaviour(Behaviour::error(429)).model("claude-haiku-5-5", Behaviour::new()));
     let r = client.chat(request).await.unwrap();
     let meta = r.kestrel.unwrap();
-    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("anthropic", "claude-haiku-4-5"));
+    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("anthropic", "claude-haiku-5-5"));
     assert!(meta.attempts >= 2, "{meta:?}");
     assert_eq!(last(&mock).path, "/anthropic/v1/messages");
 }
@@ -476,7 +476,7 @@ async fn other_providers_fail_over_to_haiku() {
 async fn streams_fail_over_on_errors_before_the_first_chunk() {
     let easy = || {
         let mut r =
-            req(json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]}));
+            req(json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "What is 2+2?"}]}));
         r.stream = Some(true);
         r
     };
@@ -484,14 +484,14 @@ async fn streams_fail_over_on_errors_before_the_first_chunk() {
     for bad in
         [Behaviour::error(529), Behaviour::new().error_type("overloaded_error"), Behaviour::new().malformed_json()]
     {
-        let (mock, client) = setup(Script::new().model("claude-haiku-4-5", bad.clone())).await;
+        let (mock, client) = setup(Script::new().model("claude-haiku-5-5", bad.clone())).await;
         let chunks = collect(&client, easy()).await;
         let meta = chunks.last().unwrap().kestrel.clone().unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{bad:?}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{bad:?}");
         assert_eq!(mock.requests().len(), 2);
     }
     // A stream cut after it started ends with a typed error, never a second answer.
-    let (mock, client) = setup(Script::new().model("claude-haiku-4-5", Behaviour::new().cut_after_chunks(2))).await;
+    let (mock, client) = setup(Script::new().model("claude-haiku-5-5", Behaviour::new().cut_after_chunks(2))).await;
     let mut s = client.chat_stream(easy()).await.unwrap();
     let mut text = String::new();
     let mut failed = None;
@@ -513,7 +513,7 @@ async fn stop_sequences_and_limits_set_the_finish_reason() {
         .chat(pinned(json!({"messages": [{"role": "user", "content": "Hello there"}], "stop": ["said"]})))
         .await
         .unwrap();
-    assert_eq!((finish(&r), content(&r)), ("stop", "Mock answer from claude-sonnet-4-5: you "));
+    assert_eq!((finish(&r), content(&r)), ("stop", "Mock answer from claude-sonnet-4-6: you "));
     assert_eq!(last(&mock).body["stop_sequences"], json!(["said"]));
 
     let r = client
@@ -523,7 +523,7 @@ async fn stop_sequences_and_limits_set_the_finish_reason() {
     assert_eq!((finish(&r), content(&r)), ("length", "Mock answer "));
     assert_eq!(last(&mock).body["max_tokens"], 3);
 
-    mock.set_script(Script::new().model("claude-sonnet-4-5", Behaviour::reply("").finish_reason("refusal")));
+    mock.set_script(Script::new().model("claude-sonnet-4-6", Behaviour::reply("").finish_reason("refusal")));
     let r = client.chat(pinned(json!({"messages": [{"role": "user", "content": "x"}]}))).await.unwrap();
     assert_eq!(finish(&r), "content_filter");
 }
@@ -553,7 +553,7 @@ async fn usage_counts_prompt_cache_reads_and_writes() {
     assert_eq!((rec.cached_tokens, rec.prompt_tokens), (270, u2.prompt_tokens));
 
     // Scripted counts come back as they were sent.
-    mock.set_script(Script::new().model("claude-sonnet-4-5", Behaviour::reply("ok").usage(1234, 56)));
+    mock.set_script(Script::new().model("claude-sonnet-4-6", Behaviour::reply("ok").usage(1234, 56)));
     let u = client.chat(pinned(json!({"messages": [{"role": "user", "content": "x"}]}))).await.unwrap().usage.unwrap();
     assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (1234, 56, 1290));
 }

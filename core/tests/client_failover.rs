@@ -48,14 +48,14 @@ async fn routes_to_the_cheapest_model_and_reports_savings() {
     let resp = client.chat(easy()).await.unwrap();
     let meta = resp.kestrel.as_ref().unwrap();
     assert_eq!(meta.requested_model, "gpt-4o");
-    assert_eq!(meta.model, "llama-3.1-8b-instant");
+    assert_eq!(meta.model, "openai/gpt-oss-20b");
     assert_eq!(meta.provider, "groq");
     assert_eq!(meta.tier, Some(Tier::Economy));
     assert_eq!(meta.attempts, 1);
     assert!(meta.cost_usd > 0.0 && meta.cost_usd < meta.baseline_cost_usd, "{meta:?}");
     assert!((meta.saved_usd - (meta.baseline_cost_usd - meta.cost_usd)).abs() < 1e-12);
-    assert!(resp.choices[0].message.content.as_deref().unwrap().contains("llama-3.1-8b-instant"));
-    assert_eq!(paths(&mock), ["/groq/openai/v1/chat/completions llama-3.1-8b-instant"]);
+    assert!(resp.choices[0].message.content.as_deref().unwrap().contains("openai/gpt-oss-20b"));
+    assert_eq!(paths(&mock), ["/groq/openai/v1/chat/completions openai/gpt-oss-20b"]);
     let req = &mock.requests()[0];
     assert_eq!(req.header("authorization"), Some("Bearer gsk-test-groq"));
     assert!(req.body.get("kestrel").is_none(), "routing options never reach a provider");
@@ -64,14 +64,14 @@ async fn routes_to_the_cheapest_model_and_reports_savings() {
     assert_eq!(s.requests, 1);
     assert!(s.saved_usd > 0.0 && s.savings_pct > 90.0, "{s:?}");
     let rec = &client.usage().records(None, 10)[0];
-    assert_eq!((rec.model.as_str(), rec.provider.as_str()), ("llama-3.1-8b-instant", "groq"));
+    assert_eq!((rec.model.as_str(), rec.provider.as_str()), ("openai/gpt-oss-20b", "groq"));
     assert!(rec.prompt_tokens > 0 && rec.completion_tokens > 0);
 }
 
 #[tokio::test]
 async fn rate_limit_fails_over_and_honours_retry_after() {
     let script = Script::new()
-        .model_queue("llama-3.1-8b-instant", [Behaviour::error(429).retry_after(1.0), Behaviour::reply("back")]);
+        .model_queue("openai/gpt-oss-20b", [Behaviour::error(429).retry_after(1.0), Behaviour::reply("back")]);
     let (mock, client) = setup(script).await;
     let resp = client.chat(easy()).await.unwrap();
     let meta = resp.kestrel.unwrap();
@@ -105,7 +105,7 @@ async fn server_errors_timeouts_malformed_bodies_and_dead_hosts_fail_over() {
         Behaviour::new().latency_ms(2000),
         Behaviour::new().malformed_json(),
     ] {
-        let (mock, client) = setup(Script::new().model("llama-3.1-8b-instant", bad.clone())).await;
+        let (mock, client) = setup(Script::new().model("openai/gpt-oss-20b", bad.clone())).await;
         let resp = client.chat(easy()).await.unwrap_or_else(|e| panic!("{bad:?}: {e}"));
         let meta = resp.kestrel.unwrap();
         assert_eq!((meta.provider.as_str(), meta.attempts), ("openai", 2), "{bad:?}");
@@ -130,7 +130,7 @@ async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raise
         (404, |e| matches!(e, Error::NotFound { .. })),
     ] {
         // A substitute's refusal is not the caller's: the requested model answers.
-        let script = Script::new().model("llama-3.1-8b-instant", Behaviour::error(status).error_message("nope"));
+        let script = Script::new().model("openai/gpt-oss-20b", Behaviour::error(status).error_message("nope"));
         let (mock, client) = setup(script).await;
         let meta = client.chat(easy()).await.unwrap_or_else(|e| panic!("{status}: {e}")).kestrel.unwrap();
         assert_eq!((meta.model.as_str(), meta.attempts), ("gpt-4o", 2), "{status}");
@@ -145,7 +145,7 @@ async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raise
         assert!(err.to_string().contains("nope"), "{err}");
         assert_eq!(mock.requests().len(), 2, "{status}: one substitute, the requested model once");
         let tried: Vec<(&str, Option<u16>)> = attempts.iter().map(|a| (a.model.as_str(), a.status)).collect();
-        assert_eq!(tried, [("llama-3.1-8b-instant", Some(status)), ("gpt-4o", Some(status))]);
+        assert_eq!(tried, [("openai/gpt-oss-20b", Some(status)), ("gpt-4o", Some(status))]);
         assert_eq!(err.status(), Some(status));
         let rec = client.usage().records(None, 1).pop().unwrap();
         assert!(rec.error.is_some());
@@ -156,15 +156,15 @@ async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raise
 
 #[tokio::test]
 async fn a_retired_substitute_is_not_tried_again() {
-    let (mock, client) = setup(Script::new().model("llama-3.1-8b-instant", Behaviour::error(404))).await;
+    let (mock, client) = setup(Script::new().model("openai/gpt-oss-20b", Behaviour::error(404))).await;
     assert_eq!(client.chat(easy()).await.unwrap().kestrel.unwrap().model, "gpt-4o");
     let groq = client.health().into_iter().find(|h| h.provider == "groq").unwrap();
-    assert_eq!(groq.retired_models, ["llama-3.1-8b-instant"]);
+    assert_eq!(groq.retired_models, ["openai/gpt-oss-20b"]);
     assert_eq!(groq.state, CircuitState::Closed, "one model is gone, not the provider");
     mock.clear_requests();
     client.chat(easy()).await.unwrap();
-    assert!(paths(&mock).iter().all(|p| !p.ends_with("llama-3.1-8b-instant")), "{:?}", paths(&mock));
-    assert!(!client.route(&easy()).unwrap().summary(client.catalog()).plan.contains(&"llama-3.1-8b-instant"));
+    assert!(paths(&mock).iter().all(|p| !p.ends_with("openai/gpt-oss-20b")), "{:?}", paths(&mock));
+    assert!(!client.route(&easy()).unwrap().summary(client.catalog()).plan.contains(&"openai/gpt-oss-20b"));
 }
 
 #[tokio::test]
@@ -180,18 +180,17 @@ async fn every_candidate_rate_limited_is_a_typed_error_with_the_wait() {
 #[tokio::test]
 async fn retries_wait_for_retry_after_then_succeed() {
     let twice = || [Behaviour::error(429).retry_after(0.2), Behaviour::reply("second try")];
-    let script =
-        Script::new().model_queue("llama-3.1-8b-instant", twice()).model_queue("llama-3.3-70b-versatile", twice());
+    let script = Script::new().model_queue("openai/gpt-oss-20b", twice()).model_queue("openai/gpt-oss-120b", twice());
     let mock = MockServer::start(script).await.unwrap();
     let client = client_for(&mock, |b| {
         b.max_retries(1)
             .policy(kestrel_router::RoutingPolicy { allow_providers: Some(vec!["groq".into()]), ..Default::default() })
     });
-    let req = ChatRequest::new("llama-3.3-70b-versatile", vec![Message::user("What is 2+2?")]);
+    let req = ChatRequest::new("openai/gpt-oss-120b", vec![Message::user("What is 2+2?")]);
     let resp = client.chat(req).await.unwrap();
     let meta = resp.kestrel.unwrap();
     // The substitute was tried once; the requested model was retried after its Retry-After.
-    assert_eq!((meta.model.as_str(), meta.attempts), ("llama-3.3-70b-versatile", 3));
+    assert_eq!((meta.model.as_str(), meta.attempts), ("openai/gpt-oss-120b", 3));
     assert_eq!(resp.choices[0].message.content.as_deref(), Some("second try"));
 }
 
@@ -209,7 +208,7 @@ async fn invalid_requests_fail_before_any_network_call() {
 #[tokio::test]
 async fn streams_carry_metadata_on_the_last_chunk() {
     let (mock, client) =
-        setup(Script::new().model("llama-3.1-8b-instant", Behaviour::reply("two plus two is four"))).await;
+        setup(Script::new().model("openai/gpt-oss-20b", Behaviour::reply("two plus two is four"))).await;
     let mut req = easy();
     req.stream = Some(true);
     let chunks: Vec<_> = client.chat_stream(req.clone()).await.unwrap().collect().await;
@@ -220,7 +219,7 @@ async fn streams_carry_metadata_on_the_last_chunk() {
     let last = chunks.last().unwrap();
     assert_eq!(last.choices[0].finish_reason.as_deref(), Some("stop"));
     let meta = last.kestrel.as_ref().unwrap();
-    assert_eq!(meta.model, "llama-3.1-8b-instant");
+    assert_eq!(meta.model, "openai/gpt-oss-20b");
     assert!(chunks[..chunks.len() - 1].iter().all(|c| c.kestrel.is_none()));
     // Kestrel always asks upstream for usage, to count it.
     assert_eq!(mock.requests()[0].body["stream_options"]["include_usage"], true);
@@ -235,15 +234,15 @@ async fn streams_carry_metadata_on_the_last_chunk() {
 
 #[tokio::test]
 async fn streams_fail_over_only_before_the_first_chunk() {
-    let script = Script::new().model("llama-3.1-8b-instant", Behaviour::error(502));
+    let script = Script::new().model("openai/gpt-oss-20b", Behaviour::error(502));
     let (_mock, client) = setup(script).await;
     let chunks: Vec<_> = client.chat_stream(easy()).await.unwrap().map(Result::unwrap).collect().await;
     assert_eq!(chunks.last().unwrap().kestrel.as_ref().unwrap().provider, "openai");
 
     // Cut after two chunks: the caller keeps what arrived and gets a typed error; nothing
     // is sent twice.
-    let script = Script::new()
-        .model("llama-3.1-8b-instant", Behaviour::reply("one two three four five six").cut_after_chunks(2));
+    let script =
+        Script::new().model("openai/gpt-oss-20b", Behaviour::reply("one two three four five six").cut_after_chunks(2));
     let (mock, client) = setup(script).await;
     let items: Vec<_> = client.chat_stream(easy()).await.unwrap().collect().await;
     let (ok, err): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);
@@ -259,7 +258,7 @@ async fn streams_fail_over_only_before_the_first_chunk() {
 #[tokio::test]
 async fn dropping_a_stream_early_still_records_usage() {
     let (_mock, client) =
-        setup(Script::new().model("llama-3.1-8b-instant", Behaviour::reply("a b c d e f g").chunk_delay_ms(20))).await;
+        setup(Script::new().model("openai/gpt-oss-20b", Behaviour::reply("a b c d e f g").chunk_delay_ms(20))).await;
     let mut stream = client.chat_stream(easy()).await.unwrap();
     stream.next().await.unwrap().unwrap();
     drop(stream);
@@ -311,7 +310,7 @@ async fn keys_rotate_and_removed_providers_stop_being_candidates() {
 #[tokio::test]
 async fn circuit_opens_after_repeated_failures_and_closes_after_a_probe() {
     let script = Script::new().model_queue(
-        "llama-3.1-8b-instant",
+        "openai/gpt-oss-20b",
         [Behaviour::error(500), Behaviour::error(500), Behaviour::reply("recovered")],
     );
     let mock = MockServer::start(script).await.unwrap();
@@ -386,4 +385,30 @@ async fn no_key_anywhere_names_the_variable_to_set() {
     let err = client.chat(easy()).await.unwrap_err();
     assert!(matches!(&err, Error::Config(m) if m.contains("OPENAI_API_KEY") && m.contains("api_key")), "{err}");
     assert_eq!(client.usage().records(None, 1)[0].error, Some(ErrorKind::InvalidRequest));
+}
+
+#[tokio::test]
+async fn passthrough_calls_are_recorded_priced_and_classified() {
+    let (_mock, client) = setup(Script::new()).await;
+    let ok = client.record_passthrough(kestrel_router::PassthroughCall {
+        endpoint: "completions".into(),
+        model: Some("gpt-4o".into()),
+        input_tokens: 1000,
+        output_tokens: 100,
+        status: Some(200),
+        ..Default::default()
+    });
+    assert_eq!(ok.endpoint.as_deref(), Some("completions"));
+    assert_eq!(ok.routing_class(), "endpoint");
+    assert!(ok.cost_usd > 0.0 && ok.saved_usd() == 0.0, "{ok:?}");
+    assert_eq!(ok.error, None);
+    let failed = client.record_passthrough(kestrel_router::PassthroughCall {
+        endpoint: "images.generations".into(),
+        status: Some(429),
+        ..Default::default()
+    });
+    assert_eq!(failed.error, Some(ErrorKind::RateLimited));
+    assert_eq!(failed.attempts[0].status, Some(429));
+    let records = client.usage().records(None, 10);
+    assert_eq!(records.iter().filter(|r| r.endpoint.is_some()).count(), 2);
 }

@@ -11,7 +11,7 @@ use kestrel_router::{Client, Error};
 use serde_json::{json, Value};
 
 const KEY: &str = "co-test-key";
-/// The wire id of `command-r-plus` (the catalog's `api_id`: Cohere retired the bare name).
+/// Cohere's dated ids (it retired the bare `command-r-plus` / `command-r` names on 2025-09-15).
 const PLUS: &str = "command-r-plus-08-2024";
 const R: &str = "command-r-08-2024";
 const R7B: &str = "command-r7b-12-2024";
@@ -33,15 +33,15 @@ fn req(v: Value) -> ChatRequest {
     ChatRequest::from_value(v).unwrap()
 }
 
-/// A request for `command-r-plus` that stays on it (no routing).
+/// A request for `command-r-plus-08-2024` that stays on it (no routing).
 fn pinned(mut v: Value) -> ChatRequest {
-    v["model"] = json!("command-r-plus");
+    v["model"] = json!(PLUS);
     v["kestrel"] = json!({"routing": false});
     req(v)
 }
 
 fn easy() -> ChatRequest {
-    req(json!({"model": "command-r-plus", "messages": [{"role": "user", "content": "What is 2+2?"}]}))
+    req(json!({"model": PLUS, "messages": [{"role": "user", "content": "What is 2+2?"}]}))
 }
 
 fn last(mock: &MockServer) -> RecordedRequest {
@@ -81,12 +81,12 @@ async fn collect(client: &Client, r: ChatRequest) -> Vec<ChatChunk> {
 async fn plain_request_goes_on_the_wire_as_v2_chat() {
     let (mock, client) = setup(Script::new().require_key(KEY)).await;
     let plan = client.route(&easy()).unwrap().summary(client.catalog()).plan.join(",");
-    assert!(plan.ends_with("command-r-plus") && plan.split(',').all(|m| m.starts_with("command-")), "{plan}");
+    assert!(plan.ends_with(PLUS) && plan.split(',').all(|m| m.starts_with("command-")), "{plan}");
     let r = client.chat(easy()).await.unwrap();
     let meta = r.kestrel.as_ref().unwrap();
     assert_eq!(meta.provider, "cohere");
-    assert_eq!(meta.requested_model, "command-r-plus");
-    assert_ne!(meta.model, "command-r-plus", "an easy question is routed down");
+    assert_eq!(meta.requested_model, PLUS);
+    assert_ne!(meta.model, PLUS, "an easy question is routed down");
     assert!(meta.saved_usd > 0.0, "{meta:?}");
     let sent = last(&mock);
     let wire = sent.model().unwrap().to_string();
@@ -271,7 +271,7 @@ async fn streaming_text_reassembles_and_ends_with_usage() {
     let end = chunks.last().unwrap();
     assert_eq!(end.choices[0].finish_reason.as_deref(), Some("stop"));
     let meta = end.kestrel.as_ref().expect("the last chunk carries kestrel metadata");
-    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("cohere", "command-r-plus"));
+    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("cohere", PLUS));
     assert!(chunks.iter().all(|c| c.usage.is_none()), "usage not asked for");
     let rec = &client.usage().records(None, 1)[0];
     assert!(rec.stream && rec.completion_tokens > 0 && rec.prompt_tokens > 0, "{rec:?}");
@@ -350,7 +350,7 @@ async fn rate_limits_and_server_errors_fail_over() {
     for (status, kind) in [(429, ErrorKind::RateLimited), (500, ErrorKind::Provider), (503, ErrorKind::Provider)] {
         let (mock, client) = setup(Script::new()).await;
         let first = client.route(&easy()).unwrap().summary(client.catalog()).plan[0].to_string();
-        let first_wire = if first == "command-r7b" { R7B } else { R };
+        let first_wire = first.as_str();
         mock.set_script(Script::new().model(first_wire, Behaviour::error(status).retry_after(1.0)));
         let r = client.chat(easy()).await.unwrap_or_else(|e| panic!("{status}: {e}"));
         let meta = r.kestrel.unwrap();
@@ -374,7 +374,7 @@ async fn streams_fail_over_before_the_first_chunk() {
     for bad in [Behaviour::error(429), Behaviour::new().error_type("server_error"), Behaviour::new().malformed_json()] {
         let (mock, client) = setup(Script::new()).await;
         let first = client.route(&easy()).unwrap().summary(client.catalog()).plan[0].to_string();
-        let first_wire = if first == "command-r7b" { R7B } else { R };
+        let first_wire = first.as_str();
         mock.set_script(Script::new().model(first_wire, bad.clone()));
         let chunks = collect(&client, stream()).await;
         let meta = chunks.last().unwrap().kestrel.clone().unwrap();

@@ -30,9 +30,9 @@ fn req(v: Value) -> ChatRequest {
     ChatRequest::from_value(v).unwrap()
 }
 
-/// A request for `gemini-2.5-pro` that stays on it (no routing).
+/// A request for `gemini-4-argon` that stays on it (no routing).
 fn pinned(mut v: Value) -> ChatRequest {
-    v["model"] = json!("gemini-2.5-pro");
+    v["model"] = json!("gemini-4-argon");
     v["kestrel"] = json!({"routing": false});
     req(v)
 }
@@ -83,10 +83,10 @@ fn user(text: &str) -> Value {
 #[tokio::test]
 async fn plain_request_goes_on_the_wire_as_generate_content() {
     let (mock, client) = setup(Script::new().require_key(KEY)).await;
-    let r = client.chat(req(json!({"model": "gemini-2.5-pro", "messages": [user("What is 2+2?")]}))).await.unwrap();
+    let r = client.chat(req(json!({"model": "gemini-4-argon", "messages": [user("What is 2+2?")]}))).await.unwrap();
     let meta = r.kestrel.as_ref().unwrap();
     assert_eq!(meta.provider, "gemini");
-    assert_eq!(meta.requested_model, "gemini-2.5-pro");
+    assert_eq!(meta.requested_model, "gemini-4-argon");
     let sent = last(&mock);
     let model = model_of(&sent);
     assert_eq!(meta.model, model);
@@ -265,12 +265,12 @@ async fn json_modes_set_the_response_mime_type_and_schema() {
 
 #[tokio::test]
 async fn streaming_text_reassembles_and_ends_with_usage() {
-    let (mock, client) = setup(Script::new().model("gemini-2.5-pro", Behaviour::reply("one two three four"))).await;
+    let (mock, client) = setup(Script::new().model("gemini-4-argon", Behaviour::reply("one two three four"))).await;
     let mut r = pinned(json!({"messages": [user("Count")]}));
     r.stream = Some(true);
     let chunks = collect(&client, r.clone()).await;
     let sent = last(&mock);
-    assert_eq!(sent.path, "/gemini/v1beta/models/gemini-2.5-pro:streamGenerateContent");
+    assert_eq!(sent.path, "/gemini/v1beta/models/gemini-4-argon:streamGenerateContent");
     assert_eq!(sent.query.as_deref(), Some("alt=sse"));
     assert!(sent.body.get("stream").is_none());
     assert_eq!(chunks[0].choices[0].delta.role, Some(Role::Assistant));
@@ -281,7 +281,7 @@ async fn streaming_text_reassembles_and_ends_with_usage() {
     let end = chunks.last().unwrap();
     assert_eq!(end.choices[0].finish_reason.as_deref(), Some("stop"));
     let meta = end.kestrel.as_ref().expect("the last chunk carries kestrel metadata");
-    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("gemini", "gemini-2.5-pro"));
+    assert_eq!((meta.provider.as_str(), meta.model.as_str()), ("gemini", "gemini-4-argon"));
     assert!(chunks.iter().all(|c| c.usage.is_none()), "usage not asked for");
     let rec = &client.usage().records(None, 1)[0];
     assert!(rec.stream && rec.completion_tokens > 0 && rec.prompt_tokens > 0, "{rec:?}");
@@ -296,7 +296,7 @@ async fn streaming_text_reassembles_and_ends_with_usage() {
 #[tokio::test]
 async fn streaming_tool_calls_arrive_whole_by_index() {
     let script = Script::new().model(
-        "gemini-2.5-pro",
+        "gemini-4-argon",
         Behaviour::new()
             .text("Checking both.")
             .with_tool_call(WEATHER, json!({"city": "Paris", "unit": "celsius"}))
@@ -342,7 +342,7 @@ async fn request_errors_are_the_requested_models_own() {
     ] {
         let (mock, client) = setup(Script::new().default_behaviour(Behaviour::error(status))).await;
         let err =
-            client.chat(req(json!({"model": "gemini-2.5-pro", "messages": [user("What is 2+2?")]}))).await.unwrap_err();
+            client.chat(req(json!({"model": "gemini-4-argon", "messages": [user("What is 2+2?")]}))).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         // One substitute, then the requested model, whose own error is raised unretried.
         assert_eq!(mock.requests().len(), 2, "{status}");
@@ -352,9 +352,9 @@ async fn request_errors_are_the_requested_models_own() {
             (Some(status as u64), Some(name))
         );
     }
-    let (_mock, client) = setup(Script::new().model("gemini-2.5-pro", Behaviour::error(404))).await;
+    let (_mock, client) = setup(Script::new().model("gemini-4-argon", Behaviour::error(404))).await;
     let err = client.chat(pinned(json!({"messages": [user("x")]}))).await.unwrap_err();
-    assert!(err.to_string().contains("models/gemini-2.5-pro is not found"), "{err}");
+    assert!(err.to_string().contains("models/gemini-4-argon is not found"), "{err}");
 
     // A wrong key: the API's 400 "API key not valid".
     let (_mock, client) = setup(Script::new().require_key("AIza-other")).await;
@@ -367,12 +367,12 @@ async fn rate_limits_and_unavailable_fail_over() {
     for (status, kind) in [(429, ErrorKind::RateLimited), (503, ErrorKind::Provider), (500, ErrorKind::Provider)] {
         // Whichever model the plan tries first fails once; the next one answers.
         let (mock, client) = setup(Script::new()).await;
-        client.chat(req(json!({"model": "gemini-2.5-pro", "messages": [user("What is 2+2?")]}))).await.unwrap();
+        client.chat(req(json!({"model": "gemini-4-argon", "messages": [user("What is 2+2?")]}))).await.unwrap();
         let first = model_of(&last(&mock));
         mock.clear_requests();
         mock.set_script(Script::new().model(first.clone(), Behaviour::error(status)));
         let r = client
-            .chat(req(json!({"model": "gemini-2.5-pro", "messages": [user("What is 2+2?")]})))
+            .chat(req(json!({"model": "gemini-4-argon", "messages": [user("What is 2+2?")]})))
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         let meta = r.kestrel.unwrap();
@@ -390,12 +390,12 @@ async fn rate_limits_and_unavailable_fail_over() {
 #[tokio::test]
 async fn streams_fail_over_on_errors_before_the_first_chunk() {
     let (mock, client) = setup(Script::new()).await;
-    client.chat(req(json!({"model": "gemini-2.5-pro", "messages": [user("Hi")]}))).await.unwrap();
+    client.chat(req(json!({"model": "gemini-4-argon", "messages": [user("Hi")]}))).await.unwrap();
     let first = model_of(&last(&mock));
     // A 200 whose first event is a RESOURCE_EXHAUSTED error body.
     mock.set_script(Script::new().model(first.clone(), Behaviour::new().error_type("RESOURCE_EXHAUSTED")));
     mock.clear_requests();
-    let mut r = req(json!({"model": "gemini-2.5-pro", "messages": [user("Hi")]}));
+    let mut r = req(json!({"model": "gemini-4-argon", "messages": [user("Hi")]}));
     r.stream = Some(true);
     let chunks = collect(&client, r).await;
     let models: Vec<String> = mock.requests().iter().map(model_of).collect();
@@ -408,12 +408,12 @@ async fn streams_fail_over_on_errors_before_the_first_chunk() {
 #[tokio::test]
 async fn broken_answers_are_errors() {
     let (_mock, client) =
-        setup(Script::new().model("gemini-2.5-pro", Behaviour::reply("a b c").malformed_json())).await;
+        setup(Script::new().model("gemini-4-argon", Behaviour::reply("a b c").malformed_json())).await;
     let err = client.chat(pinned(json!({"messages": [user("x")]}))).await.unwrap_err();
     assert!(matches!(err, Error::Provider { .. }), "{err:?}");
 
     let (_mock, client) =
-        setup(Script::new().model("gemini-2.5-pro", Behaviour::reply("one two three four").cut_after_chunks(2))).await;
+        setup(Script::new().model("gemini-4-argon", Behaviour::reply("one two three four").cut_after_chunks(2))).await;
     let mut r = pinned(json!({"messages": [user("x")]}));
     r.stream = Some(true);
     let mut s = client.chat_stream(r).await.unwrap();
@@ -435,7 +435,7 @@ async fn finish_reasons_map() {
     for (scripted, want) in
         [("STOP", "stop"), ("MAX_TOKENS", "length"), ("SAFETY", "content_filter"), ("RECITATION", "content_filter")]
     {
-        mock.set_script(Script::new().model("gemini-2.5-pro", Behaviour::reply("text").finish_reason(scripted)));
+        mock.set_script(Script::new().model("gemini-4-argon", Behaviour::reply("text").finish_reason(scripted)));
         let r = client.chat(pinned(json!({"messages": [user("x")]}))).await.unwrap();
         assert_eq!(finish(&r), want, "{scripted}");
         let mut s = pinned(json!({"messages": [user("x")]}));
@@ -452,7 +452,7 @@ async fn finish_reasons_map() {
 
 #[tokio::test]
 async fn usage_counts_cached_tokens() {
-    let (mock, client) = setup(Script::new().model("gemini-2.5-pro", Behaviour::reply("hello").usage(120, 9))).await;
+    let (mock, client) = setup(Script::new().model("gemini-4-argon", Behaviour::reply("hello").usage(120, 9))).await;
     let r = client.chat(pinned(json!({"messages": [user("x")]}))).await.unwrap();
     let u = r.usage.unwrap();
     assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens()), (120, 9, 129, 0));

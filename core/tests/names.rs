@@ -23,6 +23,14 @@ fn the_wheel_the_npm_package_and_the_crate_share_one_name() {
     let package: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo().join("package.json")).unwrap()).unwrap();
     assert_eq!(package["name"], NAME);
+    // The published npm package (the root package.json is the same package built from source)
+    // and its prebuilt platform packages, which the Node loader finds by this name.
+    let published: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("bindings-node/package.json")).unwrap()).unwrap();
+    assert_eq!(published["name"], NAME);
+    for platform in published["optionalDependencies"].as_object().unwrap().keys() {
+        assert!(platform.starts_with(&format!("{NAME}-")), "{platform}");
+    }
     let lock: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo().join("package-lock.json")).unwrap()).unwrap();
     assert_eq!(lock["packages"][""]["name"], NAME);

@@ -79,12 +79,12 @@ fn finish_reason(chunks: &[ChatChunk]) -> Option<String> {
 async fn anthropic_streamed_tool_use_becomes_tool_call_deltas() {
     let paris = json!({"city": "Paris", "unit": "celsius"});
     let mock =
-        MockServer::start(Script::new().model("claude-sonnet-4-5", Behaviour::tool_call(WEATHER, paris.clone())))
+        MockServer::start(Script::new().model("claude-sonnet-4-6", Behaviour::tool_call(WEATHER, paris.clone())))
             .await
             .unwrap();
     let client = client_for(&mock, "anthropic", ANTHROPIC_KEY);
     let ask = json!({"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [weather_tool()]});
-    let chunks = collect(&client, pinned("claude-sonnet-4-5", ask, true)).await;
+    let chunks = collect(&client, pinned("claude-sonnet-4-6", ask, true)).await;
     let calls = streamed_calls(&chunks);
     assert_eq!(calls.len(), 1, "{chunks:#?}");
     assert_eq!(calls[0].0, 0);
@@ -103,7 +103,7 @@ async fn gemini_parallel_function_calls_get_their_own_index_and_id() {
     let paris = json!({"city": "Paris", "unit": "celsius"});
     let rome = json!({"city": "Rome", "unit": "celsius"});
     let script = Script::new().model(
-        "gemini-2.5-pro",
+        "gemini-4-argon",
         Behaviour::new().with_tool_call(WEATHER, paris.clone()).with_tool_call(WEATHER, rome.clone()),
     );
     let mock = MockServer::start(script).await.unwrap();
@@ -111,7 +111,7 @@ async fn gemini_parallel_function_calls_get_their_own_index_and_id() {
     let ask =
         json!({"messages": [{"role": "user", "content": "Weather in Paris and Rome?"}], "tools": [weather_tool()]});
 
-    let r = client.chat(pinned("gemini-2.5-pro", ask.clone(), false)).await.unwrap();
+    let r = client.chat(pinned("gemini-4-argon", ask.clone(), false)).await.unwrap();
     assert_eq!(r.choices[0].finish_reason.as_deref(), Some("tool_calls"));
     let calls = r.choices[0].message.tool_calls.clone().unwrap();
     assert_eq!(calls.len(), 2);
@@ -120,7 +120,7 @@ async fn gemini_parallel_function_calls_get_their_own_index_and_id() {
     let args: Vec<Value> = calls.iter().map(|c| serde_json::from_str(&c.function.arguments).unwrap()).collect();
     assert_eq!(args, [paris.clone(), rome.clone()]);
 
-    let chunks = collect(&client, pinned("gemini-2.5-pro", ask, true)).await;
+    let chunks = collect(&client, pinned("gemini-4-argon", ask, true)).await;
     let calls = streamed_calls(&chunks);
     assert_eq!(calls.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1], "{chunks:#?}");
     assert_ne!(calls[0].1, calls[1].1, "each streamed call its own id");
@@ -136,8 +136,8 @@ async fn the_gemini_key_never_shows() {
     let ask = || json!({"messages": [{"role": "user", "content": "Hello"}]});
     let leaks = |what: &str, text: String| assert!(!text.contains(GEMINI_KEY), "the key shows in {what}: {text}");
 
-    client.chat(pinned("gemini-2.5-pro", ask(), false)).await.unwrap();
-    collect(&client, pinned("gemini-2.5-pro", ask(), true)).await;
+    client.chat(pinned("gemini-4-argon", ask(), false)).await.unwrap();
+    collect(&client, pinned("gemini-4-argon", ask(), true)).await;
     for sent in mock.requests() {
         assert_eq!(sent.header("x-goog-api-key"), Some(GEMINI_KEY), "the key goes in the header");
         let query = sent.query.clone().unwrap_or_default();
@@ -147,10 +147,10 @@ async fn the_gemini_key_never_shows() {
 
     // Failures of every kind: a request error, a server error, a broken body, a bad key.
     for bad in [Behaviour::error(400), Behaviour::error(500), Behaviour::new().malformed_json()] {
-        mock.set_script(Script::new().model("gemini-2.5-pro", bad.clone()));
+        mock.set_script(Script::new().model("gemini-4-argon", bad.clone()));
         for stream in [false, true] {
             let err = if stream {
-                match client.chat_stream(pinned("gemini-2.5-pro", ask(), true)).await {
+                match client.chat_stream(pinned("gemini-4-argon", ask(), true)).await {
                     Err(e) => e,
                     Ok(mut s) => loop {
                         match s.next().await {
@@ -161,7 +161,7 @@ async fn the_gemini_key_never_shows() {
                     },
                 }
             } else {
-                client.chat(pinned("gemini-2.5-pro", ask(), false)).await.unwrap_err()
+                client.chat(pinned("gemini-4-argon", ask(), false)).await.unwrap_err()
             };
             leaks("an error message", err.to_string());
             leaks("an error's Debug", format!("{err:?}"));
@@ -169,7 +169,7 @@ async fn the_gemini_key_never_shows() {
         }
     }
     mock.set_script(Script::new().require_key("AIza-other"));
-    let err = client.chat(pinned("gemini-2.5-pro", ask(), false)).await.unwrap_err();
+    let err = client.chat(pinned("gemini-4-argon", ask(), false)).await.unwrap_err();
     leaks("an auth error", format!("{err} {err:?}"));
 
     let records = client.usage().records(None, 100);
@@ -184,22 +184,22 @@ async fn the_gemini_key_never_shows() {
 #[tokio::test]
 async fn anthropic_output_tokens_are_cumulative() {
     // message_start says output_tokens 1, message_delta the final 56: the answer used 56.
-    let script = Script::new().model("claude-sonnet-4-5", Behaviour::reply("counted").usage(100, 56));
+    let script = Script::new().model("claude-sonnet-4-6", Behaviour::reply("counted").usage(100, 56));
     let mock = MockServer::start(script).await.unwrap();
     let client = client_for(&mock, "anthropic", ANTHROPIC_KEY);
     let ask = json!({"messages": [{"role": "user", "content": "Count"}]});
-    let chunks = collect(&client, pinned("claude-sonnet-4-5", ask.clone(), true)).await;
+    let chunks = collect(&client, pinned("claude-sonnet-4-6", ask.clone(), true)).await;
     let u = chunks.last().unwrap().usage.clone().unwrap();
     assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (100, 56, 156));
     let rec = &client.usage().records(None, 1)[0];
     assert_eq!(rec.completion_tokens, 56);
-    let whole = client.chat(pinned("claude-sonnet-4-5", ask, false)).await.unwrap();
+    let whole = client.chat(pinned("claude-sonnet-4-6", ask, false)).await.unwrap();
     assert_eq!(whole.usage.unwrap().completion_tokens, 56, "streamed and not agree");
 }
 
 fn routed_stream() -> ChatRequest {
     let mut r = ChatRequest::from_value(
-        json!({"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "What is 2+2?"}]}),
+        json!({"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": "What is 2+2?"}]}),
     )
     .unwrap();
     r.stream = Some(true);
@@ -208,17 +208,17 @@ fn routed_stream() -> ChatRequest {
 
 #[tokio::test]
 async fn an_error_event_before_the_first_chunk_fails_over() {
-    // The router tries claude-haiku-4-5 first (see core/tests/anthropic.rs); it answers 200
+    // The router tries claude-haiku-5-5 first (see core/tests/anthropic.rs); it answers 200
     // and then an `error` event.
     for kind in ["overloaded_error", "api_error", "rate_limit_error"] {
-        let script = Script::new().model("claude-haiku-4-5", Behaviour::new().error_type(kind));
+        let script = Script::new().model("claude-haiku-5-5", Behaviour::new().error_type(kind));
         let mock = MockServer::start(script).await.unwrap();
         let client = client_for(&mock, "anthropic", ANTHROPIC_KEY);
         let chunks = collect(&client, routed_stream()).await;
         let meta = chunks.last().unwrap().kestrel.clone().unwrap();
-        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-5", 2), "{kind}");
+        assert_eq!((meta.model.as_str(), meta.attempts), ("claude-sonnet-4-6", 2), "{kind}");
         let text: String = chunks.iter().flat_map(|c| &c.choices).filter_map(|c| c.delta.content.as_deref()).collect();
-        assert!(text.starts_with("Mock answer from claude-sonnet-4-5"), "{kind}: one answer only: {text}");
+        assert!(text.starts_with("Mock answer from claude-sonnet-4-6"), "{kind}: one answer only: {text}");
         assert_eq!(mock.requests().len(), 2, "{kind}");
     }
 }
@@ -226,7 +226,7 @@ async fn an_error_event_before_the_first_chunk_fails_over() {
 #[tokio::test]
 async fn an_error_event_after_the_first_chunk_interrupts_the_stream() {
     let script =
-        Script::new().model("claude-haiku-4-5", Behaviour::new().error_type("overloaded_error").cut_after_chunks(2));
+        Script::new().model("claude-haiku-5-5", Behaviour::new().error_type("overloaded_error").cut_after_chunks(2));
     let mock = MockServer::start(script).await.unwrap();
     let client = client_for(&mock, "anthropic", ANTHROPIC_KEY);
     let mut s = client.chat_stream(routed_stream()).await.unwrap();
@@ -257,7 +257,7 @@ async fn anthropic_prompt_cache_writes_and_reads_are_priced_by_their_rules() {
     let document = "A long reference document. ".repeat(40);
     let ask = |q: &str| {
         pinned(
-            "claude-sonnet-4-5",
+            "claude-sonnet-4-6",
             json!({"messages": [{"role": "user", "content": [
                 {"type": "text", "text": document, "cache_control": {"type": "ephemeral"}},
                 {"type": "text", "text": q}
@@ -265,8 +265,8 @@ async fn anthropic_prompt_cache_writes_and_reads_are_priced_by_their_rules() {
             false,
         )
     };
-    // claude-sonnet-4-5: $3 input, $3.75 5-minute cache write, $0.30 cache read, $15 output.
-    let spec = client.catalog().model(client.catalog().resolve("claude-sonnet-4-5").unwrap()).clone();
+    // claude-sonnet-4-6: $3 input, $3.75 5-minute cache write, $0.30 cache read, $15 output.
+    let spec = client.catalog().model(client.catalog().resolve("claude-sonnet-4-6").unwrap()).clone();
     assert_eq!(
         (spec.input_per_mtok, spec.cache_write_per_mtok, spec.cached_input_per_mtok, spec.output_per_mtok),
         (3.0, Some(3.75), Some(0.30), 15.0)

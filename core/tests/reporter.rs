@@ -359,7 +359,7 @@ async fn planted_keys_and_prompts_appear_in_no_upload_spool_report_csv_or_log() 
     let s = client.usage().reporter_stats().unwrap();
     assert_eq!((s.sent, s.spooled), (10, 0), "{s:?}");
     let uploads: String = mock.usage_batches().iter().map(|b| b.raw.clone()).collect();
-    assert!(uploads.contains("llama-3.1-8b-instant") || uploads.contains("gpt-4o"));
+    assert!(uploads.contains("openai/gpt-oss-20b") || uploads.contains("gpt-4o"));
     // Providers did see the prompt (so the test would notice if it leaked).
     assert!(mock.requests().iter().any(|r| r.body.to_string().contains(PROMPT)));
 

@@ -3,13 +3,19 @@
 use std::sync::Arc;
 
 use kestrel_router::catalog::Catalog;
-use kestrel_router::router::{EveryProvider, ProviderSet, RequestPolicy, Router, RoutingPolicy};
+use kestrel_router::router::{
+    EveryProvider, ProviderSet, RequestPolicy, Router, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP,
+};
 use kestrel_router::types::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Tool};
 use kestrel_router::{Decision, Tier};
 use serde_json::json;
 
+/// The day the catalog was checked: decisions are pinned to it so the tests do not
+/// change as models reach their shutdown dates.
+const TODAY: &str = "2026-12-04";
+
 fn router() -> Router {
-    Router::new(Catalog::builtin())
+    Router::new(Catalog::builtin()).with_today(TODAY).unwrap()
 }
 
 fn route(model: &str, prompt: &str) -> Decision {
@@ -124,9 +130,9 @@ fn images_and_json_schema_need_capable_models() {
 
 #[test]
 fn plan_is_cheapest_first_and_ends_with_the_requested_model() {
-    let d = route("claude-sonnet-4-5", "Say hello");
+    let d = route("claude-sonnet-4-6", "Say hello");
     let catalog = Catalog::builtin();
-    assert_eq!(d.plan.last().unwrap().model, catalog.resolve("claude-sonnet-4-5"));
+    assert_eq!(d.plan.last().unwrap().model, catalog.resolve("claude-sonnet-4-6"));
     let routed: Vec<f64> = d.plan[..d.plan.len() - 1].iter().map(|c| c.expected_cost).collect();
     assert!(routed.windows(2).all(|w| w[0] <= w[1] * 1.2), "{routed:?}");
     assert!(d.expected_cost() < d.baseline_cost);
@@ -134,14 +140,120 @@ fn plan_is_cheapest_first_and_ends_with_the_requested_model() {
 }
 
 #[test]
-fn unknown_models_pass_through_untouched() {
-    let d = route("gpt-5-preview-internal", "Design a distributed database.");
+fn unknown_models_of_known_providers_route_as_their_premium() {
+    let catalog = Catalog::builtin();
+    // A current-looking OpenAI name the catalog does not have: priced as OpenAI's flagship.
+    let easy = route("gpt-7-preview-internal", "What is 2+2?");
+    assert_eq!(easy.tier, Some(Tier::Economy));
+    assert!(easy.reasons.iter().any(|r| r.to_string().contains("treated as openai's premium")), "{:?}", easy.reasons);
+    let last = easy.plan.last().unwrap();
+    assert_eq!((last.model, catalog.provider(last.provider).name.as_str()), (None, "openai"), "passed through last");
+    assert!(easy.chosen().model.is_some() && easy.expected_cost() < easy.baseline_cost);
+    assert_eq!(easy.summary(&catalog).plan.last().copied(), Some("gpt-7-preview-internal"));
+    let hard = route("claude-opus-9", "Prove that the square root of 2 is irrational.");
+    assert_eq!(hard.tier, Some(Tier::Premium));
+    assert_eq!(catalog.provider(hard.plan.last().unwrap().provider).name, "anthropic");
+    // No provider claims the name: passed through unrouted, as before.
+    let d = route("my-own-finetune", "Design a distributed database.");
     assert_eq!(d.plan.len(), 1);
     assert_eq!(d.plan[0].model, None);
     assert_eq!(d.tier, None);
-    let catalog = Catalog::builtin();
     assert_eq!(catalog.provider(d.plan[0].provider).name, "openai");
-    assert_eq!(catalog.provider(route("claude-opus-9", "hi").plan[0].provider).name, "anthropic");
+}
+
+#[test]
+fn current_flagships_are_routed() {
+    let catalog = Catalog::builtin();
+    for model in
+        ["gpt-6.1-sol", "claude-opus-5-5", "gemini-4-argon", "grok-4.7", "mistral-large-4", "command-a-03-2025"]
+    {
+        let d = route(model, "What is 2+2?");
+        assert_eq!(d.tier, Some(Tier::Economy), "{model}");
+        assert_ne!(d.chosen().model, catalog.resolve(model), "{model}: routed to a cheaper model");
+        assert!(d.expected_cost() < d.baseline_cost, "{model}");
+    }
+}
+
+/// Every model a plan names is served on the decision's day; the clock is injected.
+#[test]
+fn models_past_their_shutdown_are_never_planned() {
+    let catalog = Catalog::builtin();
+    let prompts = [
+        "What is 2+2?",
+        "Compare the pros and cons of renting versus buying a home for a young family.",
+        "Prove that the square root of 2 is irrational.",
+    ];
+    for day in ["2026-07-01", TODAY, "2027-01-14", "2027-06-01"] {
+        let r = Router::new(Catalog::builtin()).with_today(day).unwrap();
+        for (m, spec) in catalog.models().iter().enumerate() {
+            for p in prompts {
+                let Ok(d) = r.route(&ChatRequest::new(spec.id.clone(), vec![Message::user(p)]), &EveryProvider) else {
+                    continue;
+                };
+                for c in &d.plan {
+                    let planned = catalog.model(c.model.unwrap());
+                    assert!(planned.servable(day), "{day}: {} planned for {} ({p})", planned.id, spec.id);
+                }
+                if !spec.servable(day) {
+                    assert_ne!(d.plan.last().unwrap().model, Some(m), "{day}: retired {} as last resort", spec.id);
+                    assert!(d.reasons.iter().any(|r| r.to_string().contains("was shut down")), "{}", spec.id);
+                }
+            }
+        }
+    }
+    // Before Groq's shutdown its 8B model was the cheapest economy model; after it, never.
+    let easy = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
+    let july = Router::new(Catalog::builtin()).with_today("2026-07-01").unwrap();
+    assert_eq!(
+        catalog.model(july.route(&easy, &EveryProvider).unwrap().chosen().model.unwrap()).id,
+        "llama-3.1-8b-instant"
+    );
+    let now = router().route(&easy, &EveryProvider).unwrap();
+    assert_eq!(catalog.model(now.chosen().model.unwrap()).id, CHEAPEST_ECONOMY);
+}
+
+/// The cheapest current economy model for a short request (what `gpt-4o` easy traffic gets).
+const CHEAPEST_ECONOMY: &str = "ministral-3b-latest";
+
+#[test]
+fn a_retired_requested_model_hands_over_to_its_successor_with_a_warning() {
+    let catalog = Catalog::builtin();
+    let d = route("claude-sonnet-4-5", "Prove that the square root of 2 is irrational.");
+    assert_eq!(d.plan.last().unwrap().model, catalog.resolve("claude-sonnet-4-6"));
+    let text: Vec<String> = d.reasons.iter().map(ToString::to_string).collect();
+    assert!(text.iter().any(|r| r.contains("was shut down by its provider on 2026-11-30")), "{text:?}");
+    assert!(text.iter().any(|r| r.contains("claude-sonnet-4-6 stands in")), "{text:?}");
+    // A model near its shutdown is still planned, with a warning.
+    let d = route("gpt-4o", "Prove that the square root of 2 is irrational.");
+    assert_eq!(d.plan.last().unwrap().model, catalog.resolve("gpt-4o"));
+    assert!(d.reasons.iter().any(|r| r.to_string().contains("shuts down on 2027-01-14 (in 41 days)")));
+    // On the shutdown day the provider's named replacement takes over.
+    let r = Router::new(Catalog::builtin()).with_today("2027-01-14").unwrap();
+    let d = r.route(&ChatRequest::new("gpt-4o", vec![Message::user("hi")]), &EveryProvider).unwrap();
+    assert_eq!(d.plan.last().unwrap().model, catalog.resolve("gpt-5.4"));
+}
+
+#[test]
+fn hard_requests_keep_a_substitute_of_comparable_quality() {
+    let catalog = Catalog::builtin();
+    let hard = "Prove that the square root of 2 is irrational.";
+    let d = route("claude-sonnet-4-6", hard);
+    assert_eq!(d.tier, Some(Tier::Premium));
+    let requested = catalog.model(catalog.resolve("claude-sonnet-4-6").unwrap()).quality.unwrap();
+    for c in &d.plan[..d.plan.len() - 1] {
+        let m = catalog.model(c.model.unwrap());
+        let q = m.quality.unwrap_or_else(|| panic!("{} has no score", m.id));
+        assert!(q >= requested - DEFAULT_MAX_QUALITY_DROP, "{}: {q} vs {requested}", m.id);
+    }
+    assert_ne!(catalog.model(d.chosen().model.unwrap()).id, "mistral-large-latest");
+    assert!(d.reasons.iter().any(|r| r.to_string().starts_with("quality rule:")), "{:?}", d.reasons);
+    // The rule is a policy field: off, the cheapest premium model wins again.
+    let off = router().with_policy(RoutingPolicy { max_quality_drop: None, ..Default::default() });
+    let d = off.route(&ChatRequest::new("claude-sonnet-4-6", vec![Message::user(hard)]), &EveryProvider).unwrap();
+    assert!(catalog.model(d.chosen().model.unwrap()).quality.is_none_or(|q| q < requested - DEFAULT_MAX_QUALITY_DROP));
+    // Easy requests are not constrained by it.
+    let d = route("claude-sonnet-4-6", "What is 2+2?");
+    assert_eq!(catalog.model(d.chosen().model.unwrap()).id, CHEAPEST_ECONOMY);
 }
 
 #[test]
@@ -206,16 +318,16 @@ fn per_request_policy_overrides_the_client() {
 fn same_provider_is_preferred_when_costs_are_close() {
     // Two equally priced economy models: the requested model's provider wins the tie.
     let mut catalog = (*Catalog::builtin()).clone();
-    let nano = catalog.model(catalog.resolve("gpt-4.1-nano").unwrap()).clone();
-    let mut twin = nano.clone();
-    twin.id = "twin-nano".into();
+    let luna = catalog.model(catalog.resolve("gpt-6-luna").unwrap()).clone();
+    let mut twin = luna.clone();
+    twin.id = "twin-luna".into();
     twin.provider = "gemini".into();
     twin.aliases.clear();
     twin.input_per_mtok *= 0.95;
     twin.output_per_mtok *= 0.95;
     catalog.add_model(twin).unwrap();
     let available = ProviderSet::from_names(&catalog, &["openai".into(), "gemini".into()], "test").unwrap();
-    let r = Router::new(Arc::new(catalog));
+    let r = Router::new(Arc::new(catalog)).with_today(TODAY).unwrap();
     let req = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
     let d = r.route(&req, &available).unwrap();
     assert_eq!(r.catalog().model(d.chosen().model.unwrap()).provider, "openai");
@@ -253,4 +365,20 @@ fn evaluation_set_meets_the_goals() {
     assert!(premium_kept >= 0.95, "premium kept {premium_kept:.3}");
     assert!(economy_found >= 0.85, "economy found {economy_found:.3}");
     assert!(exact >= 0.83, "exact {exact:.3}");
+}
+
+#[test]
+fn hard_work_for_a_cheap_requested_model_stays_on_it() {
+    let hard = "Design a multi-region architecture for a payments ledger with exactly-once processing; \
+                discuss failure modes, consistency trade-offs and how you would prove correctness.";
+    for requested in ["gpt-6-luna", "claude-haiku-5-5", "gemini-3.8-flash"] {
+        let d = route(requested, hard);
+        let c = Catalog::builtin();
+        let plan: Vec<&str> = d.plan.iter().map(|s| c.model(s.model.unwrap()).id.as_str()).collect();
+        assert_eq!(plan, [requested], "{requested}: {:?}", d.reasons);
+        assert!(d.reasons.iter().any(|r| r.to_string().contains("stays on the requested model")), "{:?}", d.reasons);
+    }
+    // Easy work for the same cheap model still looks for a cheaper one.
+    let easy = route("gemini-3.8-flash", "What is 2+2?");
+    assert!(easy.plan.len() > 1, "{:?}", easy.reasons);
 }

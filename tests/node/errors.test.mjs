@@ -77,11 +77,11 @@ describe("provider statuses map onto openai-node's classes", () => {
   });
 
   test("a transient failure fails over to the next candidate", async () => {
-    await mock.script({ models: { "llama-3.1-8b-instant": { status: 503 } } });
+    await mock.script({ models: { "ministral-3b-latest": { status: 503 } } });
     const c = new OpenAI(clientOptions(mock));
     const r = await c.chat.completions.create({ model: "gpt-4o", messages: ask("What is 2+2?") });
     assert.ok(r.kestrel.attempts >= 2, JSON.stringify(r.kestrel));
-    assert.notEqual(r.model, "llama-3.1-8b-instant");
+    assert.notEqual(r.model, "ministral-3b-latest");
   });
 });
 

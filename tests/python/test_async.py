@@ -47,7 +47,7 @@ def test_async_stream(make_async_client: Callable[..., kestrel.AsyncOpenAI]) -> 
 
 
 def test_async_errors_map(make_async_client: Callable[..., kestrel.AsyncOpenAI], mock: Mock) -> None:
-    mock.script(models={"gpt-4o-mini": {"status": 429, "retry_after": 3}, "gpt-4.1-nano": {"status": 403}})
+    mock.script(models={"gpt-4o-mini": {"status": 429, "retry_after": 3}, "gpt-6-luna": {"status": 403}})
 
     async def main() -> None:
         client = make_async_client(routing=False)
@@ -57,7 +57,7 @@ def test_async_errors_map(make_async_client: Callable[..., kestrel.AsyncOpenAI],
         with pytest.raises(kestrel.InvalidRequestError):
             await client.chat.completions.create(model="gpt-4o-mini", messages=[])
         with pytest.raises(kestrel.PermissionDeniedError):
-            await client.chat.completions.create(model="gpt-4.1-nano", messages=ask(), stream=True)
+            await client.chat.completions.create(model="gpt-6-luna", messages=ask(), stream=True)
 
     asyncio.run(main())
 

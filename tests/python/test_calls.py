@@ -272,10 +272,10 @@ def test_kestrel_tenant_per_request(kc: kestrel.OpenAI) -> None:
 def test_each_provider_has_its_own_prefix(direct: kestrel.OpenAI, mock: Mock) -> None:
     expected = {
         "gpt-4o-mini": "/openai/v1/chat/completions",
-        "llama-3.1-8b-instant": "/groq/openai/v1/chat/completions",
-        "grok-3-mini": "/xai/v1/chat/completions",
+        "openai/gpt-oss-20b": "/groq/openai/v1/chat/completions",
+        "grok-4.3": "/xai/v1/chat/completions",
         "mistral-small-latest": "/mistral/v1/chat/completions",
-        "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo": "/together/v1/chat/completions",
+        "deepseek-ai/DeepSeek-V4.1-Flash": "/together/v1/chat/completions",
     }
     for model in expected:
         r = direct.chat.completions.create(model=model, messages=ask("hi"))

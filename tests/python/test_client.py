@@ -130,7 +130,7 @@ def test_health(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI], 
 def test_models_list(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI]) -> None:
     page = kc.models.list()
     ids = [m.id for m in page]
-    assert "gpt-4o" in ids and "llama-3.1-8b-instant" in ids
+    assert "gpt-4o" in ids and "openai/gpt-oss-20b" in ids
     assert not any(i.startswith("claude") for i in ids)  # no Anthropic key
     gpt = kc.models.retrieve("gpt-4o")
     assert (gpt.object, gpt.created, gpt.owned_by, gpt.tier) == ("model", 0, "openai", "premium")
@@ -255,14 +255,16 @@ def test_key_rotation(make_client: Callable[..., kestrel.OpenAI], mock: Mock) ->
 
 
 def test_remove_api_key_removes_the_provider_at_once(kc: kestrel.OpenAI) -> None:
-    assert kc.route(model="gpt-4o", messages=EASY).provider == "groq"
-    kc.remove_api_key("groq")
+    # Mistral serves the cheapest economy model (ministral-3b-latest) among the mock's providers.
+    assert kc.route(model="gpt-4o", messages=EASY).provider == "mistral"
+    kc.remove_api_key("mistral")
     decision = kc.route(model="gpt-4o", messages=EASY)
-    assert decision.provider != "groq"
-    assert not any(m.startswith("llama") for m in decision.plan)
-    assert not {h.provider: h for h in kc.health()}["groq"].configured
-    kc.set_api_key("groq", "gsk-test")
-    assert kc.route(model="gpt-4o", messages=EASY).provider == "groq"
+    assert decision.provider != "mistral"
+    mistral_names = ("mistral-", "ministral-", "magistral-", "codestral-", "devstral-")
+    assert not any(m.startswith(mistral_names) for m in decision.plan)
+    assert not {h.provider: h for h in kc.health()}["mistral"].configured
+    kc.set_api_key("mistral", "mistral-test")
+    assert kc.route(model="gpt-4o", messages=EASY).provider == "mistral"
 
 
 def test_set_base_url(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
@@ -338,3 +340,21 @@ def test_import_stays_light() -> None:
 @pytest.mark.parametrize("kwargs", [{"tier_floor": "premium"}, {"min_confidence": 0.9}, {"deny_providers": "groq"}])
 def test_policy_arguments_round_trip(make_client: Callable[..., kestrel.OpenAI], kwargs: Any) -> None:
     assert make_client(**kwargs).route(model="gpt-4o", messages=EASY).plan
+
+
+def test_max_quality_drop_is_checked_by_the_core(make_client: Callable[..., kestrel.OpenAI]) -> None:
+    ask: Any = [{"role": "user", "content": "What is 2+2?"}]
+    for ok in (0, 12.5, False, "off"):
+        assert make_client(max_quality_drop=ok).chat.completions.create(model="gpt-5.2", messages=ask).choices
+    with pytest.raises(kestrel.ConfigurationError, match="max_quality_drop"):
+        make_client(max_quality_drop=-1).chat.completions.create(model="gpt-5.2", messages=ask)
+
+
+def test_discover_models_plans_only_what_the_key_is_offered(
+    make_client: Callable[..., kestrel.OpenAI], mock: Mock
+) -> None:
+    mock.script({"listed": {"/groq": ["qwen/qwen3.8-27b"]}})
+    client = make_client(discover_models=True)
+    resp = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "What is 2+2?"}])
+    assert resp.kestrel is not None and resp.kestrel.model != "openai/gpt-oss-20b"
+    assert any(r["method"] == "GET" and r["path"] == "/groq/openai/v1/models" for r in mock.requests())

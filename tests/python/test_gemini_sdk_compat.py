@@ -23,7 +23,7 @@ from google.genai import errors, types
 
 from _mock import recorded, set_script
 
-MODEL = "gemini-2.5-flash"
+MODEL = "gemini-3.8-flash"
 KEY = "gemini-test-key"
 WEATHER = types.FunctionDeclaration(
     name="get_weather",

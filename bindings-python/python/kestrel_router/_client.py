@@ -26,6 +26,7 @@ from ._config import (
     _seconds,
 )
 from ._errors import from_native
+from ._passthrough import delegate
 from ._native import NativeClient, NativeError
 from ._types import ProviderHealth, RouteDecision
 from .resources.chat import AsyncChat, Chat
@@ -98,6 +99,8 @@ class _BaseClient:
         allow_providers: Optional[Iterable[str]] = None,
         deny_providers: Optional[Iterable[str]] = None,
         min_confidence: Optional[float] = None,
+        max_quality_drop: Union[float, Literal[False, "off"], None] = None,
+        discover_models: Optional[bool] = None,
         tenant: Optional[str] = None,
         from_env: bool = True,
         usage_jsonl: Optional[Union[str, os.PathLike[str]]] = None,
@@ -139,6 +142,12 @@ class _BaseClient:
           tier_floor, tier_ceiling: ``"economy"``, ``"standard"`` or ``"premium"``.
           allow_providers, deny_providers: restrict the candidate providers.
           min_confidence: below it the router keeps a request one tier higher.
+          max_quality_drop: for a hard request, how many points (0-100 quality scale) a
+            substitute may score below the requested model (default 5); False or
+            ``"off"`` turns the quality rule off.
+          discover_models: ask each configured provider which models the key may use
+            (its model listing, once per key, before the first request) and route only
+            to those.
           tenant: the tenant usage is recorded under.
           from_env: read provider keys and base URLs from the environment (default True).
           usage_jsonl: append every usage record to this JSONL file.
@@ -177,6 +186,8 @@ class _BaseClient:
             "allow_providers": _names(allow_providers),
             "deny_providers": _names(deny_providers),
             "min_confidence": min_confidence,
+            "max_quality_drop": max_quality_drop,
+            "discover_models": discover_models,
             "tenant": tenant,
             "from_env": from_env,
             "usage_jsonl": usage_jsonl,
@@ -413,6 +424,13 @@ class OpenAI(_BaseClient):
         self.models = Models(self)
         self.usage = Usage(self)
 
+    def __getattr__(self, name: str) -> Any:
+        """The APIs Kestrel does not route (``embeddings``, ``images``, ``audio``,
+        ``files``, ``batches``, ``fine_tuning``, ``vector_stores``, ``completions``,
+        ``moderations``, ``get``/``post``, ...): the official client's, configured like
+        this one, counted in ``client.usage``; see ``_passthrough``."""
+        return delegate(self, name, is_async=False)
+
     def with_options(self, **kwargs: Any) -> OpenAI:
         """A copy with other settings (any constructor argument). Timeouts, retries and
         routing policy change per request and the copy shares this client's usage and
@@ -460,6 +478,10 @@ class AsyncOpenAI(_BaseClient):
         self.chat = AsyncChat(self)
         self.models = AsyncModels(self)
         self.usage = Usage(self)
+
+    def __getattr__(self, name: str) -> Any:
+        """As :meth:`OpenAI.__getattr__`, with the official ``AsyncOpenAI``."""
+        return delegate(self, name, is_async=True)
 
     def with_options(self, **kwargs: Any) -> AsyncOpenAI:
         """As :meth:`OpenAI.with_options`."""

@@ -117,6 +117,8 @@ _NATIVE_SETTINGS = (
     "report",
     "breaker",
     "failover_attempts",
+    "max_quality_drop",
+    "discover_models",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")

@@ -528,6 +528,8 @@ class UsageRecord(BaseModel):
     attempts: List[UsageAttempt]
     error: Optional[str]
     """The error kind (``"rate_limited"``, ...) when the request failed."""
+    endpoint: Optional[str] = None
+    """For APIs passed through unrouted: ``"embeddings"``, ``"images.generations"``, ..."""
 
     @property
     def saved_usd(self) -> float:

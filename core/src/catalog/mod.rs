@@ -4,6 +4,8 @@
 //! or override providers and models from code ([`Catalog::add_provider`],
 //! [`Catalog::add_model`]) or from a TOML file of the same shape ([`Catalog::merge_toml`]).
 
+pub mod litellm;
+
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -88,10 +90,51 @@ pub struct ModelSpec {
     pub json_mode: bool,
     #[serde(default)]
     pub json_schema: bool,
+    /// The model thinks before answering (reasoning tokens are billed as output).
+    #[serde(default)]
+    pub reasoning: bool,
+    /// Prompts longer than this many tokens are billed at the `long_*` prices, for the
+    /// whole request (OpenAI above 272K, Gemini Pro and xAI above 200K).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_context_threshold: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_input_per_mtok: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_output_per_mtok: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_cached_input_per_mtok: Option<f64>,
+    /// Quality score 0-100 from a public leaderboard (the catalog file says which);
+    /// `None`: not scored. Used by the quality rule of selection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<f32>,
+    /// Date the provider announced the deprecation (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<String>,
+    /// Date from which the provider no longer serves the model (`YYYY-MM-DD`): it is
+    /// never planned on or after this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shutdown: Option<String>,
+    /// The replacement the provider names (a catalog id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successor: Option<String>,
     /// Dated snapshots and other names that mean this model.
     #[serde(default)]
     pub aliases: Vec<String>,
 }
+
+/// Where a model stands in its provider's lifecycle on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    Active,
+    /// Deprecated (or given a shutdown date) but still served.
+    Deprecated,
+    /// Past its shutdown date.
+    Retired,
+}
+
+/// A model whose shutdown is at most this many days away gets a warning.
+pub const SHUTDOWN_WARNING_DAYS: i64 = 60;
 
 impl ModelSpec {
     /// The model name to put in the provider request.
@@ -105,17 +148,64 @@ impl ModelSpec {
     /// `cache_write` at the cache-write price where the model has them, the rest at the
     /// input price. No token is billed twice: writes are taken first, then reads, each
     /// capped by what remains of the input.
+    /// Prompts above the model's long-context threshold are billed at its long-context
+    /// prices for the whole request (cache writes scale with the input price).
     pub fn cost(&self, input_tokens: u64, output_tokens: u64, cached: u64, cache_write: u64) -> f64 {
         let written = cache_write.min(input_tokens);
         let read = cached.min(input_tokens - written);
         let plain = input_tokens - written - read;
-        let read_price = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
-        let write_price = self.cache_write_per_mtok.unwrap_or(self.input_per_mtok);
-        (plain as f64 * self.input_per_mtok
-            + read as f64 * read_price
-            + written as f64 * write_price
-            + output_tokens as f64 * self.output_per_mtok)
+        let long = self.long_context_threshold.is_some_and(|t| input_tokens > u64::from(t));
+        let (input, output, cached_price) = if long {
+            (
+                self.long_input_per_mtok.unwrap_or(self.input_per_mtok),
+                self.long_output_per_mtok.unwrap_or(self.output_per_mtok),
+                self.long_cached_input_per_mtok.or(self.cached_input_per_mtok),
+            )
+        } else {
+            (self.input_per_mtok, self.output_per_mtok, self.cached_input_per_mtok)
+        };
+        let read_price = cached_price.unwrap_or(input);
+        let write_price =
+            self.cache_write_per_mtok.map_or(input, |w| w * input / self.input_per_mtok.max(f64::MIN_POSITIVE));
+        (plain as f64 * input + read as f64 * read_price + written as f64 * write_price + output_tokens as f64 * output)
             / 1_000_000.0
+    }
+
+    /// Lifecycle status on `today` (`YYYY-MM-DD`).
+    pub fn lifecycle(&self, today: &str) -> Lifecycle {
+        match (&self.shutdown, &self.deprecated) {
+            (Some(s), _) if s.as_str() <= today => Lifecycle::Retired,
+            (Some(_), _) | (None, Some(_)) => Lifecycle::Deprecated,
+            (None, None) => Lifecycle::Active,
+        }
+    }
+
+    /// Whether the model may be planned on `today` (not past its shutdown date).
+    pub fn servable(&self, today: &str) -> bool {
+        self.lifecycle(today) != Lifecycle::Retired
+    }
+
+    /// Days from `today` to the shutdown date (negative once past), if one is set.
+    pub fn days_to_shutdown(&self, today: &str) -> Option<i64> {
+        let s = days_from_iso(self.shutdown.as_deref()?)?;
+        Some(s - days_from_iso(today)?)
+    }
+
+    /// A warning for a requested model past or near its shutdown, if any.
+    pub fn lifecycle_warning(&self, today: &str) -> Option<String> {
+        let days = self.days_to_shutdown(today)?;
+        let shutdown = self.shutdown.as_deref().unwrap_or_default();
+        let then = match &self.successor {
+            Some(s) => format!("; the provider names `{s}` as its replacement"),
+            None => String::new(),
+        };
+        if days <= 0 {
+            Some(format!("`{}` was shut down by its provider on {shutdown}{then}", self.id))
+        } else if days <= SHUTDOWN_WARNING_DAYS {
+            Some(format!("`{}` shuts down on {shutdown} (in {days} days){then}", self.id))
+        } else {
+            None
+        }
     }
 }
 
@@ -132,8 +222,6 @@ struct CatalogFile {
     prices_as_of: Option<String>,
     #[serde(default)]
     provider: Vec<ProviderSpec>,
-    #[serde(default)]
-    model: Vec<ModelSpec>,
 }
 
 /// Providers and models, with a name index so resolving a model name is a hash lookup.
@@ -145,6 +233,9 @@ pub struct Catalog {
     /// Provider of each model, parallel to `models`.
     model_provider: Vec<ProviderId>,
     names: HashMap<String, ModelId>,
+    /// Shutdown date of each model as days since 1970-01-01, parallel to `models`, so
+    /// routing compares integers.
+    shutdown_days: Vec<Option<i64>>,
 }
 
 /// Most catalogs hold far fewer; the provider bitmask in routing policies relies on it.
@@ -164,6 +255,7 @@ impl Catalog {
             models: Vec::new(),
             model_provider: Vec::new(),
             names: HashMap::new(),
+            shutdown_days: Vec::new(),
         }
     }
 
@@ -174,20 +266,60 @@ impl Catalog {
         Ok(c)
     }
 
-    /// Adds or replaces the providers and models of a TOML document (same format as the
-    /// embedded catalog). A model or provider with an existing name replaces it.
+    /// Merges a TOML document (same format as the embedded catalog) over this catalog:
+    /// - `prices_as_of`: the document's date replaces the catalog's;
+    /// - `[[provider]]`: a provider with an existing name replaces it, others are added;
+    /// - `[[model]]`: an entry whose `id` is already in the catalog *patches* it (the
+    ///   fields it gives replace the old ones, e.g. just `id` and `shutdown`), any other
+    ///   entry is added and must be complete.
     pub fn merge_toml(&mut self, text: &str) -> Result<()> {
-        let file: CatalogFile = toml::from_str(text).map_err(|e| Error::Config(format!("catalog: {e}")))?;
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| Error::Config(format!("catalog: {e}")))?;
+        let models = doc.remove("model");
+        let file: CatalogFile = doc.try_into().map_err(|e| Error::Config(format!("catalog: {e}")))?;
         if let Some(date) = file.prices_as_of {
             self.prices_as_of = date;
         }
         for p in file.provider {
             self.add_provider(p)?;
         }
-        for m in file.model {
+        let models = match models {
+            None => Vec::new(),
+            Some(toml::Value::Array(a)) => a,
+            Some(_) => return Err(Error::Config("catalog: `model` must be an array of tables ([[model]])".into())),
+        };
+        for entry in models {
+            let toml::Value::Table(mut t) = entry else {
+                return Err(Error::Config("catalog: every [[model]] must be a table".into()));
+            };
+            let existing = t.get("id").and_then(|v| v.as_str()).and_then(|id| self.model_by_id(id));
+            if let Some(i) = existing {
+                let mut base =
+                    toml::Table::try_from(&self.models[i]).map_err(|e| Error::Config(format!("catalog: {e}")))?;
+                t.remove("id");
+                base.extend(t);
+                t = base;
+            }
+            let m: ModelSpec = toml::Value::Table(t).try_into().map_err(|e| Error::Config(format!("catalog: {e}")))?;
             self.add_model(m)?;
         }
         Ok(())
+    }
+
+    /// The model whose id (not alias) is `id`, case-insensitively.
+    pub fn model_by_id(&self, id: &str) -> Option<ModelId> {
+        self.names.get(&id.to_ascii_lowercase()).copied().filter(|&i| self.models[i].id.eq_ignore_ascii_case(id))
+    }
+
+    /// The built-in catalog with the files named in `KESTREL_CATALOG` merged over it
+    /// (several paths separated like `PATH`), in order. Unset or empty: the built-in one.
+    pub fn from_env() -> Result<Catalog> {
+        let mut c = (*Catalog::builtin()).clone();
+        if let Some(paths) = std::env::var_os("KESTREL_CATALOG") {
+            for path in std::env::split_paths(&paths).filter(|p| !p.as_os_str().is_empty()) {
+                c.merge_file(&path)?;
+            }
+        }
+        Ok(c)
     }
 
     /// Reads and merges a TOML override file.
@@ -230,6 +362,26 @@ impl Catalog {
         {
             return Err(Error::Config(format!("model `{}`: prices must be finite and non-negative", m.id)));
         }
+        for (what, date) in [("deprecated", &m.deprecated), ("shutdown", &m.shutdown)] {
+            if let Some(d) = date {
+                if days_from_iso(d).is_none() {
+                    return Err(Error::Config(format!(
+                        "model `{}`: {what} must be a YYYY-MM-DD date, not `{d}`",
+                        m.id
+                    )));
+                }
+            }
+        }
+        if !m.long_input_per_mtok.is_none_or(finite)
+            || !m.long_output_per_mtok.is_none_or(finite)
+            || !m.long_cached_input_per_mtok.is_none_or(finite)
+            || !m.quality.is_none_or(|q| q.is_finite() && (0.0..=100.0).contains(&q))
+        {
+            return Err(Error::Config(format!(
+                "model `{}`: long-context prices and quality must be finite (quality 0-100)",
+                m.id
+            )));
+        }
         if m.context_window == 0 || m.max_output == 0 {
             return Err(Error::Config(format!("model `{}`: context_window and max_output must be positive", m.id)));
         }
@@ -251,6 +403,7 @@ impl Catalog {
 
     /// Rebuilds the name index: ids win over aliases, later entries over earlier ones.
     fn reindex(&mut self) {
+        self.shutdown_days = self.models.iter().map(|m| m.shutdown.as_deref().and_then(days_from_iso)).collect();
         self.names.clear();
         for (i, m) in self.models.iter().enumerate() {
             for a in &m.aliases {
@@ -281,6 +434,38 @@ impl Catalog {
 
     pub fn provider(&self, id: ProviderId) -> &ProviderSpec {
         &self.providers[id]
+    }
+
+    /// Whether model `id` is still served on day `today` (days since 1970-01-01).
+    pub fn servable(&self, id: ModelId, today: i64) -> bool {
+        self.shutdown_days[id].is_none_or(|s| today < s)
+    }
+
+    /// The model to send a request for `id` to on day `today`: `id` itself while it is
+    /// served, else its successor chain's first served model (at most 8 hops).
+    pub fn current_for(&self, id: ModelId, today: i64) -> Option<ModelId> {
+        let mut m = id;
+        for _ in 0..8 {
+            if self.servable(m, today) {
+                return Some(m);
+            }
+            m = self.model_by_id(self.models[m].successor.as_deref()?)?;
+        }
+        None
+    }
+
+    /// A provider's flagship on day `today`: its served premium model with the highest
+    /// quality score (unscored ones after scored ones, the dearer first).
+    pub fn flagship(&self, provider: ProviderId, today: i64) -> Option<ModelId> {
+        (0..self.models.len())
+            .filter(|&m| {
+                self.model_provider[m] == provider && self.models[m].tier == Tier::Premium && self.servable(m, today)
+            })
+            .max_by(|&a, &b| {
+                let (ma, mb) = (&self.models[a], &self.models[b]);
+                let q = |m: &ModelSpec| m.quality.unwrap_or(-1.0);
+                q(ma).total_cmp(&q(mb)).then(ma.output_per_mtok.total_cmp(&mb.output_per_mtok)).then(b.cmp(&a))
+            })
     }
 
     /// The provider serving model `id`.
@@ -348,8 +533,51 @@ impl Catalog {
     }
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian), or `None`.
+pub fn days_from_iso(date: &str) -> Option<i64> {
+    let b = date.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = date[..4].parse().ok()?;
+    let m: i64 = date[5..7].parse().ok()?;
+    let d: i64 = date[8..].parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` date of a day count since 1970-01-01.
+pub fn iso_from_days(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Today's date (UTC) from the system clock, for callers at the edge (CLI, client
+/// construction); routing itself takes the date as a value.
+pub fn today_utc() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    iso_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+}
+
 /// Removes a trailing snapshot date: `-2024-08-06`, `-20251001`, `-08-2024`, `@20240620`.
-fn strip_date_suffix(name: &str) -> &str {
+pub(crate) fn strip_date_suffix(name: &str) -> &str {
     let b = name.as_bytes();
     let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
     let n = b.len();
@@ -387,5 +615,15 @@ mod tests {
         assert_eq!(strip_date_suffix("claude-3-5-sonnet@20240620"), "claude-3-5-sonnet");
         assert_eq!(strip_date_suffix("gpt-4o"), "gpt-4o");
         assert_eq!(strip_date_suffix("gpt-4.1-mini"), "gpt-4.1-mini");
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        assert_eq!(days_from_iso("1970-01-01"), Some(0));
+        assert_eq!(days_from_iso("2026-12-04").map(iso_from_days).as_deref(), Some("2026-12-04"));
+        assert_eq!(days_from_iso("2027-01-14").unwrap() - days_from_iso("2026-12-04").unwrap(), 41);
+        assert_eq!(days_from_iso("2024-02-29").map(iso_from_days).as_deref(), Some("2024-02-29"));
+        assert_eq!(days_from_iso("2026-13-01"), None);
+        assert_eq!(days_from_iso("26-1-1"), None);
     }
 }

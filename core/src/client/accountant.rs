@@ -40,6 +40,39 @@ pub(crate) enum Outcome<'a> {
     Failed(&'a Error),
 }
 
+/// A call to an API Kestrel does not route (embeddings, images, audio, files, ...), made
+/// by a binding with the provider's own SDK machinery, reported so that it is counted and
+/// priced like every other request. Never holds the request or answer.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassthroughCall {
+    /// The API, as the SDK names its method: `embeddings`, `images.generate`, ...
+    pub endpoint: String,
+    /// The model the call named, if any.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The provider called (default `openai`).
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Tokens the answer reported (`usage.prompt_tokens` / `input_tokens`, ...).
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub output_tokens: u64,
+    #[serde(default)]
+    pub latency_ms: f64,
+    #[serde(default)]
+    pub stream: bool,
+    /// The HTTP status the call was answered with (a failure's class follows from it).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The error class of a call that got no answer (`timeout`, `connection`).
+    #[serde(default)]
+    pub error: Option<ErrorKind>,
+    #[serde(default)]
+    pub tenant: Option<String>,
+}
+
 /// Prices requests against the catalog and keeps the ledger.
 pub(crate) struct Accountant {
     catalog: Arc<Catalog>,
@@ -58,6 +91,41 @@ impl Accountant {
     /// The provider that answers at `ctx.step`, for errors raised mid-stream.
     pub(crate) fn provider_name(&self, ctx: &RequestContext) -> &str {
         ctx.decision.as_ref().map_or("", |d| &self.catalog.provider(d.plan[ctx.step].provider).name)
+    }
+
+    /// Records a call made outside the routing pipeline, priced from the catalog when it
+    /// knows the model (else at 0), with nothing saved: it went where it was asked.
+    pub(crate) fn record_passthrough(&self, call: PassthroughCall, default_tenant: Option<&str>) -> UsageRecord {
+        let model = call.model.unwrap_or_default();
+        let provider = call.provider.unwrap_or_else(|| "openai".into());
+        let failed_status = call.status.filter(|s| *s >= 400);
+        let error = call.error.or_else(|| {
+            let e = failed_status.map(|s| crate::providers::http::classify(&provider, s, String::new(), None, None));
+            e.as_ref().map(ErrorKind::from)
+        });
+        let cost = self
+            .catalog
+            .resolve(&model)
+            .map_or(0.0, |m| self.catalog.model(m).cost(call.input_tokens, call.output_tokens, 0, 0));
+        let record = UsageRecord {
+            timestamp_ms: crate::clock::unix_ms(),
+            tenant: call.tenant.or_else(|| default_tenant.map(str::to_string)),
+            requested_model: model.clone(),
+            model: model.clone(),
+            provider: provider.clone(),
+            stream: call.stream,
+            prompt_tokens: call.input_tokens,
+            completion_tokens: call.output_tokens,
+            cost_usd: cost,
+            baseline_cost_usd: cost,
+            latency_ms: call.latency_ms,
+            attempts: vec![Attempt { provider, model, latency_ms: call.latency_ms, error, status: failed_status }],
+            error,
+            endpoint: Some(call.endpoint),
+            ..UsageRecord::default()
+        };
+        let seq = self.ledger.record(record.clone());
+        UsageRecord { seq, ..record }
     }
 
     /// Records the request and returns the metadata its answer carries.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::accountant::Accountant;
+use super::discovery::Discovery;
 use super::{Client, Inner, Slot};
 use crate::cache::{CacheConfig, HttpEmbedder, Stage0};
 use crate::catalog::{Catalog, ModelSpec, ProviderSpec};
@@ -45,6 +46,8 @@ pub struct ClientBuilder {
     extra_providers: Vec<ProviderSpec>,
     extra_models: Vec<ModelSpec>,
     cache: Option<CacheConfig>,
+    today: Option<String>,
+    discover_models: bool,
 }
 
 impl Default for ClientBuilder {
@@ -69,6 +72,8 @@ impl Default for ClientBuilder {
             extra_providers: Vec::new(),
             extra_models: Vec::new(),
             cache: None,
+            today: None,
+            discover_models: false,
         }
     }
 }
@@ -81,7 +86,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the built-in catalog.
+    /// Routes as of `date` (`YYYY-MM-DD`) instead of today's date: for replaying old
+    /// traffic and for tests that must not change as models reach their shutdown.
+    pub fn today(mut self, date: impl Into<String>) -> Self {
+        self.today = Some(date.into());
+        self
+    }
+
+    /// Asks each configured provider which models its key may use (its `GET /models`
+    /// listing, once per key, before the first request is routed) and plans only those.
+    /// Off by default: it costs one listing call per provider.
+    pub fn discover_models(mut self, on: bool) -> Self {
+        self.discover_models = on;
+        self
+    }
+
+    /// Replaces the built-in catalog (and the `KESTREL_CATALOG` files).
     pub fn catalog(mut self, catalog: Catalog) -> Self {
         self.catalog = Some(catalog);
         self
@@ -199,7 +219,13 @@ impl ClientBuilder {
     }
 
     pub fn build(self) -> Result<Client> {
-        let mut catalog = self.catalog.unwrap_or_else(|| (*Catalog::builtin()).clone());
+        let mut catalog = match self.catalog {
+            Some(c) => c,
+            // Catalog files named in the environment refresh prices and lifecycles
+            // without a release.
+            None if self.from_env => Catalog::from_env()?,
+            None => (*Catalog::builtin()).clone(),
+        };
         for path in &self.config_files {
             catalog.merge_file(path)?;
         }
@@ -271,6 +297,9 @@ impl ClientBuilder {
         let slots_len = slots.len();
         let catalog = Arc::new(catalog);
         let mut router = Router::new(catalog.clone()).with_policy(self.policy);
+        if let Some(d) = &self.today {
+            router = router.with_today(d)?;
+        }
         if let Some(s) = self.scorer {
             router = router.with_boxed_scorer(s);
         }
@@ -288,6 +317,7 @@ impl ClientBuilder {
                 failover_attempts: self.failover_attempts,
                 tenant: self.tenant,
                 cache,
+                discovery: self.discover_models.then(|| Discovery::new(slots_len)),
             }),
         })
     }

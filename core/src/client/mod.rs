@@ -15,12 +15,14 @@
 
 mod accountant;
 mod builder;
+mod discovery;
 mod options;
 mod pipeline;
 mod stream;
 
 use std::sync::{Arc, RwLock};
 
+pub use accountant::PassthroughCall;
 pub use builder::ClientBuilder;
 pub(crate) use options::seconds;
 pub use options::CallOptions;
@@ -74,6 +76,8 @@ struct Inner {
     tenant: Option<String>,
     /// Stage 0, when turned on.
     cache: Option<Arc<Stage0>>,
+    /// Model discovery, when turned on.
+    discovery: Option<discovery::Discovery>,
 }
 
 impl Inner {
@@ -166,6 +170,12 @@ impl Client {
     /// runtime; await it before exiting. Dropping the last clone flushes too, blocking.
     pub async fn shutdown(&self) {
         self.inner.accountant.ledger().shutdown().await;
+    }
+
+    /// Counts a call the bindings passed through unrouted (embeddings, images, audio,
+    /// files, ...) in the usage ledger, priced when the catalog knows its model.
+    pub fn record_passthrough(&self, call: PassthroughCall) -> crate::usage::UsageRecord {
+        self.inner.accountant.record_passthrough(call, self.inner.tenant.as_deref())
     }
 
     /// Each provider's circuit state, key standing and retired models, and whether it is

@@ -150,6 +150,9 @@ impl Client {
             Consulted::Miss(lookup) => Some(lookup),
             Consulted::Off | Consulted::Bypass => None,
         };
+        if let Some(discovery) = &self.inner.discovery {
+            discovery.refresh(&self.inner).await;
+        }
         match self.route(req) {
             Ok(d) => ctx.decision = Some(d),
             Err(e) => return Err(self.fail(ctx, e)),

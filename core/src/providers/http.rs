@@ -64,8 +64,43 @@ pub async fn post_json(
     timeout: Option<Duration>,
 ) -> Result<reqwest::Response> {
     let provider = endpoint.provider.as_str();
-    let mut headers = endpoint.headers.clone();
+    let mut headers = request_headers(endpoint, auth, defaults)?;
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let mut req = client.post(url).headers(headers).body(body);
+    if let Some(t) = timeout {
+        req = req.timeout(t);
+    }
+    let resp = req.send().await.map_err(|e| transport_error(provider, &e))?;
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    Err(status_error(provider, resp).await)
+}
+
+/// GETs `url` with the endpoint's key and headers, like [`post_json`]: for the
+/// providers' model listings.
+pub async fn get(
+    client: &reqwest::Client,
+    endpoint: &Endpoint,
+    url: &str,
+    auth: Auth,
+    defaults: &[(&'static str, &'static str)],
+    timeout: Duration,
+) -> Result<Bytes> {
+    let provider = endpoint.provider.as_str();
+    let headers = request_headers(endpoint, auth, defaults)?;
+    let resp = client.get(url).headers(headers).timeout(timeout).send().await;
+    let resp = resp.map_err(|e| transport_error(provider, &e))?;
+    if !resp.status().is_success() {
+        return Err(status_error(provider, resp).await);
+    }
+    resp.bytes().await.map_err(|e| transport_error(provider, &e))
+}
+
+/// The endpoint's headers, the provider's `defaults` they do not override, and the key
+/// (marked sensitive, so it never shows in reqwest's debug output).
+fn request_headers(endpoint: &Endpoint, auth: Auth, defaults: &[(&'static str, &'static str)]) -> Result<HeaderMap> {
+    let mut headers = endpoint.headers.clone();
     for (name, value) in defaults {
         if !headers.contains_key(*name) {
             headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
@@ -77,20 +112,12 @@ pub async fn post_json(
             Auth::Header(h) => (HeaderName::from_static(h), key.expose().to_string()),
         };
         let mut value = HeaderValue::from_str(&value).map_err(|_| {
-            Error::Config(format!("{provider}: the API key contains characters not allowed in a header"))
+            Error::Config(format!("{}: the API key contains characters not allowed in a header", endpoint.provider))
         })?;
         value.set_sensitive(true);
         headers.insert(name, value);
     }
-    let mut req = client.post(url).headers(headers).body(body);
-    if let Some(t) = timeout {
-        req = req.timeout(t);
-    }
-    let resp = req.send().await.map_err(|e| transport_error(provider, &e))?;
-    if resp.status().is_success() {
-        return Ok(resp);
-    }
-    Err(status_error(provider, resp).await)
+    Ok(headers)
 }
 
 /// A reqwest failure as a typed error. reqwest's messages carry the URL, never headers,

@@ -56,9 +56,22 @@ impl fmt::Debug for Endpoint {
 impl Endpoint {
     /// The chat URL for `model`, without doubled slashes whatever the configured base.
     pub fn chat_url(&self, model: &str) -> String {
-        let path = self.chat_path.replace("{model}", model);
+        self.url(&self.chat_path.replace("{model}", model))
+    }
+
+    /// `path` below the base URL, without doubled slashes.
+    pub fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base_url.trim_end_matches('/'), path.trim_start_matches('/'))
     }
+}
+
+/// One page of a provider's model listing.
+#[derive(Debug, Default)]
+pub(crate) struct ModelPage {
+    /// Model ids as the chat API takes them.
+    pub ids: Vec<String>,
+    /// The query parameter and value that fetch the next page, if there is one.
+    pub next: Option<(&'static str, String)>,
 }
 
 /// One attempt: the caller's request, the model to ask for, and how to reach it.
@@ -85,6 +98,15 @@ pub trait Provider: Send + Sync + fmt::Debug {
 
     /// Opens a stream; the future resolves once the response headers arrived.
     fn stream<'a>(&'a self, call: Call<'a>) -> BoxFuture<'a, Result<ChunkStream>>;
+
+    /// Every model the endpoint's key may use, from the provider's own listing (all
+    /// pages), or `None` when the endpoint has no listing Kestrel knows how to read.
+    fn list_models<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        endpoint: &'a Endpoint,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>>>;
 }
 
 /// The implementation for a wire format, if this build has one.

@@ -7,7 +7,7 @@ use std::fmt;
 use futures_util::future::BoxFuture;
 
 use super::http::{self, Auth, EventTranslator, Translated};
-use super::{Call, ChunkStream, Endpoint, Provider};
+use super::{Call, ChunkStream, Endpoint, ModelPage, Provider};
 use crate::error::{Error, Result};
 use crate::types::ChatResponse;
 
@@ -44,7 +44,32 @@ pub(super) trait WireFormat: Send + Sync + fmt::Debug + 'static {
     fn map_error(&self, e: Error) -> Error {
         e
     }
+
+    /// Where the provider lists the models a key may use: for OpenAI-compatible APIs,
+    /// `…/models` beside `…/chat/completions`.
+    fn models_url(&self, endpoint: &Endpoint) -> Option<String> {
+        let path = endpoint.chat_path.strip_suffix("chat/completions")?;
+        Some(endpoint.url(&format!("{path}models")))
+    }
+
+    /// One page of that listing: OpenAI's `{"data": [{"id": …}]}`, which has no pages.
+    fn model_page(&self, provider: &str, body: &[u8]) -> Result<ModelPage> {
+        #[derive(serde::Deserialize)]
+        struct Listed {
+            id: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct List {
+            data: Vec<Listed>,
+        }
+        let list: List = serde_json::from_slice(body).map_err(|e| http::malformed(provider, "model list", e))?;
+        Ok(ModelPage { ids: list.data.into_iter().map(|m| m.id).collect(), next: None })
+    }
 }
+
+/// Pages followed at most in one listing: a provider that keeps answering with a next
+/// page cannot hold discovery forever.
+const MAX_MODEL_PAGES: usize = 20;
 
 /// A provider speaking `W` over HTTP.
 #[derive(Debug)]
@@ -87,6 +112,32 @@ impl<W: WireFormat> Provider for Http<W> {
             let resp = self.send(&call, body, true).await?;
             let events = self.0.events(provider.clone(), call.model, state);
             Ok(Box::pin(Translated::new(http::sse_data(&provider, resp), events)) as ChunkStream)
+        })
+    }
+
+    fn list_models<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        endpoint: &'a Endpoint,
+        timeout: std::time::Duration,
+    ) -> BoxFuture<'a, Result<Option<Vec<String>>>> {
+        Box::pin(async move {
+            let Some(first) = self.0.models_url(endpoint) else { return Ok(None) };
+            let provider = endpoint.provider.as_str();
+            let defaults = self.0.default_headers();
+            let mut ids = Vec::new();
+            let mut url = first.clone();
+            for _ in 0..MAX_MODEL_PAGES {
+                let body = http::get(client, endpoint, &url, W::AUTH, defaults, timeout).await;
+                let page = self.0.model_page(provider, &body.map_err(|e| self.0.map_error(e))?)?;
+                ids.extend(page.ids);
+                let Some((param, value)) = page.next else { return Ok(Some(ids)) };
+                let mut next = reqwest::Url::parse(&first)
+                    .map_err(|e| Error::Config(format!("{provider}: model list URL `{first}`: {e}")))?;
+                next.query_pairs_mut().append_pair(param, &value);
+                url = next.into();
+            }
+            Ok(Some(ids))
         })
     }
 }

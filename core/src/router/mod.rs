@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use analyze::{Analyzer, Features, Signal};
-pub use policy::{ProviderSet, RoutingPolicy};
+pub use policy::{ProviderSet, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP};
 pub use reason::Reason;
 pub use score::{HeuristicScorer, Scored, Scorer};
 pub use select::{Availability, Candidate, Decision, DecisionSummary, EveryProvider};
@@ -32,6 +32,9 @@ pub struct Router {
     analyzer: Analyzer,
     scorer: Box<dyn Scorer>,
     policy: RoutingPolicy,
+    /// The day routing decides for (days since 1970-01-01); `None`: today's UTC date,
+    /// read once per request at the entry point.
+    today: Option<i64>,
 }
 
 impl fmt::Debug for Router {
@@ -48,7 +51,22 @@ impl Router {
             analyzer: Analyzer::new(),
             scorer: Box::new(HeuristicScorer),
             policy: RoutingPolicy::default(),
+            today: None,
         }
+    }
+
+    /// Decides as of `date` (`YYYY-MM-DD`) instead of today: models past their shutdown
+    /// date on that day are never planned. For tests and for replaying old traffic.
+    pub fn with_today(mut self, date: &str) -> crate::Result<Self> {
+        let days = crate::catalog::days_from_iso(date)
+            .ok_or_else(|| crate::Error::Config(format!("`{date}` is not a YYYY-MM-DD date")))?;
+        self.today = Some(days);
+        Ok(self)
+    }
+
+    /// The day decisions are made for (days since 1970-01-01).
+    pub fn today(&self) -> i64 {
+        self.today.unwrap_or_else(today_days)
     }
 
     /// Replaces the scorer, e.g. with a learned one.
@@ -80,6 +98,12 @@ impl Router {
     pub fn route(&self, req: &ChatRequest, available: &dyn Availability) -> crate::Result<Decision> {
         let features = self.analyzer.analyze(req);
         let scored = self.scorer.score(&features);
-        select::decide(&self.catalog, &self.policy, req, &features, scored, available)
+        select::decide(&self.catalog, &self.policy, req, &features, scored, available, self.today())
     }
+}
+
+/// Today's UTC date as days since 1970-01-01, from the system clock.
+fn today_days() -> i64 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    i64::try_from(secs / 86_400).unwrap_or(0)
 }

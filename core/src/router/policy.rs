@@ -23,6 +23,12 @@ pub struct RoutingPolicy {
     pub same_provider_margin: f64,
     /// Length of the failover plan before the requested model is appended.
     pub max_candidates: usize,
+    /// The quality rule: for a hard request (routed at premium), a substitute's quality
+    /// score may be at most this many points (0-100 scale) below the requested model's;
+    /// unscored models are then not substitutes. `None` turns the rule off. It applies
+    /// only when the requested model (or, for an unknown one, its provider's flagship)
+    /// has a score.
+    pub max_quality_drop: Option<f32>,
 }
 
 impl Default for RoutingPolicy {
@@ -36,9 +42,14 @@ impl Default for RoutingPolicy {
             min_confidence: 0.5,
             same_provider_margin: 0.10,
             max_candidates: 3,
+            max_quality_drop: Some(DEFAULT_MAX_QUALITY_DROP),
         }
     }
 }
+
+/// Default of [`RoutingPolicy::max_quality_drop`]: 5 points on the catalog's 0-100
+/// quality scale.
+pub const DEFAULT_MAX_QUALITY_DROP: f32 = 5.0;
 
 /// A set of providers as a bitmask over catalog indices: membership is one AND on the
 /// hot path instead of string comparisons per model.
@@ -87,6 +98,7 @@ pub(crate) struct Effective {
     pub min_confidence: f32,
     pub same_provider_margin: f64,
     pub max_candidates: usize,
+    pub max_quality_drop: Option<f32>,
 }
 
 impl RoutingPolicy {
@@ -120,6 +132,7 @@ impl RoutingPolicy {
             min_confidence,
             same_provider_margin: self.same_provider_margin,
             max_candidates: self.max_candidates.max(1),
+            max_quality_drop: self.max_quality_drop.filter(|d| d.is_finite() && *d >= 0.0),
         })
     }
 }

@@ -157,6 +157,7 @@ pub(crate) fn decide(
     f: &Features,
     scored: Scored,
     available: &dyn Availability,
+    today: i64,
 ) -> Result<Decision> {
     let eff = policy.effective(catalog, req.kestrel.as_ref())?;
     let usable = |p: ProviderId| eff.providers.contains(p) && available.is_available(p);
@@ -176,42 +177,108 @@ pub(crate) fn decide(
     };
     let cost = |m: ModelId| catalog.model(m).cost(u64::from(f.input_tokens), u64::from(out), 0, 0);
 
-    let Some(req_id) = requested else {
-        return match catalog.requested_provider(&req.model).filter(|&p| usable(p)) {
-            Some(p) => {
-                d.reasons.push(Reason::Text(format!(
-                    "unknown model `{}`: passed through to {}",
-                    req.model,
-                    catalog.provider(p).name
-                )));
-                d.plan.push(Candidate { model: None, provider: p, expected_cost: 0.0 });
-                Ok(d)
+    // What the request is measured against: the requested model, or for a model the
+    // catalog does not know, its provider's flagship (by name prefix).
+    let (reference, last_resort) = match requested {
+        Some(req_id) => {
+            let spec = catalog.model(req_id);
+            let warning =
+                spec.shutdown.as_ref().and_then(|_| spec.lifecycle_warning(&crate::catalog::iso_from_days(today)));
+            if let Some(w) = warning {
+                warn_once(&spec.id, &w);
+                d.reasons.push(Reason::Text(w));
             }
-            None => Err(Error::NoEligibleModel(format!(
-                "`{}` is not in the catalog and no configured provider serves it",
-                req.model
-            ))),
-        };
+            // A model past its shutdown is never planned: its successor stands in.
+            let stand_in = catalog.current_for(req_id, today);
+            if let Some(s) = stand_in.filter(|&s| s != req_id) {
+                d.reasons.push(Reason::Text(format!(
+                    "{} stands in for `{}` as the last resort",
+                    catalog.model(s).id,
+                    spec.id
+                )));
+            }
+            let step = stand_in.map(|m| Candidate {
+                model: Some(m),
+                provider: catalog.provider_of(m),
+                expected_cost: cost(m),
+            });
+            (req_id, step)
+        }
+        None => {
+            let provider = catalog.provider_for_unknown(&req.model);
+            let flagship = provider.and_then(|p| catalog.flagship(p, today));
+            match (provider, flagship) {
+                (Some(p), Some(proxy)) if eff.enabled => {
+                    d.reasons.push(Reason::Text(format!(
+                        "unknown model `{}`: treated as {}'s premium, priced and scored as {}",
+                        req.model,
+                        catalog.provider(p).name,
+                        catalog.model(proxy).id
+                    )));
+                    let step = usable(p).then_some(Candidate { model: None, provider: p, expected_cost: cost(proxy) });
+                    (proxy, step)
+                }
+                _ => {
+                    return match catalog.requested_provider(&req.model).filter(|&p| usable(p)) {
+                        Some(p) => {
+                            d.reasons.push(Reason::Text(format!(
+                                "unknown model `{}`: passed through to {}",
+                                req.model,
+                                catalog.provider(p).name
+                            )));
+                            d.plan.push(Candidate { model: None, provider: p, expected_cost: 0.0 });
+                            Ok(d)
+                        }
+                        None => Err(Error::NoEligibleModel(format!(
+                            "`{}` is not in the catalog and no configured provider serves it",
+                            req.model
+                        ))),
+                    };
+                }
+            }
+        }
     };
-    let req_model = catalog.model(req_id);
-    let req_provider = catalog.provider_of(req_id);
-    let req_tier = req_model.tier;
-    d.baseline_cost = cost(req_id);
-    let requested_step = Candidate { model: Some(req_id), provider: req_provider, expected_cost: d.baseline_cost };
-    let requested_usable = usable(req_provider);
+    let ref_model = catalog.model(reference);
+    let req_provider = catalog.provider_of(reference);
+    let req_tier = ref_model.tier;
+    d.baseline_cost = cost(reference);
+    let last_resort = last_resort.filter(|c| usable(c.provider));
+    let last_model = last_resort.and_then(|c| c.model);
 
     if !eff.enabled {
         d.reasons.push(Reason::Note("routing off: the requested model"));
-        return finish(d, requested_usable.then_some(requested_step));
+        return finish(d, last_resort);
     }
     let needs = Needs::of(req, f, out);
-    let target = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
+    let (target, above_requested) = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
     d.tier = Some(target);
+    // Judged harder than the requested model's tier: the caller already chose a cheap
+    // model, and a same-tier substitute would only be a weaker one. Stay on it (when it
+    // can be called at all).
+    if above_requested && last_resort.is_some() {
+        d.reasons.push(Reason::Text(format!(
+            "judged {} but {} is {req_tier}: stays on the requested model",
+            scored.tier, ref_model.id
+        )));
+        return finish(d, last_resort);
+    }
+    // The quality rule: a hard request keeps a substitute of comparable quality.
+    let min_quality = match (target, eff.max_quality_drop, ref_model.quality) {
+        (Tier::Premium, Some(drop), Some(q)) => Some(q - drop),
+        (Tier::Premium, Some(_), None) => {
+            d.reasons.push(Reason::Text(format!("no quality score for {}: quality rule not applied", ref_model.id)));
+            None
+        }
+        _ => None,
+    };
 
     let mut pool: Vec<(Tier, f64, ModelId, f64)> = Vec::with_capacity(catalog.models().len());
-    let (mut skipped_caps, mut skipped_provider) = (0u32, 0u32);
+    let (mut skipped_caps, mut skipped_provider, mut skipped_quality) = (0u32, 0u32, 0u32);
     for (m, spec) in catalog.models().iter().enumerate() {
-        if m == req_id || spec.tier < target || spec.tier > req_tier {
+        if m == reference || Some(m) == last_model || spec.tier < target || spec.tier > req_tier {
+            continue;
+        }
+        if !catalog.servable(m, today) {
             continue;
         }
         let p = catalog.provider_of(m);
@@ -228,6 +295,12 @@ pub(crate) fn decide(
         if !fits {
             skipped_caps += 1;
             continue;
+        }
+        if let Some(min) = min_quality {
+            if spec.quality.is_none_or(|q| q < min) {
+                skipped_quality += 1;
+                continue;
+            }
         }
         let c = cost(m);
         if c > d.baseline_cost {
@@ -247,15 +320,30 @@ pub(crate) fn decide(
     if skipped_provider > 0 && needs.same_provider.is_none() {
         d.reasons.push(Reason::SkippedForProviders(skipped_provider));
     }
+    if let (Some(min), true) = (min_quality, skipped_quality > 0) {
+        d.reasons.push(Reason::Text(format!(
+            "quality rule: {skipped_quality} models below {min:.1} (or unscored) skipped for this hard request"
+        )));
+    }
     d.plan.extend(pool.iter().map(|&(_, _, m, c)| Candidate {
         model: Some(m),
         provider: catalog.provider_of(m),
         expected_cost: c,
     }));
-    finish(d, requested_usable.then_some(requested_step))
+    finish(d, last_resort)
 }
 
-/// Appends the requested model as the last resort.
+/// Logs a lifecycle warning once per model per process.
+fn warn_once(model: &str, warning: &str) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !warned.iter().any(|m| m == model) {
+        warned.push(model.to_string());
+        tracing::warn!(model, "{warning}");
+    }
+}
+
+/// Appends the requested model (or its stand-in) as the last resort.
 fn finish(mut d: Decision, requested: Option<Candidate>) -> Result<Decision> {
     if let Some(r) = requested {
         d.plan.push(r);
@@ -270,8 +358,15 @@ fn finish(mut d: Decision, requested: Option<Candidate>) -> Result<Decision> {
 }
 
 /// Applies the confidence rule, the operator's floor and ceiling, and the requested
-/// model's tier as the final ceiling (never route up).
-fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, reasons: &mut Vec<Reason>) -> Tier {
+/// model's tier as the final ceiling (never route up). Also says whether the request
+/// was judged above the requested model's tier (capped by it, not by the operator).
+fn target_tier(
+    eff: &Effective,
+    scored: Tier,
+    confidence: f32,
+    requested: Tier,
+    reasons: &mut Vec<Reason>,
+) -> (Tier, bool) {
     let mut t = scored;
     if t < requested && confidence < eff.min_confidence {
         t = t.up();
@@ -285,11 +380,12 @@ fn target_tier(eff: &Effective, scored: Tier, confidence: f32, requested: Tier, 
         t = eff.ceiling;
         reasons.push(Reason::OperatorCeiling(t));
     }
-    if t > requested {
+    let above = t > requested;
+    if above {
         t = requested;
         reasons.push(Reason::RequestedCeiling(requested));
     }
-    t
+    (t, above)
 }
 
 /// A decision as users read it (CLI `--json`, bindings' dry-run): names instead of ids.
@@ -316,7 +412,7 @@ impl Decision {
         let first = self.chosen();
         let model = self.model_name(catalog, first);
         let mut reasons: Vec<String> = self.reasons.iter().map(ToString::to_string).collect();
-        reasons.push(if first.model == self.requested {
+        reasons.push(if first.model == self.requested || (first.model.is_none() && self.requested.is_none()) {
             format!("chose {model}: the requested model")
         } else {
             format!(

@@ -9,7 +9,7 @@ use super::record::{Attempt, ErrorKind, UsageRecord};
 
 /// Column names, in row order (the fields of [`CsvRow`]). Written even when there are no
 /// records, so an empty export still opens as a table.
-pub(crate) const CSV_HEADER: [&str; 21] = [
+pub(crate) const CSV_HEADER: [&str; 22] = [
     "seq",
     "timestamp_ms",
     "tenant",
@@ -31,6 +31,7 @@ pub(crate) const CSV_HEADER: [&str; 21] = [
     "attempts",
     "attempt_errors",
     "error",
+    "endpoint",
 ];
 
 /// A usage record as one CSV row: every field of [`UsageRecord`] in a flat, spreadsheet
@@ -64,6 +65,9 @@ pub(crate) struct CsvRow {
     /// `groq:rate_limited:429;openai:timeout`.
     attempt_errors: String,
     error: String,
+    /// Absent from exports made before the column existed.
+    #[serde(default)]
+    endpoint: String,
 }
 
 /// An enum's serialized name, or an empty cell.
@@ -117,6 +121,7 @@ impl CsvRow {
             attempts: r.attempts.len(),
             attempt_errors,
             error: name(r.error),
+            endpoint: r.endpoint.clone().unwrap_or_default(),
         }
     }
 
@@ -161,6 +166,7 @@ impl CsvRow {
             latency_ms: self.latency_ms,
             attempts,
             error: parse(&self.error),
+            endpoint: Some(self.endpoint).filter(|e| !e.is_empty()),
         }
     }
 }

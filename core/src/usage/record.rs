@@ -49,6 +49,10 @@ pub struct UsageRecord {
     pub attempts: Vec<Attempt>,
     /// The final error when the request failed.
     pub error: Option<ErrorKind>,
+    /// The API a call passed through unrouted went to (`embeddings`, `images.generate`,
+    /// `audio.speech`, ...); absent for chat and responses, which are routed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 impl UsageRecord {
@@ -58,11 +62,14 @@ impl UsageRecord {
         self.baseline_cost_usd - self.cost_usd
     }
 
-    /// The routing bucket this request counts in: `"cache"`, a tier name, or
-    /// `"passthrough"` when it was sent to the requested model without routing.
+    /// The routing bucket this request counts in: `"cache"`, a tier name,
+    /// `"passthrough"` when a chat request was sent to the requested model without
+    /// routing, or `"endpoint"` for the other APIs (embeddings, images, ...).
     pub fn routing_class(&self) -> &'static str {
         if self.cache_hit {
             "cache"
+        } else if self.endpoint.is_some() {
+            "endpoint"
         } else if let Some(tier) = self.tier {
             tier.as_str()
         } else {

@@ -414,10 +414,11 @@ fn every_record_field_reaches_csv_and_upload() {
         latency_ms: 9.5,
         attempts: vec![attempt("groq", Some(ErrorKind::RateLimited)), attempt("openai", Some(ErrorKind::Timeout))],
         error: Some(ErrorKind::Timeout),
+        endpoint: Some("embeddings".into()),
     };
     let json = serde_json::to_value(&full).unwrap();
     let fields: Vec<&String> = json.as_object().unwrap().keys().collect();
-    assert_eq!(fields.len(), 18, "a field was added: carry it to CSV and upload, then count it here");
+    assert_eq!(fields.len(), 19, "a field was added: carry it to CSV and upload, then count it here");
 
     // CSV: a column per field (`attempts` as a count, its errors in `attempt_errors`).
     for f in &fields {
@@ -438,7 +439,7 @@ fn every_record_field_reaches_csv_and_upload() {
     for f in &fields {
         assert_eq!(body[f.as_str()], json[f.as_str()], "`{f}` differs in the upload");
     }
-    assert_eq!(body["routing_class"], "standard");
+    assert_eq!(body["routing_class"], "endpoint");
     assert_eq!(serde_json::from_value::<UploadRecord>(body).unwrap(), upload);
     // Excluded when hashing, by design: the tenant's name.
     let hashed = serde_json::to_value(UploadRecord::from_record(&full, true)).unwrap();

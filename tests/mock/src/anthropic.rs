@@ -91,7 +91,7 @@ pub(crate) async fn messages(
 /// `X-Api-Key`; Kestrel) or as `Authorization: Bearer` (anthropic-sdk-python 2.13 sends the
 /// API key that way); `anthropic-version` must be present (2.13 sends `2026-10-21`, earlier
 /// SDKs and Kestrel `2023-06-01`).
-fn check_headers(headers: &HeaderMap, required: Option<&str>, seq: u64) -> Result<(), (StatusCode, Value)> {
+pub(crate) fn check_headers(headers: &HeaderMap, required: Option<&str>, seq: u64) -> Result<(), (StatusCode, Value)> {
     let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::trim);
     let bearer = header(header::AUTHORIZATION.as_str()).and_then(|v| {
         let (scheme, key) = v.split_once(' ')?;
@@ -594,7 +594,7 @@ fn mid_stream_error(behaviour: &Behaviour) -> Option<&str> {
 // ─────────────────────────────────── errors ────────────────────────────────────
 
 /// shared/error_response.py: `{"type": "error", "error": {"type", "message"}, "request_id"}`.
-fn error_body(error_type: &str, message: &str, seq: u64) -> Value {
+pub(crate) fn error_body(error_type: &str, message: &str, seq: u64) -> Value {
     json!({"type": "error", "error": {"type": error_type, "message": message}, "request_id": format!("req_mock_{seq}")})
 }
 

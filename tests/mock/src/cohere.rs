@@ -40,6 +40,19 @@ use crate::server::{cut_body, delayed_body, Shared};
 /// Longest `tool-call-delta` fragment, so arguments arrive in pieces.
 const ARGUMENT_FRAGMENT_CHARS: usize = 12;
 
+/// Cohere's bearer key check and its 401 bodies.
+pub(crate) fn check_key(headers: &HeaderMap, required: Option<&str>) -> Result<(), Value> {
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| {
+        let (scheme, key) = v.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+    });
+    match (bearer.filter(|k| !k.is_empty()), required) {
+        (None, _) => Err(json!({"message": "no api key supplied"})),
+        (Some(k), Some(r)) if k != r => Err(json!({"message": "invalid api token"})),
+        _ => Ok(()),
+    }
+}
+
 /// Answers one v2 chat request; `required` is the key this path must carry, if any.
 pub(crate) async fn chat(
     shared: &Shared,
@@ -48,16 +61,8 @@ pub(crate) async fn chat(
     request: &Value,
     seq: u64,
 ) -> Response {
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| {
-        let (scheme, key) = v.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
-    });
-    match (bearer.filter(|k| !k.is_empty()), required) {
-        (None, _) => return respond_json(StatusCode::UNAUTHORIZED, &json!({"message": "no api key supplied"}), seq),
-        (Some(k), Some(r)) if k != r => {
-            return respond_json(StatusCode::UNAUTHORIZED, &json!({"message": "invalid api token"}), seq)
-        }
-        _ => {}
+    if let Err(body) = check_key(headers, required) {
+        return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
     }
     let model = match validate(request) {
         Ok(m) => m,

@@ -97,7 +97,11 @@ pub(crate) async fn generate(
 
 // ───────────────────────────── auth and validation ─────────────────────────────
 
-fn check_key(headers: &HeaderMap, query: Option<&str>, required: Option<&str>) -> Result<(), (StatusCode, Value)> {
+pub(crate) fn check_key(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    required: Option<&str>,
+) -> Result<(), (StatusCode, Value)> {
     let from_header = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()).map(str::trim);
     let from_query = query.into_iter().flat_map(|q| q.split('&')).find_map(|kv| kv.strip_prefix("key="));
     match (from_header.or(from_query).filter(|k| !k.is_empty()), required) {
@@ -531,7 +535,7 @@ fn stream_response(reply: &Reply, behaviour: &Behaviour, seq: u64) -> Response {
 // ─────────────────────────────────── errors ────────────────────────────────────
 
 /// errors.py `APIError`: `{"error": {"code", "message", "status"}}`.
-fn error_body(code: u16, status: &str, message: &str) -> Value {
+pub(crate) fn error_body(code: u16, status: &str, message: &str) -> Value {
     json!({"error": {"code": code, "message": message, "status": status}})
 }
 

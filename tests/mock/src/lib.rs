@@ -51,4 +51,4 @@ mod wire;
 
 pub use collector::{Failure, ReceivedBatch};
 pub use script::{Behaviour, Script, Steps, ToolCallSpec, UsageOverride};
-pub use server::{serve, MockServer, RecordedRequest, MOCKED_PROVIDERS};
+pub use server::{is_retired, serve, MockServer, RecordedRequest, MOCKED_PROVIDERS, RETIRED_MODELS};

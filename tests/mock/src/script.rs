@@ -34,6 +34,10 @@ pub struct Script {
     /// server can stand in for several providers that each have their own key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub require_keys: BTreeMap<String, String>,
+    /// The models each provider lists at its `GET …/models`, per path prefix (longest
+    /// matching prefix wins, e.g. `"/anthropic"`); without an entry, the scripted models.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub listed: BTreeMap<String, Vec<String>>,
     /// Behaviour for models that have no entry in `models`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Steps>,
@@ -68,6 +72,12 @@ impl Script {
     /// Sets the behaviour of models that are not listed.
     pub fn default_behaviour(mut self, behaviour: Behaviour) -> Self {
         self.default = Some(Steps(vec![behaviour]));
+        self
+    }
+
+    /// Makes the provider under `prefix` list exactly `models` at `GET …/models`.
+    pub fn listed(mut self, prefix: impl Into<String>, models: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.listed.insert(prefix.into(), models.into_iter().map(Into::into).collect());
         self
     }
 

@@ -32,6 +32,8 @@ mod cohere;
 // Declared here (not in lib.rs) so the Gemini route stays within this file's registration.
 #[path = "gemini.rs"]
 mod gemini;
+#[path = "listing.rs"]
+mod listing;
 use crate::script::{Behaviour, Script};
 use crate::wire::{self, Meta};
 
@@ -120,6 +122,8 @@ impl Shared {
         let inner = &mut *inner;
         let (key, steps) = match inner.script.models.get(model) {
             Some(steps) => (model, steps),
+            // A model its provider has shut down answers with that provider's 404.
+            None if is_retired(model) => return Behaviour::error(404),
             None => match &inner.script.default {
                 Some(steps) => (DEFAULT_CURSOR, steps),
                 None => return Behaviour::default(),
@@ -131,10 +135,60 @@ impl Shared {
         behaviour
     }
 
+    /// For a model listing at `path`: the key that path requires and the models it
+    /// lists (the script's `listed` entry for the longest matching prefix, else the
+    /// scripted models).
+    pub(crate) fn listing(&self, path: &str) -> (Option<String>, Vec<String>) {
+        let inner = self.lock();
+        let required = required_key(&inner.script, path).map(str::to_string);
+        let listed =
+            inner.script.listed.iter().filter(|(p, _)| path.starts_with(p.as_str())).max_by_key(|(p, _)| p.len());
+        let ids = match listed {
+            Some((_, ids)) => ids.clone(),
+            None => inner.script.models.keys().cloned().collect(),
+        };
+        (required, ids)
+    }
+
     /// Records a cached prompt prefix; `true` if it was already cached (a cache read).
     pub(crate) fn remember_prefix(&self, key: u64) -> bool {
         !self.lock().cached_prefixes.insert(key)
     }
+}
+
+/// Model ids their providers had shut down by 2026-12-03 (Kestrel's catalog has the dates).
+/// Unless a script names them, requests for these get the provider's real 404 body:
+/// OpenAI-compatible `model_not_found`, Anthropic `not_found_error`, Gemini `NOT_FOUND`,
+/// Cohere's "model ... not found".
+pub const RETIRED_MODELS: &[&str] = &[
+    "gpt-4.1-nano",
+    "gpt-4.1-nano-2025-04-14",
+    "o4-mini",
+    "o4-mini-2025-04-16",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-5-20250929",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash",
+    "llama-3.1-8b-instant",
+    "llama-3.3-70b-versatile",
+    "grok-3",
+    "grok-3-latest",
+    "grok-3-beta",
+    "grok-3-mini",
+    "grok-3-mini-latest",
+    "grok-3-mini-beta",
+    "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+    "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo",
+    "meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo",
+    "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+    "command-r-plus",
+    "command-r",
+];
+
+/// Whether `model` (as sent on the wire, `models/` prefix allowed) is in [`RETIRED_MODELS`].
+pub fn is_retired(model: &str) -> bool {
+    let bare = model.strip_prefix("models/").unwrap_or(model);
+    RETIRED_MODELS.iter().any(|m| m.eq_ignore_ascii_case(bare))
 }
 
 /// The providers the mock stands in for, each with its own path prefix (so the recorded
@@ -377,17 +431,19 @@ async fn provider(
         body: body_json.clone(),
     });
     let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
+    if method == Method::GET && path.ends_with("/models") {
+        return listing::respond(&shared, &path, uri.query(), &headers, seq);
+    }
     if method == Method::POST && gemini::is_route(&path) {
         let required = required_key(&shared.lock().script, &path).map(str::to_string);
         return gemini::generate(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;
     }
 
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
-    let is_models = method == Method::GET && path.ends_with("/models");
     let is_messages = method == Method::POST && path.ends_with("/v1/messages");
     let is_cohere = method == Method::POST && path.ends_with("/v2/chat");
     let is_embeddings = method == Method::POST && path.ends_with("/embeddings");
-    if !is_chat && !is_models && !is_messages && !is_cohere && !is_embeddings {
+    if !is_chat && !is_messages && !is_cohere && !is_embeddings {
         let body = wire::error_with(&format!("Invalid URL ({method} {path})"), "invalid_request_error", None, None);
         return respond_json(StatusCode::NOT_FOUND, &body, seq);
     }
@@ -415,13 +471,6 @@ async fn provider(
                 seq,
             ),
         };
-    }
-    if is_models {
-        let list = {
-            let inner = shared.lock();
-            wire::model_list(inner.script.models.keys(), unix_time())
-        };
-        return respond_json(StatusCode::OK, &list, seq);
     }
     chat(&shared, &body_json, path.starts_with("/mistral/"), seq).await
 }
@@ -571,7 +620,7 @@ pub(crate) fn delayed_body(chunks: Vec<Bytes>, delay: Duration, error: Option<io
     Body::from_stream(stream)
 }
 
-fn respond_json(status: StatusCode, body: &Value, seq: u64) -> Response {
+pub(crate) fn respond_json(status: StatusCode, body: &Value, seq: u64) -> Response {
     with_headers(status, "application/json", Body::from(body.to_string()), seq)
 }
 
@@ -632,7 +681,7 @@ fn required_key<'a>(script: &'a Script, path: &str) -> Option<&'a str> {
 
 /// The bearer key (or Azure-style `api-key`) if it is present, non-empty and, when a key is
 /// required, equal to it; otherwise OpenAI's 401 body.
-fn check_key(headers: &HeaderMap, required: Option<&str>) -> Result<(), Value> {
+pub(crate) fn check_key(headers: &HeaderMap, required: Option<&str>) -> Result<(), Value> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -695,7 +744,7 @@ fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
     map
 }
 
-fn unix_time() -> u64 {
+pub(crate) fn unix_time() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 

@@ -418,3 +418,67 @@ fn dropping_the_server_closes_the_port() {
     drop(server);
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+/// Models their providers shut down answer with each provider's real 404 body, unless a
+/// script names them.
+#[tokio::test]
+async fn retired_models_get_each_providers_404() {
+    let server = MockServer::start(Script::new().require_key(KEY)).await.unwrap();
+    let http = reqwest::Client::new();
+    let root = server.url();
+
+    let groq = http
+        .post(format!("{root}/groq/openai/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "llama-3.1-8b-instant", "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groq.status(), 404);
+    let body: Value = groq.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "model_not_found");
+    assert!(body["error"]["message"].as_str().unwrap().contains("llama-3.1-8b-instant"));
+
+    let anthropic = http
+        .post(format!("{root}/anthropic/v1/messages"))
+        .header("x-api-key", KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({"model": "claude-sonnet-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anthropic.status(), 404);
+    let body: Value = anthropic.json().await.unwrap();
+    assert_eq!((body["type"].as_str(), body["error"]["type"].as_str()), (Some("error"), Some("not_found_error")));
+
+    let gemini = http
+        .post(format!("{root}/gemini/v1beta/models/gemini-2.5-pro:generateContent"))
+        .header("x-goog-api-key", KEY)
+        .json(&json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gemini.status(), 404);
+    let body: Value = gemini.json().await.unwrap();
+    assert_eq!((body["error"]["code"].as_u64(), body["error"]["status"].as_str()), (Some(404), Some("NOT_FOUND")));
+
+    let cohere = http
+        .post(format!("{root}/cohere/v2/chat"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "command-r", "messages": [{"role": "user", "content": "hi"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cohere.status(), 404);
+    let body: Value = cohere.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("model 'command-r' not found"), "{body}");
+
+    // A current model answers; a script can still make a retired one answer.
+    let ok = post(&server, &json!({"model": "gpt-6-luna", "messages": [{"role": "user", "content": "hi"}]})).await;
+    assert_eq!(ok.status(), 200);
+    server.set_script(Script::new().require_key(KEY).model("gpt-4.1-nano", Behaviour::reply("still here")));
+    let scripted =
+        post(&server, &json!({"model": "gpt-4.1-nano", "messages": [{"role": "user", "content": "hi"}]})).await;
+    assert_eq!(scripted.status(), 200);
+    assert!(kestrel_mock::is_retired("models/gemini-2.5-flash") && !kestrel_mock::is_retired("gemini-3.8-flash"));
+}

@@ -20,6 +20,13 @@ export async function check(): Promise<void> {
   const notStream: Stream<ChatCompletionChunk> = await client.chat.completions.create({ model: "gpt-4o", messages: [] });
   void notStream;
 
+  // The APIs passed through to the official client keep its types.
+  const emb = await client.embeddings.create({ model: "text-embedding-3-small", input: "hi" });
+  const vector: number[] = emb.data[0].embedding;
+  void vector;
+  // @ts-expect-error embeddings take an input
+  await client.embeddings.create({ model: "text-embedding-3-small" });
+
   const s = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }], stream: true });
   const stream: Stream<ChatCompletionChunk> = s;
   for await (const chunk of stream) {

@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 use super::http::{self, malformed, Auth, EventTranslator};
 use super::shared;
 use super::wire::WireFormat;
-use super::Call;
+use super::{Call, Endpoint, ModelPage};
 use crate::error::{Error, Result};
 use crate::types::{
     ChatChunk, ChatRequest, ChatResponse, Choice, Content, ContentPart, Delta, Extra, FunctionCall, FunctionCallDelta,
@@ -466,6 +466,31 @@ impl WireFormat for Anthropic {
     /// default `anthropic-version` header.
     fn default_headers(&self) -> &'static [(&'static str, &'static str)] {
         &[("anthropic-version", API_VERSION)]
+    }
+
+    /// `GET /v1/models`, up to its maximum page size.
+    fn models_url(&self, endpoint: &Endpoint) -> Option<String> {
+        let root = endpoint.chat_path.strip_suffix("/messages")?;
+        Some(endpoint.url(&format!("{root}/models?limit=1000")))
+    }
+
+    /// `{"data": [{"id", "type": "model"}], "has_more", "last_id"}`: the next page starts
+    /// after the last id.
+    fn model_page(&self, provider: &str, body: &[u8]) -> Result<ModelPage> {
+        #[derive(Deserialize)]
+        struct Listed {
+            id: String,
+        }
+        #[derive(Deserialize)]
+        struct List {
+            data: Vec<Listed>,
+            #[serde(default)]
+            has_more: bool,
+            last_id: Option<String>,
+        }
+        let list: List = serde_json::from_slice(body).map_err(|e| malformed(provider, "model list", e))?;
+        let next = list.last_id.filter(|_| list.has_more).map(|id| ("after_id", id));
+        Ok(ModelPage { ids: list.data.into_iter().map(|m| m.id).collect(), next })
     }
 }
 

@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 use super::http::{self, malformed, Auth};
 use super::shared;
 use super::wire::WireFormat;
-use super::Call;
+use super::{Call, Endpoint, ModelPage};
 use crate::error::{Error, Result};
 use crate::types::{
     ChatChunk, ChatRequest, ChatResponse, Choice, Content, ContentPart, Delta, Extra, FunctionCall, FunctionCallDelta,
@@ -624,6 +624,29 @@ impl WireFormat for Cohere {
 
     fn map_error(&self, e: Error) -> Error {
         cohere_status(e)
+    }
+
+    /// `GET /v1/models?endpoint=chat` (the listing has no v2 path).
+    fn models_url(&self, endpoint: &Endpoint) -> Option<String> {
+        let root = endpoint.chat_path.strip_suffix("/v2/chat")?;
+        Some(endpoint.url(&format!("{root}/v1/models?endpoint=chat&page_size=1000")))
+    }
+
+    /// `{"models": [{"name", "endpoints"}], "next_page_token"}`.
+    fn model_page(&self, provider: &str, body: &[u8]) -> Result<ModelPage> {
+        #[derive(Deserialize)]
+        struct Listed {
+            name: String,
+        }
+        #[derive(Deserialize)]
+        struct List {
+            #[serde(default)]
+            models: Vec<Listed>,
+            next_page_token: Option<String>,
+        }
+        let list: List = serde_json::from_slice(body).map_err(|e| malformed(provider, "model list", e))?;
+        let next = list.next_page_token.filter(|t| !t.is_empty()).map(|t| ("page_token", t));
+        Ok(ModelPage { ids: list.models.into_iter().map(|m| m.name).collect(), next })
     }
 }
 

@@ -32,7 +32,7 @@ use serde_json::{json, Map, Value};
 use super::http::{self, malformed, Auth};
 use super::shared;
 use super::wire::WireFormat;
-use super::{Call, Endpoint};
+use super::{Call, Endpoint, ModelPage};
 use crate::error::{Error, Result};
 use crate::types::{
     ChatChunk, ChatRequest, ChatResponse, Choice, CompletionTokensDetails, Content, ContentPart, Delta, Extra,
@@ -429,6 +429,40 @@ impl WireFormat for Gemini {
         } else {
             url
         }
+    }
+
+    /// `GET /v1beta/models`, the collection the chat path's model lives in.
+    fn models_url(&self, endpoint: &Endpoint) -> Option<String> {
+        let (collection, _) = endpoint.chat_path.split_once("/{model}")?;
+        Some(endpoint.url(&format!("{collection}?pageSize=1000")))
+    }
+
+    /// `{"models": [{"name": "models/…", "supportedGenerationMethods"}], "nextPageToken"}`:
+    /// only the models that generate content, without the `models/` prefix.
+    fn model_page(&self, provider: &str, body: &[u8]) -> Result<ModelPage> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Listed {
+            name: String,
+            #[serde(default)]
+            supported_generation_methods: Vec<String>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct List {
+            #[serde(default)]
+            models: Vec<Listed>,
+            next_page_token: Option<String>,
+        }
+        let list: List = serde_json::from_slice(body).map_err(|e| malformed(provider, "model list", e))?;
+        let ids = list
+            .models
+            .into_iter()
+            .filter(|m| m.supported_generation_methods.iter().any(|g| g == "generateContent"))
+            .map(|m| m.name.strip_prefix("models/").map(str::to_string).unwrap_or(m.name))
+            .collect();
+        let next = list.next_page_token.filter(|t| !t.is_empty()).map(|t| ("pageToken", t));
+        Ok(ModelPage { ids, next })
     }
 }
 

@@ -1,0 +1,63 @@
+// The APIs Kestrel does not route (embeddings, images, files, ...), called through Kestrel
+// and through openai-node against the same mock: the same answers, the same errors (as
+// Kestrel's classes of the same name), every exchange counted in the usage ledger.
+
+import assert from "node:assert/strict";
+import { after, before, beforeEach, test } from "node:test";
+
+import Official from "openai";
+import OpenAI from "kestrel-router";
+import { Mock, PROVIDER_KEYS, clientOptions } from "./_mock.mjs";
+
+let mock;
+before(async () => {
+  mock = await Mock.start();
+});
+after(async () => {
+  await mock?.stop();
+});
+beforeEach(async () => {
+  await mock.reset();
+});
+
+const official = () => new Official({ apiKey: PROVIDER_KEYS.openai, baseURL: mock.baseURL("openai"), maxRetries: 0 });
+
+test("embeddings answer as openai-node's and are counted", async () => {
+  const c = new OpenAI(clientOptions(mock));
+  const body = { model: "text-embedding-3-small", input: ["a kestrel hovers", "b"] };
+  const ours = await c.embeddings.create(body);
+  const theirs = await official().embeddings.create(body);
+  assert.deepEqual(ours, theirs);
+  const { data, response } = await c.embeddings.create(body).withResponse();
+  assert.equal(data.data.length, 2);
+  assert.equal(response.status, 200);
+  const recs = c.usage.records().filter((r) => r.endpoint);
+  assert.equal(recs.length, 2);
+  assert.equal(recs[0].endpoint, "embeddings");
+  assert.equal(recs[0].model, "text-embedding-3-small");
+  assert.equal(recs[0].prompt_tokens, ours.usage.prompt_tokens);
+  assert.equal(recs[0].tier, null);
+  const sent = (await mock.requests()).find((r) => r.path.endsWith("/embeddings"));
+  assert.equal(sent.headers.authorization, `Bearer ${PROVIDER_KEYS.openai}`);
+});
+
+test("errors are Kestrel's classes with openai-node's details", async () => {
+  const c = new OpenAI(clientOptions(mock));
+  const theirs = await official().images.generate({ model: "gpt-image-1", prompt: "a kestrel" }).catch((e) => e);
+  const ours = await c.images.generate({ model: "gpt-image-1", prompt: "a kestrel" }).catch((e) => e);
+  assert.ok(theirs instanceof Official.NotFoundError);
+  assert.ok(ours instanceof OpenAI.NotFoundError, String(ours));
+  assert.equal(ours.status, 404);
+  assert.deepEqual(ours.error, theirs.error);
+  assert.equal(ours.message, theirs.message);
+  const rec = c.usage.records().at(-1);
+  assert.deepEqual([rec.endpoint, rec.error, rec.attempts[0].status], ["images.generations", "not_found", 404]);
+});
+
+test("generic helpers, and unknown names stay undefined", async () => {
+  const c = new OpenAI(clientOptions(mock));
+  const raw = await c.post("/embeddings", { body: { model: "text-embedding-3-small", input: "hi" } });
+  assert.equal(raw.object, "list");
+  assert.equal(c.noSuchResource, undefined);
+  assert.equal(c.then, undefined, "a client is not a thenable");
+});
