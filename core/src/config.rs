@@ -125,7 +125,7 @@ impl Names {
 #[derive(Debug, Clone)]
 pub enum CacheSetting {
     On(bool),
-    With(CacheSettings),
+    With(Box<CacheSettings>),
 }
 
 // By hand, so a misspelled setting is named in the error (an untagged enum would only
@@ -135,9 +135,9 @@ impl<'de> Deserialize<'de> for CacheSetting {
         use serde::de::Error as _;
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::Bool(on) => Ok(CacheSetting::On(on)),
-            v @ serde_json::Value::Object(_) => {
-                serde_json::from_value(v).map(CacheSetting::With).map_err(|e| D::Error::custom(format!("cache: {e}")))
-            }
+            v @ serde_json::Value::Object(_) => serde_json::from_value(v)
+                .map(|s| CacheSetting::With(Box::new(s)))
+                .map_err(|e| D::Error::custom(format!("cache: {e}"))),
             other => Err(D::Error::custom(format!("cache must be true, false or an object of settings, got {other}"))),
         }
     }

@@ -214,8 +214,8 @@ enum Semantic {
         block: Digest,
         text: String,
         vector: Option<Vec<f32>>,
-        /// With an embedder that reads meaning.
-        question: Option<anchor::Question>,
+        /// With an embedder that reads meaning (boxed: most lookups never get here).
+        question: Option<Box<anchor::Question>>,
     },
 }
 
@@ -313,7 +313,7 @@ impl Stage0 {
             }
         };
         // With wording free, the pairwise checks have the last word.
-        let q: &Option<anchor::Question> = question;
+        let q: Option<&anchor::Question> = question.as_deref();
         let accept = |e: &Entry| match (q, &e.question) {
             (None, _) => true,
             (Some(q), Some(theirs)) => anchor::compatible(q, theirs),
@@ -339,7 +339,7 @@ impl Stage0 {
                     block: key::semantic_block(&l.context, &reading.anchors, self.embedder.id()),
                     text: message.trim().to_string(),
                     vector: None,
-                    question: Some(reading.question),
+                    question: Some(Box::new(reading.question)),
                 });
             } else {
                 l.semantic = Some(Semantic::Ready {
@@ -381,7 +381,7 @@ impl Stage0 {
             stored_ms: now,
             expires_ms: now + self.cfg.ttl.as_millis() as u64,
             approx_bytes,
-            question,
+            question: question.map(|q| *q),
         });
         self.bounded(self.store.put(l.key, entry, semantic, self.cfg.ttl)).await;
     }
