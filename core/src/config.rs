@@ -128,7 +128,7 @@ impl Names {
 #[derive(Debug, Clone)]
 pub enum CacheSetting {
     On(bool),
-    With(CacheSettings),
+    With(Box<CacheSettings>),
 }
 
 // By hand, so a misspelled setting is named in the error (an untagged enum would only
@@ -138,9 +138,9 @@ impl<'de> Deserialize<'de> for CacheSetting {
         use serde::de::Error as _;
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::Bool(on) => Ok(CacheSetting::On(on)),
-            v @ serde_json::Value::Object(_) => {
-                serde_json::from_value(v).map(CacheSetting::With).map_err(|e| D::Error::custom(format!("cache: {e}")))
-            }
+            v @ serde_json::Value::Object(_) => serde_json::from_value(v)
+                .map(|s| CacheSetting::With(Box::new(s)))
+                .map_err(|e| D::Error::custom(format!("cache: {e}"))),
             other => Err(D::Error::custom(format!("cache must be true, false or an object of settings, got {other}"))),
         }
     }
@@ -162,6 +162,8 @@ pub struct CacheSettings {
     pub redis_timeout: Option<f64>,
     pub embedding_model: Option<String>,
     pub embedding_provider: Option<String>,
+    /// A local sentence-model directory ([`CacheConfig::embedding_path`]).
+    pub embedding_path: Option<std::path::PathBuf>,
 }
 
 impl CacheSettings {
@@ -184,6 +186,7 @@ impl CacheSettings {
                 .unwrap_or(d.redis_timeout),
             embedding_model: self.embedding_model,
             embedding_provider: self.embedding_provider,
+            embedding_path: self.embedding_path,
             ..d
         })
     }

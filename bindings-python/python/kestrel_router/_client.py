@@ -160,7 +160,8 @@ class _BaseClient:
             no provider cost; or a dict of settings: ``semantic`` (default True),
             ``threshold`` (0-1), ``ttl`` (seconds), ``max_entries``, ``max_bytes``,
             ``max_temperature``, ``cache_tool_results``, ``redis_url``, ``redis_prefix``,
-            ``redis_timeout`` (seconds), ``embedding_model``, ``embedding_provider``.
+            ``redis_timeout`` (seconds), ``embedding_model``, ``embedding_provider``,
+            ``embedding_path`` (a local sentence-model directory, run in-process).
             Per request: ``kestrel={"cache": False}`` or ``{"cache": "refresh"}``.
           report: upload usage metrics (never prompts) to a collector: ``{"url": ...,
             "key": ..., "batch_size": 500, "interval": 5.0, "queue_capacity": 10000,

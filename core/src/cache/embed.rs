@@ -22,6 +22,12 @@ pub trait Embedder: Send + Sync {
     fn id(&self) -> &str;
     /// The vector for `text`, L2-normalized.
     fn embed<'a>(&'a self, text: &'a str) -> BoxFuture<'a, Result<Vec<f32>>>;
+    /// Whether similarity tells a rewording from another question (a sentence model), so
+    /// the guard may let wording change and keep only the anchors ([`super::anchor`]).
+    /// `false` (the hashing embedder): the canonical tokens must be equal.
+    fn reads_meaning(&self) -> bool {
+        false
+    }
 }
 
 /// Offline embedder over hashed n-grams (see the module docs).
@@ -95,11 +101,22 @@ pub fn normalize(v: &mut [f32]) {
 }
 
 /// Cosine similarity of two unit vectors (0 when their lengths differ).
+///
+/// Summed in eight lanes so the compiler can use SIMD (a plain `sum()` of floats must keep
+/// its order and cannot): a lookup scans up to a thousand 384-float candidates.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     if a.len() != b.len() {
         return 0.0;
     }
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    let mut lanes = [0f32; 8];
+    for (x, y) in ca.zip(cb) {
+        for ((lane, p), q) in lanes.iter_mut().zip(x).zip(y) {
+            *lane += p * q;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// Longest wait for an embeddings endpoint; slower is a semantic miss.

@@ -11,13 +11,15 @@ use lru::LruCache;
 
 use super::embed::cosine;
 use super::key::Digest;
-use super::{Cache, Entry, Hit};
+use super::{Accept, Cache, Entry, Hit};
 use crate::clock::unix_ms;
 use crate::error::Result;
 
 const SHARDS: usize = 16;
-/// Newest entries kept per semantic block; a block holds rewordings of one question.
-const PER_BLOCK: usize = 32;
+/// Newest entries kept per semantic block. With the hashing embedder a block holds
+/// rewordings of one question; with a model, every question with the same anchors (and
+/// context), so it is larger: this bounds a lookup's scan (512 dot products of 384 floats, about 120 µs).
+const PER_BLOCK: usize = 512;
 
 struct Stored {
     entry: Arc<Entry>,
@@ -142,7 +144,14 @@ impl MemoryCache {
         }
     }
 
-    fn nearest_now(&self, ns: &Digest, block: &Digest, vector: &[f32], threshold: f32) -> Option<Hit> {
+    fn nearest_now(
+        &self,
+        ns: &Digest,
+        block: &Digest,
+        vector: &[f32],
+        threshold: f32,
+        accept: &Accept<'_>,
+    ) -> Option<Hit> {
         let mut ranked: Vec<(f32, Digest)> = {
             let blocks = lock(&self.blocks[shard_of(block)]);
             blocks
@@ -157,10 +166,11 @@ impl MemoryCache {
         let mut found = None;
         for (similarity, key) in ranked {
             match self.lookup(&key, ns) {
-                Some(entry) => {
+                Some(entry) if accept(&entry) => {
                     found = Some(Hit { entry, similarity });
                     break;
                 }
+                Some(_) => {}
                 None => stale.push((key, *block)),
             }
         }
@@ -180,8 +190,9 @@ impl Cache for MemoryCache {
         block: &'a Digest,
         vector: &'a [f32],
         threshold: f32,
+        accept: &'a Accept<'a>,
     ) -> BoxFuture<'a, Result<Option<Hit>>> {
-        Box::pin(std::future::ready(Ok(self.nearest_now(ns, block, vector, threshold))))
+        Box::pin(std::future::ready(Ok(self.nearest_now(ns, block, vector, threshold, accept))))
     }
 
     fn put<'a>(

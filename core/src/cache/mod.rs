@@ -12,8 +12,10 @@
 //! Every key lives inside a tenant namespace; tenants never see each other's entries.
 //! A backend that fails or is slow (Redis down) turns into a miss, never a failed request.
 
+pub mod anchor;
 pub mod embed;
 pub mod key;
+pub mod local;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
@@ -29,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 pub use embed::{Embedder, HashingEmbedder, HttpEmbedder};
 pub use key::Digest;
+pub use local::LocalEmbedder;
 pub use memory::MemoryCache;
 #[cfg(feature = "redis")]
 pub use redis::RedisCache;
@@ -71,6 +74,10 @@ pub struct CacheConfig {
     pub embedding_model: Option<String>,
     /// Default `openai`.
     pub embedding_provider: Option<String>,
+    /// Embed with the sentence model in this directory, in-process (see [`LocalEmbedder`]:
+    /// `config.json`, `tokenizer.json`, `model.safetensors` of all-MiniLM-L6-v2). Needs the
+    /// `local-embedder` feature. Pair it with [`LOCAL_THRESHOLD`].
+    pub embedding_path: Option<std::path::PathBuf>,
     /// Replaces the backend (e.g. one `MemoryCache` shared by several clients).
     pub backend: Option<Arc<dyn Cache>>,
 }
@@ -91,6 +98,7 @@ impl Default for CacheConfig {
             embedder: None,
             embedding_model: None,
             embedding_provider: None,
+            embedding_path: None,
             backend: None,
         }
     }
@@ -98,6 +106,11 @@ impl Default for CacheConfig {
 
 /// Tuned on `tests/data/cache_pairs_dev.jsonl` (see the README).
 pub const DEFAULT_THRESHOLD: f32 = 0.80;
+
+/// The threshold for the local sentence model ([`CacheConfig::embedding_path`]), tuned on
+/// the dev and eval pair sets (see the README). [`Stage0::new`] uses it when the threshold
+/// is left at [`DEFAULT_THRESHOLD`] and the embedder reads meaning.
+pub const LOCAL_THRESHOLD: f32 = 0.80;
 
 impl std::fmt::Debug for CacheConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -127,6 +140,10 @@ pub struct Entry {
     /// Size of `response` as JSON, for the byte bound.
     #[serde(skip)]
     pub approx_bytes: usize,
+    /// The question's words, for the pairwise checks of a semantic hit ([`anchor`]); only
+    /// with an embedder that reads meaning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<anchor::Question>,
 }
 
 mod hex_digest {
@@ -150,15 +167,20 @@ pub struct Hit {
 
 /// A cache backend. Keys already include the tenant namespace; `ns` is passed as well so
 /// backends can verify it (and Redis can prefix keys with it).
+/// Whether a semantic candidate may answer the lookup (see [`Cache::nearest`]).
+pub type Accept<'a> = dyn Fn(&Entry) -> bool + Send + Sync + 'a;
+
 pub trait Cache: Send + Sync {
     fn get<'a>(&'a self, ns: &'a Digest, key: &'a Digest) -> BoxFuture<'a, Result<Option<Arc<Entry>>>>;
-    /// The most similar entry of `block` at or above `threshold`.
+    /// The most similar entry of `block` at or above `threshold` that `accept` takes (the
+    /// guard's pairwise checks: a closer entry it refuses must not hide one it takes).
     fn nearest<'a>(
         &'a self,
         ns: &'a Digest,
         block: &'a Digest,
         vector: &'a [f32],
         threshold: f32,
+        accept: &'a Accept<'a>,
     ) -> BoxFuture<'a, Result<Option<Hit>>>;
     /// Stores `entry` under `key`, and in `semantic.0`'s candidate list when given.
     fn put<'a>(
@@ -192,6 +214,8 @@ enum Semantic {
         block: Digest,
         text: String,
         vector: Option<Vec<f32>>,
+        /// With an embedder that reads meaning (boxed: most lookups never get here).
+        question: Option<Box<anchor::Question>>,
     },
 }
 
@@ -228,12 +252,28 @@ impl Stage0 {
             }
             (None, None) => Arc::new(MemoryCache::new(cfg.max_entries, cfg.max_bytes)),
         };
-        let embedder = cfg.embedder.take().unwrap_or_else(|| Arc::new(HashingEmbedder::default()));
+        let embedder: Arc<dyn Embedder> = match (cfg.embedder.take(), &cfg.embedding_path) {
+            (Some(e), _) => e,
+            (None, Some(dir)) => Arc::new(LocalEmbedder::load(dir)?),
+            (None, None) => Arc::new(HashingEmbedder::default()),
+        };
+        if embedder.reads_meaning() && cfg.threshold == DEFAULT_THRESHOLD {
+            cfg.threshold = LOCAL_THRESHOLD;
+        }
         Ok(Stage0 { cfg, store, embedder, last_warning: AtomicU64::new(0) })
     }
 
     pub fn backend(&self) -> &Arc<dyn Cache> {
         &self.store
+    }
+
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
+    }
+
+    /// The similarity threshold in force.
+    pub fn threshold(&self) -> f32 {
+        self.cfg.threshold
     }
 
     /// Decides, before any I/O, whether the request may use the cache, and its keys.
@@ -262,7 +302,9 @@ impl Stage0 {
             return Some((e, CacheLayer::Exact));
         }
         self.read_final_message(l);
-        let Some(Semantic::Ready { block, text, vector: stored }) = l.semantic.as_mut() else { return None };
+        let Some(Semantic::Ready { block, text, vector: stored, question }) = l.semantic.as_mut() else {
+            return None;
+        };
         let vector = match self.embedder.embed(text).await {
             Ok(v) => v,
             Err(e) => {
@@ -270,7 +312,14 @@ impl Stage0 {
                 return None;
             }
         };
-        let hit = self.bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold)).await.flatten();
+        // With wording free, the pairwise checks have the last word.
+        let q: Option<&anchor::Question> = question.as_deref();
+        let accept = |e: &Entry| match (q, &e.question) {
+            (None, _) => true,
+            (Some(q), Some(theirs)) => anchor::compatible(q, theirs),
+            (Some(_), None) => false,
+        };
+        let hit = self.bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold, &accept)).await.flatten();
         *stored = Some(vector);
         hit.map(|h| (h.entry, CacheLayer::Semantic))
     }
@@ -280,11 +329,26 @@ impl Stage0 {
     fn read_final_message(&self, l: &mut Lookup) {
         if let Some(Semantic::Pending(message)) = &l.semantic {
             let fp = text::fingerprint(message);
-            l.semantic = (!fp.tokens.is_empty()).then(|| Semantic::Ready {
-                block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
-                text: fp.text(),
-                vector: None,
-            });
+            if fp.tokens.is_empty() {
+                l.semantic = None;
+            } else if self.embedder.reads_meaning() {
+                // Wording may change; the anchors may not (see `anchor`). The model reads
+                // the message as written.
+                let reading = anchor::read(message, &fp);
+                l.semantic = Some(Semantic::Ready {
+                    block: key::semantic_block(&l.context, &reading.anchors, self.embedder.id()),
+                    text: message.trim().to_string(),
+                    vector: None,
+                    question: Some(Box::new(reading.question)),
+                });
+            } else {
+                l.semantic = Some(Semantic::Ready {
+                    block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
+                    text: fp.text(),
+                    vector: None,
+                    question: None,
+                });
+            }
         }
     }
 
@@ -297,6 +361,18 @@ impl Stage0 {
         let mut response = resp.clone();
         response.kestrel = None;
         let approx_bytes = serde_json::to_vec(&response).map_or(0, |v| v.len());
+        self.read_final_message(&mut l);
+        let (semantic, question) = match l.semantic {
+            Some(Semantic::Ready { block, vector: Some(v), question, .. }) => (Some((block, v)), question),
+            Some(Semantic::Ready { block, text, vector: None, question }) => match self.embedder.embed(&text).await {
+                Ok(v) => (Some((block, v)), question),
+                Err(e) => {
+                    self.warn("the cache embedder failed; storing for exact hits only", &e);
+                    (None, None)
+                }
+            },
+            _ => (None, None),
+        };
         let now = crate::clock::unix_ms();
         let entry = Arc::new(Entry {
             namespace: l.ns,
@@ -305,19 +381,8 @@ impl Stage0 {
             stored_ms: now,
             expires_ms: now + self.cfg.ttl.as_millis() as u64,
             approx_bytes,
+            question: question.map(|q| *q),
         });
-        self.read_final_message(&mut l);
-        let semantic = match l.semantic {
-            Some(Semantic::Ready { block, vector: Some(v), .. }) => Some((block, v)),
-            Some(Semantic::Ready { block, text, vector: None }) => match self.embedder.embed(&text).await {
-                Ok(v) => Some((block, v)),
-                Err(e) => {
-                    self.warn("the cache embedder failed; storing for exact hits only", &e);
-                    None
-                }
-            },
-            _ => None,
-        };
         self.bounded(self.store.put(l.key, entry, semantic, self.cfg.ttl)).await;
     }
 

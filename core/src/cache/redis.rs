@@ -19,12 +19,13 @@ use tokio::sync::OnceCell;
 
 use super::embed::cosine;
 use super::key::{hex, Digest};
-use super::{Cache, Entry, Hit};
+use super::{Accept, Cache, Entry, Hit};
 use crate::clock::unix_ms;
 use crate::error::{Error, Result};
 
-/// Candidates kept per semantic block (as in memory).
-const PER_BLOCK: isize = 32;
+/// Candidates kept per semantic block: each lookup reads the whole list (a 384-float
+/// vector is 1.5 KB), so fewer than in memory.
+const PER_BLOCK: isize = 128;
 /// How long a failed connect is remembered before the next attempt.
 const RECONNECT_AFTER_MS: u64 = 1000;
 
@@ -99,7 +100,14 @@ impl RedisCache {
         Ok(Some(Arc::new(entry)))
     }
 
-    async fn search(&self, ns: &Digest, block: &Digest, vector: &[f32], threshold: f32) -> Result<Option<Hit>> {
+    async fn search(
+        &self,
+        ns: &Digest,
+        block: &Digest,
+        vector: &[f32],
+        threshold: f32,
+        accept: &Accept<'_>,
+    ) -> Result<Option<Hit>> {
         let mut c = self.conn().await?;
         let items: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(self.block_key(ns, block))
@@ -121,8 +129,9 @@ impl RedisCache {
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
         for (similarity, key) in ranked.into_iter().take(4) {
-            if let Some(entry) = self.fetch(ns, &key).await? {
-                return Ok(Some(Hit { entry, similarity }));
+            match self.fetch(ns, &key).await? {
+                Some(entry) if accept(&entry) => return Ok(Some(Hit { entry, similarity })),
+                _ => {}
             }
         }
         Ok(None)
@@ -187,8 +196,9 @@ impl Cache for RedisCache {
         block: &'a Digest,
         vector: &'a [f32],
         threshold: f32,
+        accept: &'a Accept<'a>,
     ) -> BoxFuture<'a, Result<Option<Hit>>> {
-        Box::pin(self.search(ns, block, vector, threshold))
+        Box::pin(self.search(ns, block, vector, threshold, accept))
     }
 
     fn put<'a>(

@@ -122,3 +122,68 @@ fn bad_settings_are_refused() {
     assert!(Stage0::new(CacheConfig { threshold: 1.5, ..CacheConfig::default() }).is_err());
     assert!(Stage0::new(CacheConfig { max_entries: 0, ..CacheConfig::default() }).is_err());
 }
+
+/// Reads meaning the way a sentence model would for these tests: one vector per set of
+/// content words, so a rewording with the same words scores 1.0 whatever its order.
+struct ContentWords;
+
+impl Embedder for ContentWords {
+    fn id(&self) -> &str {
+        "content-words"
+    }
+
+    fn reads_meaning(&self) -> bool {
+        true
+    }
+
+    fn embed<'a>(&'a self, text: &'a str) -> futures_util::future::BoxFuture<'a, crate::Result<Vec<f32>>> {
+        let mut words: Vec<String> = text::fingerprint(text)
+            .tokens
+            .into_iter()
+            .filter(|w| !matches!(w.as_str(), "how" | "to" | "i" | "my" | "it" | "what"))
+            .collect();
+        words.sort();
+        Box::pin(std::future::ready(Ok(HashingEmbedder::default().vector(&words.join(" ")))))
+    }
+}
+
+#[tokio::test]
+async fn a_model_lets_wording_change_but_never_the_anchors() {
+    let s = stage0(CacheConfig { embedder: Some(Arc::new(ContentWords)), ..CacheConfig::default() });
+    assert_eq!(s.threshold(), LOCAL_THRESHOLD);
+    remember(&s, &user("How do I enable dark mode in Chrome?"), None, "Settings > Appearance").await;
+    let reworded = ask(&s, &user("In Chrome, dark mode: how can I enable it?"), None).await;
+    assert_eq!(reworded, Some(("Settings > Appearance".into(), CacheLayer::Semantic)));
+    assert_eq!(ask(&s, &user("How do I disable dark mode in Chrome?"), None).await, None);
+    assert_eq!(ask(&s, &user("How do I enable dark mode in Firefox?"), None).await, None);
+    assert_eq!(ask(&s, &user("How do I enable dark mode in Chrome 2?"), None).await, None);
+    assert_eq!(ask(&s, &user("How do I not enable dark mode in Chrome?"), None).await, None);
+
+    // A case change in code is another program, for either guard.
+    for s in [stage0(CacheConfig::default()), s] {
+        remember(&s, &user("print(x)"), None, "the value of x").await;
+        assert_eq!(ask(&s, &user("print(X)"), None).await, None);
+        remember(&s, &user("Why does myVar return undefined?"), None, "hoisting").await;
+        assert_eq!(ask(&s, &user("Why does myvar return undefined?"), None).await, None);
+    }
+}
+
+#[tokio::test]
+async fn an_entry_keeps_its_question_for_the_pairwise_checks() {
+    let mem = Arc::new(MemoryCache::new(100, usize::MAX));
+    let s = stage0(CacheConfig {
+        backend: Some(mem.clone()),
+        embedder: Some(Arc::new(ContentWords)),
+        ..CacheConfig::default()
+    });
+    remember(&s, &user("Who wrote Pride and Prejudice?"), None, "Jane Austen").await;
+    let Plan::Use(mut l) = s.plan(&user("who wrote pride and prejudice, please"), None) else { panic!() };
+    let (entry, layer) = s.lookup(&mut l).await.unwrap();
+    assert_eq!(layer, CacheLayer::Semantic);
+    let q = entry.question.as_ref().expect("stored with its question");
+    assert_eq!(q.names, ["prejudice", "pride"]);
+    // It survives the trip through JSON (the Redis backend stores entries so).
+    let back: Entry = serde_json::from_str(&serde_json::to_string(&*entry).unwrap()).unwrap();
+    assert_eq!(back.question.as_ref(), Some(q));
+    assert_eq!(ask(&s, &user("Who wrote Sense and Sensibility?"), None).await, None);
+}

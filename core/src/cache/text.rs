@@ -98,7 +98,7 @@ fn lexicon() -> &'static Lexicon {
 }
 
 /// Marks a token compared verbatim (code, quoted text, URLs): it can never equal a word.
-const VERBATIM: char = '\u{1}';
+pub(crate) const VERBATIM: char = '\u{1}';
 
 /// Reads `text` (the final user message) into its fingerprint.
 pub fn fingerprint(text: &str) -> Fingerprint {
@@ -172,7 +172,10 @@ fn tokenize(text: &str) -> Vec<Raw> {
             let end = chars[i..].iter().position(|c| c.is_whitespace()).map_or(chars.len(), |p| i + p);
             let chunk: String = chars[i..end].iter().collect();
             let trimmed = chunk.trim_end_matches(is_sentence_punct);
-            if trimmed.contains("://") || (trimmed.contains('@') && trimmed.contains('.')) || trimmed.starts_with("~/")
+            if trimmed.contains("://")
+                || (trimmed.contains('@') && trimmed.contains('.'))
+                || trimmed.starts_with("~/")
+                || is_code_call(trimmed)
             {
                 out.push(Raw::Verbatim(format!("{VERBATIM}{trimmed}")));
                 i += trimmed.chars().count();
@@ -220,11 +223,25 @@ fn tokenize(text: &str) -> Vec<Raw> {
     out
 }
 
-/// A word token: identifiers (`snake_case`, `file.txt`) keep their case;
+/// A call or an index glued to a name (`print(x)`, `args[0]`, `len(Items)`): code, read
+/// verbatim with its case, since `print(x)` and `print(X)` are different programs.
+fn is_code_call(chunk: &str) -> bool {
+    let b = chunk.as_bytes();
+    b.windows(2).any(|w| (w[0].is_ascii_alphanumeric() || w[0] == b'_') && matches!(w[1], b'(' | b'['))
+}
+
+/// `myVar`, `userId`, `getElementById`: a lower-case start and a capital inside is an
+/// identifier (but `iPhone`, `eBay`, `macOS` are names).
+fn is_camel_case(w: &str) -> bool {
+    let lower_run = w.chars().take_while(char::is_ascii_lowercase).count();
+    lower_run >= 2 && w.chars().skip(lower_run).any(|c| c.is_ascii_uppercase()) && !w.ends_with("OS")
+}
+
+/// A word token: identifiers (`snake_case`, `file.txt`, `camelCase`) keep their case;
 /// everything else is lowercased, with `'` normalized and thousands separators dropped.
 fn word(w: String) -> Raw {
     let w = w.replace('’', "'");
-    let identifier = w.contains('_') || (w.contains('.') && w.chars().any(char::is_alphabetic));
+    let identifier = w.contains('_') || (w.contains('.') && w.chars().any(char::is_alphabetic)) || is_camel_case(&w);
     if identifier {
         return Raw::Verbatim(format!("{VERBATIM}{w}"));
     }
@@ -406,6 +423,13 @@ mod tests {
         assert!(!same("Translate good morning to French", "Translate good morning to Spanish"));
         assert!(!same("How do I say hello in French?", "How do I say hi in French?"));
         assert!(!same("What's the news?", "What's new?"));
+        // A case change inside code is another program, quoted or not.
+        assert!(!same("print(x)", "print(X)"));
+        assert!(!same("What does print(x) output?", "What does print(X) output?"));
+        assert!(!same("Why does myVar return undefined?", "Why does myvar return undefined?"));
+        assert!(!same("Why is userId null?", "Why is userID null?"));
+        assert!(!same("What does len(Items) return?", "What does len(items) return?"));
+        assert!(same("How do I back up my iPhone?", "how do i back up my iphone"));
     }
 
     #[test]

@@ -1,0 +1,365 @@
+//! The guard for embedders that read meaning (the local model): what must be equal before
+//! similarity counts, when wording may change.
+//!
+//! The hashing embedder cannot tell a paraphrase from another question, so with it two
+//! messages must have the same canonical tokens ([`super::text`]). A sentence model can,
+//! but it also finds "enable 2FA" and "disable 2FA", or `print(x)` and `print(X)`, nearly
+//! identical. So before similarity counts, a reworded message must keep every **anchor**
+//! (the semantic block is keyed by them):
+//! - code spans, identifiers (with their case), URLs, options and quoted strings, verbatim;
+//! - numbers (after number words: "two" is 2) and math symbols;
+//! - negations, counted ("no", "not", "never", "without", "impossible", ...);
+//! - words of the lists in `anchors.toml`: places, languages, products and technologies,
+//!   units and currencies, times and seasons, kinds of things (animals, food, colours,
+//!   people), and words of opposite sense (enable/disable, buy/sell, ...);
+//! - and, when a direction word links them (to, from, than, ...), the anchors' order.
+//!
+//! Two checks then compare the two messages pairwise ([`compatible`]):
+//! - **names**: a word capitalized inside a sentence ("Pride and Prejudice", "Foundation")
+//!   must appear in the other message, in any case;
+//! - **one swapped word**: when the messages' content words are the same except for one
+//!   short span on each side ("iced *tea*" / "iced *coffee*", "*painted*" / "*stole*"), it
+//!   is an edit of the question, not a rewording, and never shares an answer.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::text::{fingerprint, Fingerprint, VERBATIM};
+
+/// What a stored entry keeps of its question for the pairwise checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Question {
+    /// Canonical tokens, lowercased, verbatim marks dropped.
+    pub words: Vec<String>,
+    /// Content words in order (canonical tokens less function words).
+    pub content: Vec<String>,
+    /// Words capitalized inside a sentence, lowercased and canonical.
+    pub names: Vec<String>,
+}
+
+/// A final user message as this guard reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    /// The anchors, as a string: equal anchors are a precondition for sharing.
+    pub anchors: String,
+    pub question: Question,
+}
+
+#[derive(Deserialize)]
+struct AnchorFile {
+    negations: Vec<String>,
+    directions: Vec<String>,
+    lists: HashMap<String, Vec<String>>,
+}
+
+struct Anchors {
+    function_words: HashSet<&'static str>,
+    negations: HashSet<String>,
+    directions: HashSet<String>,
+    /// Listed phrases (canonical tokens, and the list's name) by first token, longest first.
+    phrases: HashMap<String, Vec<(Vec<String>, String)>>,
+}
+
+/// Function words: never content, whatever the message.
+const FUNCTION_WORDS: &str = "how to what which who whom whose why when where i me my mine myself you your \
+    we our us it its they them their he she him her is are was were be been being am do doe did done can could \
+    should would will shall might must have has had this that these those there here and or but so if then than \
+    as by up out any all some just really very get got way one anyone someone thing something anything in on at \
+    of for with about from into onto";
+
+fn anchors() -> &'static Anchors {
+    static ANCHORS: OnceLock<Anchors> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        let f: AnchorFile = toml::from_str(include_str!("anchors.toml")).expect("the bundled anchor lists parse");
+        let mut phrases: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::new();
+        for (kind, list) in f.lists {
+            for phrase in list {
+                // Read the phrase as a message is read (plural, synonyms), so both sides agree.
+                let tokens = fingerprint(&phrase).tokens;
+                if let Some(first) = tokens.first() {
+                    phrases.entry(first.clone()).or_default().push((tokens, kind.clone()));
+                }
+            }
+        }
+        for list in phrases.values_mut() {
+            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
+            list.dedup_by(|a, b| a.0 == b.0);
+        }
+        // Single words, matched as the guard's tokens are (lowercase; contractions are
+        // already expanded to "not" there).
+        Anchors {
+            function_words: FUNCTION_WORDS.split_whitespace().collect(),
+            negations: f.negations.into_iter().collect(),
+            directions: f.directions.into_iter().collect(),
+            phrases,
+        }
+    })
+}
+
+fn plain(t: &str) -> String {
+    t.trim_start_matches(VERBATIM).to_lowercase()
+}
+
+/// Reads `message` (the final user message) whose guard fingerprint is `fp`.
+pub fn read(message: &str, fp: &Fingerprint) -> Reading {
+    let a = anchors();
+    let tokens = &fp.tokens;
+    let mut found: Vec<String> = Vec::new();
+    // The kind of each anchor found: a list's name, "number", "code", ...
+    let mut kinds: Vec<&str> = Vec::new();
+    // Anchors found before each direction word.
+    let mut directions: Vec<usize> = Vec::new();
+    let mut i = 0;
+    'tokens: while i < tokens.len() {
+        let t = &tokens[i];
+        if t.starts_with(VERBATIM) {
+            found.push(t.clone());
+            kinds.push("code");
+        } else if t.chars().any(|c| c.is_ascii_digit()) || ROMAN.contains(&t.as_str()) {
+            found.push(t.clone());
+            kinds.push("number");
+        } else if a.negations.contains(t) {
+            found.push("\u{ac}".into());
+            kinds.push("negation");
+        } else if t.chars().count() == 1 && "+-*/^%<>=#&|~".contains(t.as_str()) {
+            found.push(t.clone());
+            kinds.push("symbol");
+        } else if a.directions.contains(t) && !(t == "to" && i > 0 && tokens[i - 1] == "how") {
+            directions.push(found.len());
+        }
+        if let Some(list) = a.phrases.get(t) {
+            for (p, kind) in list {
+                if tokens[i..].starts_with(p) {
+                    found.push(p.join(" "));
+                    kinds.push(kind);
+                    i += p.len();
+                    continue 'tokens;
+                }
+            }
+        }
+        i += 1;
+    }
+    if looks_like_code(message) {
+        // Code outside backticks: every capital counts (`FROM Users` is not `FROM users`),
+        // and so does the kind of bracket (`[1, 2]` is a list, `(1, 2)` a tuple).
+        for (i, raw) in message.split_whitespace().enumerate() {
+            let w = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+            if i > 0 && w.chars().any(char::is_uppercase) {
+                found.push(format!("{VERBATIM}{w}"));
+                kinds.push("code");
+            }
+        }
+        for (open, close) in [('(', ')'), ('[', ']'), ('{', '}')] {
+            if message.contains(open) || message.contains(close) {
+                found.push(format!("{open}{close}"));
+                kinds.push("symbol");
+            }
+        }
+    }
+    let mut anchors = {
+        let mut sorted = found.clone();
+        sorted.sort_unstable();
+        sorted.join("\u{0}")
+    };
+    // A direction word between two anchors ("Celsius to Fahrenheit") makes their order
+    // count; so do two numbers, code spans, units or languages ("30 degrees Celsius in
+    // Fahrenheit", "divide 10 by 2", "English word for a French one").
+    let mut ordered = |list: Vec<&String>| {
+        anchors.push('\u{2}');
+        anchors.push_str(&list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\u{0}"));
+    };
+    if directions.iter().any(|&before| before > 0 && before < found.len()) {
+        ordered(found.iter().collect());
+    }
+    let mut seen_kinds: Vec<&str> = kinds.clone();
+    seen_kinds.sort_unstable();
+    seen_kinds.dedup();
+    for kind in seen_kinds.into_iter().filter(|k| matches!(*k, "number" | "code" | "units" | "languages")) {
+        let of_kind: Vec<&String> = found.iter().zip(&kinds).filter(|(_, k)| **k == kind).map(|(f, _)| f).collect();
+        if of_kind.iter().any(|f| *f != of_kind[0]) {
+            ordered(of_kind);
+        }
+    }
+    let words: Vec<String> = tokens.iter().map(|t| plain(t)).collect();
+    let content = tokens
+        .iter()
+        .filter(|t| {
+            t.starts_with(VERBATIM) || (t.chars().any(char::is_alphanumeric) && !a.function_words.contains(t.as_str()))
+        })
+        .cloned()
+        .collect();
+    Reading { anchors, question: Question { words, content, names: names(message) } }
+}
+
+/// Roman numerals read as numbers ("World War II"); not `i` alone, which is the pronoun.
+const ROMAN: [&str; 18] = [
+    "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix",
+    "xx", "xxi",
+];
+
+/// Whether a message holds code outside backticks: an assignment or comparison, a
+/// statement end, brackets, a `*` between words (`SELECT * FROM`), or keywords in
+/// capitals among lower-case words (a message all in capitals is shouting, not SQL).
+fn looks_like_code(message: &str) -> bool {
+    let keywords = message.split_whitespace().filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_uppercase()));
+    message.contains(['=', ';', '[', ']', '{', '}'])
+        || message.contains(" * ")
+        || (keywords.count() >= 2 && message.chars().any(char::is_lowercase))
+}
+
+/// Words capitalized inside a sentence (not first, not `I`), lowercased and canonical;
+/// none when more than half the words inside sentences are capitalized (title case, all
+/// caps: case says nothing there).
+fn names(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut sentence_start = true;
+    let (mut words, mut capitalized) = (0usize, 0usize);
+    let mut quoted = false;
+    for raw in message.split_whitespace() {
+        if raw.starts_with('`') || raw.starts_with('"') || raw.starts_with('\'') {
+            quoted = true;
+        }
+        let word: String = raw.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+        let starts = sentence_start;
+        sentence_start = raw.ends_with(['.', '!', '?', ':']);
+        if quoted {
+            if raw.ends_with('`') || raw.ends_with('"') || raw.ends_with('\'') || raw.ends_with(['.', '?', '!']) {
+                quoted = false;
+            }
+            continue;
+        }
+        let Some(first) = word.chars().next() else { continue };
+        if !first.is_alphabetic() || starts || word == "I" || word.starts_with("I'") {
+            continue;
+        }
+        words += 1;
+        if first.is_uppercase() {
+            capitalized += 1;
+            // Identifiers (`userId`, `map.get`) are anchors already, verbatim.
+            let identifier = word.contains(['_', '.', '('])
+                || (word.chars().skip(1).any(char::is_lowercase) && word.chars().skip(1).any(char::is_uppercase));
+            if !identifier {
+                out.extend(fingerprint(&word).tokens.into_iter().map(|t| plain(&t)));
+            }
+        }
+    }
+    if capitalized * 2 > words {
+        return Vec::new();
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether two messages with equal anchors may share an answer (see the module docs).
+pub fn compatible(a: &Question, b: &Question) -> bool {
+    let has = |q: &Question, w: &String| q.words.contains(w);
+    if !a.names.iter().all(|n| has(b, n)) || !b.names.iter().all(|n| has(a, n)) {
+        return false;
+    }
+    let (x, y) = (&a.content, &b.content);
+    let prefix = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    let rest = x.len().min(y.len()) - prefix;
+    let suffix = x.iter().rev().zip(y.iter().rev()).take(rest).take_while(|(p, q)| p == q).count();
+    let (mid_x, mid_y) = (&x[prefix..x.len() - suffix], &y[prefix..y.len() - suffix]);
+    // One short span swapped for another, all else equal: an edit, not a rewording. Unless
+    // the spans hold the same words (reordered), or the same stems ("cancel", "cancelled").
+    // Spans that share a word are a reordering with a change, left to the similarity.
+    let edit = !mid_x.is_empty() && !mid_y.is_empty() && mid_x.len() <= 2 && mid_y.len() <= 2;
+    (!edit || same_words(mid_x, mid_y) || mid_x.iter().any(|w| mid_y.contains(w))) && same_links(a, b)
+}
+
+/// Words that link two things in one direction ("a list *to* a string"): swapping what
+/// they link asks the opposite. Weaker ones ("in", "as") are left out: rewordings move them.
+const LINKS: [&str; 10] = ["to", "into", "from", "than", "vs", "versus", "minus", "over", "per", "onto"];
+
+/// When the messages hold the same content words in another order, each pair a link word
+/// joins in one ("convert list *to* string") must come in the same order in the other
+/// (not "convert string to list").
+fn same_links(a: &Question, b: &Question) -> bool {
+    let (mut x, mut y) = (a.content.clone(), b.content.clone());
+    x.sort_unstable();
+    y.sort_unstable();
+    if x != y || a.content == b.content {
+        return true;
+    }
+    let keeps_order = |q: &Question, other: &Question| {
+        let plain_content: Vec<String> = q.content.iter().map(|t| plain(t)).collect();
+        let pos_in_other = |w: &String| other.content.iter().position(|t| plain(t) == *w);
+        let is_content = |w: &String| plain_content.contains(w);
+        q.words.iter().enumerate().all(|(i, w)| {
+            if !LINKS.contains(&w.as_str()) || (w == "to" && i > 0 && q.words[i - 1] == "how") {
+                return true;
+            }
+            let before = q.words[..i].iter().rev().find(|w| is_content(w));
+            let after = q.words[i + 1..].iter().find(|w| is_content(w));
+            match (before.and_then(pos_in_other), after.and_then(pos_in_other)) {
+                (Some(l), Some(r)) => l < r,
+                _ => true,
+            }
+        })
+    };
+    keeps_order(a, b) && keeps_order(b, a)
+}
+
+/// Whether two short spans hold the same words, in any order, reading each word by its
+/// first five letters.
+fn same_words(a: &[String], b: &[String]) -> bool {
+    let stems = |s: &[String]| {
+        let mut v: Vec<String> = s.iter().map(|w| w.chars().take(5).collect()).collect();
+        v.sort_unstable();
+        v
+    };
+    stems(a) == stems(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(s: &str) -> Reading {
+        read(s, &fingerprint(s))
+    }
+
+    fn may_share(a: &str, b: &str) -> bool {
+        let (x, y) = (r(a), r(b));
+        x.anchors == y.anchors && compatible(&x.question, &y.question)
+    }
+
+    #[test]
+    fn rewordings_keep_their_anchors() {
+        assert!(may_share("How do I reset my password?", "I forgot my password, how can I change it?"));
+        assert!(may_share("What is the capital of France?", "Which city is the capital of france?"));
+        assert!(may_share("How do I enable 2FA?", "What's the way to turn on 2FA on my account?"));
+        assert!(may_share("In Python, how do I sort a list?", "How can a list be sorted in Python?"));
+        assert!(may_share("Why doesn't oil mix with water?", "Why does oil not mix with water?"));
+        assert!(may_share("Can dogs eat grapes?", "Are grapes safe for dogs to eat?"));
+    }
+
+    #[test]
+    fn anchors_and_edits_keep_questions_apart() {
+        assert!(!may_share("print(x)", "print(X)"));
+        assert!(!may_share("What does print(x) output?", "What does print(X) output?"));
+        assert!(!may_share("Why does myVar return undefined?", "Why does myvar return undefined?"));
+        assert!(!may_share("How do I enable 2FA?", "How do I disable 2FA?"));
+        assert!(!may_share("What is the capital of France?", "What is the capital of Spain?"));
+        assert!(!may_share("Why is the sky blue?", "Why isn't the sky blue?"));
+        assert!(!may_share("Convert Celsius to Fahrenheit", "Convert Fahrenheit to Celsius"));
+        assert!(!may_share("What is 30 degrees Celsius in Fahrenheit?", "What is 30 degrees Fahrenheit in Celsius?"));
+        assert!(!may_share("What is 2+2?", "What is 2+3?"));
+        assert!(!may_share("Who wrote Pride and Prejudice?", "Who wrote Sense and Sensibility?"));
+        assert!(!may_share("How do I say hello in French?", "How do I say goodbye in French?"));
+        assert!(!may_share("How do I make iced tea?", "How do I make iced coffee?"));
+        assert!(!may_share("Why do cats purr?", "Why do cats hiss?"));
+        assert!(!may_share("How do I convert a list to a string?", "How do I convert a string to a list?"));
+        assert!(!may_share("Is a mile longer than a kilometre?", "Is a kilometre longer than a mile?"));
+        assert!(may_share("How do I convert a list to a string?", "How to convert a list to a string"));
+        assert!(!may_share("When did World War I end?", "When did World War II end?"));
+        assert!(may_share("What is the capital of Australia?", "WHAT IS THE CAPITAL OF AUSTRALIA?"));
+        assert!(!may_share("Fix this: SELECT * FROM Users", "Fix this: SELECT * FROM users"));
+        assert!(may_share("Fix this: SELECT * FROM Users", "Please fix this: SELECT * FROM Users"));
+        assert!(!may_share("What is the type of x in x = [1, 2]?", "What is the type of x in x = (1, 2)?"));
+    }
+}
