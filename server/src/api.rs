@@ -11,6 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt;
+use kestrel_router::responses::ResponsesRequest;
 use kestrel_router::ChatRequest;
 use serde_json::json;
 
@@ -98,6 +99,44 @@ pub async fn chat_completions(
         .into_response())
 }
 
+/// `POST /v1/responses`: the core's routed Responses API. Streams are SSE with each event's
+/// type as its `event:` name, as OpenAI sends them (no `[DONE]`).
+pub async fn responses(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let kc = shared.pool.authenticate(&shared, &headers).await?;
+    let body = read_body(&shared, body).await?;
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::invalid("the request body is not UTF-8"))?;
+    let mut req = ResponsesRequest::from_json(text).map_err(ApiError::from)?;
+    // Usage, cache and stored conversations are the key's tenant's, whatever the body says.
+    if let Some(p) = req.kestrel.as_mut() {
+        p.tenant = None;
+    }
+    if req.stream != Some(true) {
+        let resp = kc.client.responses(req).await.map_err(for_key)?;
+        return Ok(Json(resp).into_response());
+    }
+    let stream = kc.client.responses_stream(req).await.map_err(for_key)?;
+    let holder = kc.clone();
+    let events = stream.map(move |event| {
+        let _ = &holder;
+        let data = serde_json::to_value(&event).unwrap_or_else(|e| ApiError::internal(e.to_string()).body());
+        let kind = data["type"].as_str().unwrap_or("error").to_string();
+        Ok::<Bytes, std::convert::Infallible>(Bytes::from(format!("event: {kind}\ndata: {data}\n\n")))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        Body::from_stream(events),
+    )
+        .into_response())
+}
+
 /// The core's error, worded for a server user where the library's wording would mislead:
 /// a provider without a key is one this Kestrel key holds no credential for (the server
 /// never reads provider keys from its environment).
@@ -125,9 +164,10 @@ pub async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Re
     Ok(Json(json!({"object": "list", "data": data})).into_response())
 }
 
-/// OpenAI endpoints the core cannot serve yet: the Responses API and the provider
-/// passthrough endpoints (embeddings, legacy completions, moderations, images, audio) are
-/// not in the library, and the server only translates what the library does. A
+/// OpenAI endpoints the core cannot serve yet: stored responses (retrieve, delete, input
+/// items) and the provider passthrough endpoints (embeddings, legacy completions,
+/// moderations, images, audio), which the libraries serve with the official SDK rather
+/// than the core; the server only translates what the core does. A
 /// Kestrel key is still required (401 first, as OpenAI answers any endpoint without one);
 /// then a 501 in OpenAI's body naming what is missing, so a client fails clearly instead
 /// of on an unknown-URL 404.
@@ -139,14 +179,17 @@ pub async fn not_yet(
     shared.pool.authenticate(&shared, &headers).await?;
     let path = uri.path();
     let what = if path.trim_start_matches("/v1").starts_with("/responses") {
-        "the Responses API (`/v1/responses`) is not supported by the Kestrel core yet"
+        "retrieving, cancelling or deleting stored responses is not supported by the Kestrel core yet"
     } else {
         "provider passthrough endpoints are not supported by the Kestrel core yet"
     };
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         "invalid_request_error",
-        format!("`{path}`: {what}; kestrel serve answers `POST /v1/chat/completions` and `GET /v1/models`."),
+        format!(
+            "`{path}`: {what}; kestrel serve answers `POST /v1/chat/completions`, `POST /v1/responses` and \
+             `GET /v1/models`."
+        ),
     )
     .code("not_implemented"))
 }

@@ -162,6 +162,17 @@ def test_streaming_with_the_sdk(server: Served) -> None:
     assert all(c.object == "chat.completion.chunk" for c in chunks)
 
 
+def test_the_responses_api_with_the_sdk(server: Served) -> None:
+    client = server.client(server.create_key("py-responses")["key"])
+    first = client.responses.create(model="gpt-4o", input="What is 2+2?", instructions="Be brief.")
+    assert first.status == "completed" and "2+2" in first.output_text
+    with client.responses.stream(model="gpt-4o", input="And 3+3?", previous_response_id=first.id) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[0] == "response.created" and kinds[-1] == "response.completed"
+    assert "3+3" in final.output_text
+
+
 def test_tools_and_json_mode(server: Served) -> None:
     client = server.client(server.create_key("py-tools")["key"])
     r = client.chat.completions.create(

@@ -75,6 +75,7 @@ impl Embedder for LocalEmbedder {
     }
 }
 
+#[cfg(feature = "local-embedder")]
 fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("cache embedding model: {what}: {e}"))
 }
