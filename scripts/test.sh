@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v redis-server > /dev/null || need+=(redis-server)
 command -v chromium > /dev/null || need+=(chromium)
+command -v curl > /dev/null || need+=(curl)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || need+=(postgresql)
 # A JDK and Maven for the Kotlin/Java bindings (bindings-uniffi/kotlin).
 command -v javac > /dev/null || need+=(default-jdk-headless)
