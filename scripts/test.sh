@@ -3,6 +3,8 @@
 # the official `openai` SDKs against the bundled mock provider. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build per run: incremental state only costs disk and time here.
+export CARGO_INCREMENTAL=0
 
 # Debian packages the tests use: redis-server (the Redis cache tests start their own on
 # loopback), chromium (the usage report and the server's dashboard are rendered headless;
