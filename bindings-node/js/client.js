@@ -12,7 +12,7 @@ const { Stream } = require("./streaming.js");
 const { config, callOptions } = require("./config.js");
 const { nextAbortId, rethrow, hidden } = require("./resources/shared.js");
 const { Chat } = require("./resources/chat.js");
-const { Models } = require("./resources/models.js");
+const { Kestrel } = require("./resources/kestrel.js");
 const { Responses } = require("./resources/responses.js");
 const { Usage } = require("./resources/usage.js");
 const { delegate } = require("./passthrough.js");
@@ -59,12 +59,12 @@ class OpenAI {
     this.project = options.project ?? null;
     this.chat = new Chat(this);
     this.responses = new Responses(this);
-    this.models = new Models(this);
+    this.kestrel = new Kestrel(this);
     this.usage = new Usage(this);
     // Keys stay out of console.log / util.inspect output.
     Object.defineProperty(this, "apiKey", { enumerable: false, writable: true });
     Object.defineProperty(this, "_native", { enumerable: false });
-    // The APIs Kestrel does not route (embeddings, images, audio, files, ...) are the
+    // The APIs Kestrel does not route (models, embeddings, images, audio, files, ...) are the
     // official client's, configured like this one and counted in `usage` (passthrough.js).
     return new Proxy(this, {
       get: (target, prop, receiver) => (prop in target ? Reflect.get(target, prop, receiver) : delegate(target, prop)),
@@ -163,5 +163,11 @@ OpenAI.OpenAI = OpenAI;
 OpenAI.default = OpenAI;
 OpenAI.Stream = Stream;
 for (const [name, value] of Object.entries(errors)) if (name !== "fromNative") OpenAI[name] = value;
+// openai-node's resource classes on the class (`OpenAI.Chat`, `OpenAI.Embeddings`, ...), as
+// index.d.ts declares them: the official package's own, loaded when first read.
+for (const name of ["Completions", "Chat", "Embeddings", "Files", "Images", "Audio", "Moderations", "Models",
+  "FineTuning", "VectorStores", "Beta", "Batches", "Uploads", "Responses"]) {
+  Object.defineProperty(OpenAI, name, { get: () => require("openai").OpenAI[name], configurable: true });
+}
 
 module.exports = { OpenAI, Stream, config, callOptions };

@@ -1,6 +1,7 @@
 // Types of the `kestrel` npm package: openai-node's client surface for chat completions,
 // plus Kestrel's options, response metadata and usage views. Field names follow the wire
 // format (snake_case) exactly as openai-node's types do.
+import { OpenAI as Official } from "openai";
 
 // ---------------------------------------------------------------------------------------
 // Requests
@@ -354,11 +355,6 @@ export interface Model {
   json_mode: boolean;
   json_schema: boolean;
   [key: string]: unknown;
-}
-
-export interface ModelsPage extends AsyncIterable<Model> {
-  object: "list";
-  data: Model[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -911,10 +907,12 @@ export declare class Responses {
   create(body: ResponseCreateParamsBase, options?: RequestOptions): Promise<Stream<ResponseStreamEvent> | Response>;
 }
 
-export declare class Models {
-  /** The catalog models reachable with the configured keys. */
-  list(): Promise<ModelsPage> & AsyncIterable<Model>;
-  retrieve(model: string): Promise<Model>;
+/** `client.kestrel`: Kestrel's own views beside the SDK's surface (local, synchronous). */
+export declare class Kestrel {
+  /** The catalog models reachable with the configured keys, with their routing facts. */
+  models(): Model[];
+  /** One reachable catalog model by id or alias; throws NotFoundError otherwise. */
+  model(id: string): Model;
 }
 
 /** The official client's type, for the APIs Kestrel passes through to it. */
@@ -931,12 +929,14 @@ export declare class OpenAI {
   organization: string | null;
   project: string | null;
   chat: Chat;
-  models: Models;
+  /** Kestrel's catalog (tiers, prices, lifecycle); `models` is the server's list. */
+  kestrel: Kestrel;
   usage: Usage;
   /** The Responses API, routed like chat. */
   responses: Responses;
   // The APIs Kestrel does not route: the official client's own resources (configured
   // like this client, errors as Kestrel's classes, each exchange counted in `usage`).
+  models: OfficialClient["models"];
   embeddings: OfficialClient["embeddings"];
   moderations: OfficialClient["moderations"];
   images: OfficialClient["images"];
@@ -1086,5 +1086,82 @@ export declare class InvalidRequestError extends BadRequestError {
 
 /** The native addon's version. */
 export declare const version: string;
+
+/**
+ * openai-node's type namespace, so annotations written against `openai`
+ * (`OpenAI.Chat.ChatCompletionMessageParam`, `OpenAI.ChatCompletionTool`, `OpenAI.Embedding`,
+ * `OpenAI.ChatModel`, ...) compile unchanged. These are the official package's own types
+ * (a peer dependency); answers Kestrel routes also carry `kestrel` metadata, which the
+ * top-level types of this module (`ChatCompletion`, ...) declare.
+ */
+export declare namespace OpenAI {
+  export import Completions = Official.Completions;
+  export import Chat = Official.Chat;
+  export import Embeddings = Official.Embeddings;
+  export import Files = Official.Files;
+  export import Images = Official.Images;
+  export import Audio = Official.Audio;
+  export import Moderations = Official.Moderations;
+  export import Models = Official.Models;
+  export import FineTuning = Official.FineTuning;
+  export import VectorStores = Official.VectorStores;
+  export import Beta = Official.Beta;
+  export import Batches = Official.Batches;
+  export import Uploads = Official.Uploads;
+  export import Responses = Official.Responses;
+  export type ChatCompletion = Official.ChatCompletion;
+  export type ChatCompletionAssistantMessageParam = Official.ChatCompletionAssistantMessageParam;
+  export type ChatCompletionChunk = Official.ChatCompletionChunk;
+  export type ChatCompletionContentPart = Official.ChatCompletionContentPart;
+  export type ChatCompletionContentPartImage = Official.ChatCompletionContentPartImage;
+  export type ChatCompletionContentPartText = Official.ChatCompletionContentPartText;
+  export type ChatCompletionDeveloperMessageParam = Official.ChatCompletionDeveloperMessageParam;
+  export type ChatCompletionFunctionTool = Official.ChatCompletionFunctionTool;
+  export type ChatCompletionMessage = Official.ChatCompletionMessage;
+  export type ChatCompletionMessageParam = Official.ChatCompletionMessageParam;
+  export type ChatCompletionMessageToolCall = Official.ChatCompletionMessageToolCall;
+  export type ChatCompletionNamedToolChoice = Official.ChatCompletionNamedToolChoice;
+  export type ChatCompletionRole = Official.ChatCompletionRole;
+  export type ChatCompletionStreamOptions = Official.ChatCompletionStreamOptions;
+  export type ChatCompletionSystemMessageParam = Official.ChatCompletionSystemMessageParam;
+  export type ChatCompletionTokenLogprob = Official.ChatCompletionTokenLogprob;
+  export type ChatCompletionTool = Official.ChatCompletionTool;
+  export type ChatCompletionToolChoiceOption = Official.ChatCompletionToolChoiceOption;
+  export type ChatCompletionToolMessageParam = Official.ChatCompletionToolMessageParam;
+  export type ChatCompletionUserMessageParam = Official.ChatCompletionUserMessageParam;
+  export type ChatCompletionCreateParams = Official.ChatCompletionCreateParams;
+  export type ChatCompletionCreateParamsNonStreaming = Official.ChatCompletionCreateParamsNonStreaming;
+  export type ChatCompletionCreateParamsStreaming = Official.ChatCompletionCreateParamsStreaming;
+  export type Completion = Official.Completion;
+  export type CompletionUsage = Official.CompletionUsage;
+  export type CompletionCreateParams = Official.CompletionCreateParams;
+  export type CreateEmbeddingResponse = Official.CreateEmbeddingResponse;
+  export type Embedding = Official.Embedding;
+  export type EmbeddingModel = Official.EmbeddingModel;
+  export type EmbeddingCreateParams = Official.EmbeddingCreateParams;
+  export type FileObject = Official.FileObject;
+  export type FileDeleted = Official.FileDeleted;
+  export type FilePurpose = Official.FilePurpose;
+  export type FileCreateParams = Official.FileCreateParams;
+  export type Image = Official.Image;
+  export type ImagesResponse = Official.ImagesResponse;
+  export type ImageGenerateParams = Official.ImageGenerateParams;
+  export type Moderation = Official.Moderation;
+  export type ModerationCreateResponse = Official.ModerationCreateResponse;
+  export type ModerationCreateParams = Official.ModerationCreateParams;
+  export type Model = Official.Model;
+  export type ModelDeleted = Official.ModelDeleted;
+  export type Batch = Official.Batch;
+  export type BatchCreateParams = Official.BatchCreateParams;
+  export type ChatModel = Official.ChatModel;
+  export type FunctionDefinition = Official.FunctionDefinition;
+  export type FunctionParameters = Official.FunctionParameters;
+  export type Metadata = Official.Metadata;
+  export type ResponseFormatJSONObject = Official.ResponseFormatJSONObject;
+  export type ResponseFormatJSONSchema = Official.ResponseFormatJSONSchema;
+  export type ResponseFormatText = Official.ResponseFormatText;
+  export type Reasoning = Official.Reasoning;
+  export type ReasoningEffort = Official.ReasoningEffort;
+}
 
 export default OpenAI;

@@ -1,5 +1,5 @@
 "use strict";
-// The APIs Kestrel does not route: embeddings, moderations, images, audio, files, batches,
+// The APIs Kestrel does not route: models, embeddings, moderations, images, audio, files, batches,
 // fineTuning, vectorStores, legacy completions, uploads, ... and the generic
 // `client.get/post/put/patch/delete` helpers.
 //

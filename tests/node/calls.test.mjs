@@ -255,22 +255,40 @@ describe("usage, models, route, keys", () => {
     await assert.rejects(c.usage.exportCsv(path.join(file, "not-a-dir", "x.csv")), OpenAI.ConfigurationError);
   });
 
-  test("models.list and retrieve show what the keys reach", async () => {
+  test("client.kestrel lists the catalog models the keys reach", () => {
+    const c = client();
+    const models = c.kestrel.models();
+    const ids = models.map((m) => m.id);
+    assert.ok(ids.includes("gpt-4o"));
+    assert.ok(models.every((m) => m.object === "model" && typeof m.owned_by === "string"));
+    assert.ok(!models.some((m) => m.provider === "anthropic"), "no Anthropic key, no Anthropic models");
+    assert.equal(c.kestrel.model("gpt-4o").tier, "premium");
+    assert.equal(c.kestrel.model("gpt-4o-2024-08-06").id, "gpt-4o"); // aliases resolve
+    assert.throws(() => c.kestrel.model("no-such-model"), OpenAI.NotFoundError);
+  });
+
+  test("openai-node's resource classes hang off the class, as the types say", () => {
+    const official = require("openai").OpenAI;
+    for (const name of ["Chat", "Embeddings", "Models", "Responses"]) assert.equal(OpenAI[name], official[name]);
+  });
+
+  test("models.list and retrieve ask the server, as openai-node does", async () => {
+    await mock.script({ models: { "gpt-4o": {}, "openai/gpt-oss-20b": {} } });
     const c = client();
     const page = await c.models.list();
-    assert.equal(page.object, "list");
-    const ids = page.data.map((m) => m.id);
-    assert.ok(ids.includes("gpt-4o"));
-    assert.ok(page.data.every((m) => m.object === "model" && typeof m.owned_by === "string"));
-    assert.ok(!page.data.some((m) => m.provider === "anthropic"), "no Anthropic key, no Anthropic models");
-    const seen = [];
-    for await (const m of page) seen.push(m.id);
-    assert.deepEqual(seen, ids);
+    assert.deepEqual(page.data.map((m) => m.id), ["gpt-4o", "openai/gpt-oss-20b"]);
     const direct = [];
     for await (const m of c.models.list()) direct.push(m.id); // openai-node's PagePromise form
-    assert.deepEqual(direct, ids);
-    assert.equal((await c.models.retrieve("gpt-4o")).id, "gpt-4o");
-    await assert.rejects(c.models.retrieve("no-such-model"), OpenAI.NotFoundError);
+    assert.deepEqual(direct, ["gpt-4o", "openai/gpt-oss-20b"]);
+    const got = await c.models.retrieve("openai/gpt-oss-20b");
+    assert.deepEqual([got.id, got.owned_by], ["openai/gpt-oss-20b", "kestrel-mock"]);
+    const err = await c.models.retrieve("gpt-3").catch((e) => e);
+    assert.ok(err instanceof OpenAI.NotFoundError);
+    assert.equal(err.status, 404);
+    assert.equal(err.error?.code ?? err.code, "model_not_found");
+    const paths = (await mock.requests()).map((r) => r.path).slice(-4);
+    assert.deepEqual(paths, ["/openai/v1/models", "/openai/v1/models", "/openai/v1/models/openai%2Fgpt-oss-20b", "/openai/v1/models/gpt-3"]);
+    assert.ok((await c.usage.records()).some((r) => r.endpoint === "models"));
   });
 
   test("route() explains the decision without calling anyone", async () => {

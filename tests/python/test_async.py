@@ -168,17 +168,18 @@ def test_async_stream_explicit_close(make_async_client: Callable[..., kestrel.As
 def test_async_models_and_with_options(make_async_client: Callable[..., kestrel.AsyncOpenAI], mock: Mock) -> None:
     async def main() -> None:
         client = make_async_client()
+        mock.script({"models": {"gpt-4o": {}, "gpt-4o-mini": {}}})
         page = await client.models.list()
-        assert isinstance(page, kestrel.types.AsyncPage)
-        ids = [m.id async for m in client.models.list()]
-        assert ids == [m.id for m in page.data] and "gpt-4o" in ids
-        assert [m.id async for m in page] == ids
-        assert (await client.models.retrieve("gpt-4o")).owned_by == "openai"
+        ids = [m.id async for m in client.models.list()]  # the SDK's AsyncPaginator
+        assert ids == [m.id for m in page.data] == ["gpt-4o", "gpt-4o-mini"]
+        assert (await client.models.retrieve("gpt-4o")).owned_by == "kestrel-mock"
+        assert client.kestrel.model("gpt-4o").owned_by == "openai"  # the catalog, local
+        before = client.usage.savings().requests  # the model listings are counted too
         plain = client.with_options(routing=False)
         assert isinstance(plain, kestrel.AsyncOpenAI)
         r = await plain.chat.completions.create(model="gpt-4o", messages=ask("What is 2+2?"))
         assert r.model == "gpt-4o"
-        assert client.usage.savings().requests == 1  # shared ledger
+        assert client.usage.savings().requests == before + 1  # shared ledger
 
     asyncio.run(main())
 

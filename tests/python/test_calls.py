@@ -111,7 +111,7 @@ def test_tools_and_tool_results(kc: kestrel.OpenAI, mock: Mock) -> None:
     assert sent[1]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": call.function.arguments}
     assert sent[2] == {"role": "tool", "tool_call_id": call.id, "content": "18C and sunny"}
     # Only the tools-capable models were candidates.
-    assert r.kestrel.model in {m.id for m in kc.models.list() if m.tools}
+    assert r.kestrel.model in {m.id for m in kc.kestrel.models() if m.tools}
 
 
 def test_scripted_parallel_tool_calls(direct: kestrel.OpenAI, mock: Mock) -> None:
@@ -146,7 +146,7 @@ def test_json_schema_mode(kc: kestrel.OpenAI, mock: Mock) -> None:
     r = kc.chat.completions.create(model="gpt-4o", messages=ask("Who?"), response_format=fmt)
     assert json.loads(r.choices[0].message.content or "") == {"name": "example", "age": 1, "tags": ["example"]}
     assert mock.chat_requests()[0]["body"]["response_format"] == fmt
-    assert r.kestrel.model in {m.id for m in kc.models.list() if m.json_schema}
+    assert r.kestrel.model in {m.id for m in kc.kestrel.models() if m.json_schema}
 
 
 def test_stream_without_usage(kc: kestrel.OpenAI, mock: Mock) -> None:

@@ -127,19 +127,32 @@ def test_health(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI], 
 # --- models --------------------------------------------------------------------------------
 
 
-def test_models_list(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI]) -> None:
-    page = kc.models.list()
-    ids = [m.id for m in page]
+def test_catalog_models(kc: kestrel.OpenAI, make_client: Callable[..., kestrel.OpenAI]) -> None:
+    ids = [m.id for m in kc.kestrel.models()]
     assert "gpt-4o" in ids and "openai/gpt-oss-20b" in ids
     assert not any(i.startswith("claude") for i in ids)  # no Anthropic key
-    gpt = kc.models.retrieve("gpt-4o")
+    gpt = kc.kestrel.model("gpt-4o")
     assert (gpt.object, gpt.created, gpt.owned_by, gpt.tier) == ("model", 0, "openai", "premium")
     assert gpt.input_per_mtok and gpt.output_per_mtok and gpt.context_window and gpt.tools
-    assert kc.models.retrieve("gpt-4o-2024-08-06").id == "gpt-4o"  # aliases resolve
+    assert kc.kestrel.model("gpt-4o-2024-08-06").id == "gpt-4o"  # aliases resolve
     with pytest.raises(kestrel.NotFoundError):
-        kc.models.retrieve("claude-haiku-4-5")
+        kc.kestrel.model("claude-haiku-4-5")
     only_openai = make_client(provider_keys={}, base_urls={})
-    assert {m.owned_by for m in only_openai.models.list()} == {"openai"}
+    assert {m.owned_by for m in only_openai.kestrel.models()} == {"openai"}
+
+
+def test_models_list_is_the_servers(kc: kestrel.OpenAI, mock: Mock) -> None:
+    # As with the SDK: `client.models` asks the server (the catalog is `client.kestrel`).
+    mock.script({"models": {"gpt-4o": {}, "openai/gpt-oss-20b": {}}})
+    assert [m.id for m in kc.models.list()] == ["gpt-4o", "openai/gpt-oss-20b"]
+    got = kc.models.retrieve("openai/gpt-oss-20b")
+    assert (got.id, got.object, got.owned_by) == ("openai/gpt-oss-20b", "model", "kestrel-mock")
+    with pytest.raises(kestrel.NotFoundError) as e:
+        kc.models.retrieve("gpt-3")
+    assert e.value.status_code == 404 and e.value.body["code"] == "model_not_found"  # type: ignore[index]
+    paths = [r["path"] for r in mock.requests()][-3:]
+    assert paths == ["/openai/v1/models", "/openai/v1/models/openai%2Fgpt-oss-20b", "/openai/v1/models/gpt-3"]
+    assert "models" in {r.endpoint for r in kc.usage.records()}
 
 
 # --- client-level policy -------------------------------------------------------------------

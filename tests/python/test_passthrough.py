@@ -66,3 +66,24 @@ def test_probing_an_unknown_attribute_builds_nothing(make_client: Callable[..., 
     client = make_client(api_key=None)
     assert not hasattr(client, "no_such_resource")
     assert "_sdk" not in client.__dict__
+
+
+def test_module_level_client_serves_every_api(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As `openai.api_key = ...; openai.embeddings.create(...)`: the module's settings build
+    # one client, rebuilt when a setting changes.
+    monkeypatch.setattr(kestrel, "api_key", PROVIDER_KEYS["openai"])
+    monkeypatch.setattr(kestrel, "base_url", mock.base_url("openai"))
+    monkeypatch.setattr(kestrel, "organization", "org-kestrel")
+    mock.script({"models": {"gpt-4o": {}, "gpt-4o-mini": {}}})
+    emb = kestrel.embeddings.create(model="text-embedding-3-small", input="hi")
+    assert len(emb.data) == 1
+    assert [m.id for m in kestrel.models.list()] == ["gpt-4o", "gpt-4o-mini"]
+    r = kestrel.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "What is 2+2?"}])
+    assert r.choices[0].message.content and r.kestrel.requested_model == "gpt-4o"
+    sent = [x for x in mock.requests() if x["path"].endswith(("/embeddings", "/models"))]
+    assert [x["headers"].get("openai-organization") for x in sent] == ["org-kestrel", "org-kestrel"]
+    first = kestrel._load_client()
+    assert kestrel._load_client() is first
+    monkeypatch.setattr(kestrel, "organization", "org-other")
+    assert kestrel._load_client() is not first
+    assert not hasattr(kestrel, "no_such_api") and not hasattr(kestrel, "_private")

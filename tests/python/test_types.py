@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -217,14 +221,6 @@ def test_model_type() -> None:
     assert m.tier is None and m.aliases is None
 
 
-def test_page_types(kc: kestrel.OpenAI) -> None:
-    page = kc.models.list()
-    assert isinstance(page, kestrel.types.SyncPage)
-    assert page.object == "list" and not page.has_next_page()
-    assert list(page) == page.data and len(page) == len(page.data) and page[0] == page.data[0]
-    assert repr(page).startswith("SyncPage(data=[Model(id=")
-
-
 def test_dump_of_lists_and_dicts_of_models() -> None:
     stats = kestrel.types.ProviderStats.model_validate({
         "provider": "openai", "attempts": 2, "successes": 1, "errors": {"rate_limited": 1},
@@ -248,4 +244,47 @@ def test_types_modules_mirror_the_sdk_layout() -> None:
 def test_generic_aliases_work_at_run_time() -> None:
     stream_type: Any = kestrel.Stream[ChatCompletionChunk]
     assert stream_type is kestrel.Stream
-    assert kestrel.types.SyncPage[Model] is kestrel.types.SyncPage
+
+
+# --- the SDK's type names --------------------------------------------------------------------
+
+
+def test_every_sdk_type_name_imports_from_kestrel() -> None:
+    import openai.types
+    import openai.types.chat
+    import openai.types.responses
+
+    from kestrel_router.types import CreateEmbeddingResponse, Embedding
+    from kestrel_router.types.chat import ChatCompletion as KChat
+    from kestrel_router.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+    from kestrel_router.types.responses import Response as KResponse
+    from kestrel_router.types.responses import ResponseInputParam
+    from kestrel_router.types.shared_params import FunctionDefinition
+
+    # Request types (TypedDicts) and the passthrough APIs' objects are the SDK's own ...
+    assert ChatCompletionMessageParam is openai.types.chat.ChatCompletionMessageParam
+    assert ChatCompletionToolParam is openai.types.chat.ChatCompletionToolParam
+    assert ResponseInputParam is openai.types.responses.ResponseInputParam
+    assert (Embedding, CreateEmbeddingResponse) == (openai.types.Embedding, openai.types.CreateEmbeddingResponse)
+    assert FunctionDefinition is openai.types.shared_params.FunctionDefinition
+    # ... answers that carry Kestrel's metadata stay Kestrel's.
+    assert KChat is kestrel.types.chat.ChatCompletion and KChat is not openai.types.chat.ChatCompletion
+    assert KResponse is not openai.types.responses.Response and issubclass(KResponse, kestrel.types.BaseModel)
+    with pytest.raises(ImportError):
+        from kestrel_router.types.chat import NoSuchType  # noqa: F401
+
+
+def test_importing_kestrel_does_not_load_the_sdk_types() -> None:
+    code = "import sys, kestrel_router; print('openai.types.chat' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_programs_using_sdk_types_pass_mypy_strict() -> None:
+    pytest.importorskip("mypy")
+    programs = Path(__file__).parent / "typecheck"
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", os.devnull, *map(str, programs.glob("*.py"))],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

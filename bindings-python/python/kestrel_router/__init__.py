@@ -46,39 +46,76 @@ AsyncClient = AsyncOpenAI
 # --- the module-level client, as the SDK has it: `kestrel.chat.completions.create(...)` ----
 
 api_key: "str | None" = None
+organization: "str | None" = None
+project: "str | None" = None
+webhook_secret: "str | None" = None
 base_url: "str | None" = None
 timeout: "float | None" = None
 max_retries: "int | None" = None
 default_headers: "dict[str, str] | None" = None
-organization: "str | None" = None
-project: "str | None" = None
+default_query: "dict[str, object] | None" = None
+http_client: "object | None" = None
 
+_MODULE_SETTINGS = (
+    "api_key",
+    "organization",
+    "project",
+    "webhook_secret",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "default_headers",
+    "default_query",
+    "http_client",
+)
 _module_client: "OpenAI | None" = None
 _module_settings: "tuple[object, ...] | None" = None
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._client import Chat, Models, Usage
+    from typing import Any
+
+    from ._client import Chat, Usage
+    from .resources.kestrel import Kestrel
+    from .resources.responses import Responses
 
     chat: Chat
-    models: Models
+    responses: Responses
+    kestrel: Kestrel
     usage: Usage
+
+    def __getattr__(name: str) -> Any: ...
+
 else:
 
     def __getattr__(name):
-        if name in ("chat", "models", "usage"):
+        # Only names a client answers to build the client: probes such as `__path__` or
+        # `hasattr(kestrel_router, "x")` never do.
+        if not name.startswith("_") and (name in ("chat", "responses", "kestrel", "usage") or _sdk_has(name)):
             return getattr(_load_client(), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _sdk_has(name: str) -> bool:
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai is a dependency of the package
+        return False
+    return hasattr(openai.OpenAI, name)
+
+
 def _load_client() -> OpenAI:
-    """The client behind `kestrel.chat` & co: built from the module's `api_key`,
-    `base_url`, ... (and the environment) on first use, rebuilt when they change."""
+    """The client behind `kestrel.chat` & co: built from the module's settings (and the
+    environment) on first use, rebuilt when any of them changes, as `openai`'s is."""
     global _module_client, _module_settings
-    settings = (api_key, base_url, timeout, max_retries, tuple(sorted((default_headers or {}).items())))
+    values = {name: globals()[name] for name in _MODULE_SETTINGS}
+    # Dicts compare by content, an http_client by identity.
+    settings = tuple(
+        tuple(sorted(v.items())) if isinstance(v, dict) else id(v) if name == "http_client" else v
+        for name, v in values.items()
+    )
     if _module_client is None or settings != _module_settings:
-        _module_client = OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries,
-                                default_headers=default_headers)
+        _module_client = OpenAI(**values)  # type: ignore[arg-type]
         _module_settings = settings
     return _module_client
 

@@ -30,7 +30,7 @@ from ._passthrough import delegate
 from ._native import NativeClient, NativeError
 from ._types import ProviderHealth, RouteDecision
 from .resources.chat import AsyncChat, Chat
-from .resources.models import AsyncModels, Models
+from .resources.kestrel import Kestrel
 from .resources.responses import AsyncResponses, Responses
 from .resources.usage import Usage
 
@@ -420,17 +420,17 @@ class OpenAI(_BaseClient):
     spent and saved; ``client.route(...)`` shows a decision without calling anyone."""
 
     chat: Chat
-    models: Models
+    kestrel: Kestrel
     usage: Usage
 
     def _build_resources(self) -> None:
         self.chat = Chat(self)
         self.responses = Responses(self)
-        self.models = Models(self)
+        self.kestrel = Kestrel(self)
         self.usage = Usage(self)
 
     def __getattr__(self, name: str) -> Any:
-        """The APIs Kestrel does not route (``embeddings``, ``images``, ``audio``,
+        """The APIs Kestrel does not route (``models``, ``embeddings``, ``images``, ``audio``,
         ``files``, ``batches``, ``fine_tuning``, ``vector_stores``, ``completions``,
         ``moderations``, ``get``/``post``, ...): the official client's, configured like
         this one, counted in ``client.usage``; see ``_passthrough``."""
@@ -476,13 +476,13 @@ class AsyncOpenAI(_BaseClient):
     ``client.usage`` and ``client.route`` are local and synchronous."""
 
     chat: AsyncChat
-    models: AsyncModels
+    kestrel: Kestrel
     usage: Usage
 
     def _build_resources(self) -> None:
         self.chat = AsyncChat(self)
         self.responses = AsyncResponses(self)
-        self.models = AsyncModels(self)
+        self.kestrel = Kestrel(self)
         self.usage = Usage(self)
 
     def __getattr__(self, name: str) -> Any:

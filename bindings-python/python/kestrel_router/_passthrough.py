@@ -1,4 +1,4 @@
-"""The APIs Kestrel does not route: embeddings, moderations, images, audio, files,
+"""The APIs Kestrel does not route: models, embeddings, moderations, images, audio, files,
 batches, fine-tuning, vector stores, legacy completions, uploads, ... and the generic
 ``client.get/post/put/patch/delete`` helpers.
 

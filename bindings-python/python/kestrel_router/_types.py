@@ -9,7 +9,7 @@ from ._models import BaseModel
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterator, List, Literal, Optional
+    from typing import Any, List, Literal, Optional
 
     Tier = Literal["economy", "standard", "premium"]
     FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
@@ -53,8 +53,6 @@ __all__ = [
     "RoutingScores",
     "RouteDecision",
     "Model",
-    "SyncPage",
-    "AsyncPage",
     "Savings",
     "CacheStats",
     "RoutingMix",
@@ -326,69 +324,6 @@ class Model(BaseModel):
     json_mode: Optional[bool]
     json_schema: Optional[bool]
     aliases: Optional[List[str]]
-
-
-class SyncPage(GenericBase[T]):
-    """A list result, as the SDK's ``SyncPage``: ``.data``, iteration, no further pages."""
-
-    __slots__ = ("data", "object")
-
-    def __init__(self, data: List[T], object: str = "list") -> None:
-        self.data = data
-        self.object = object
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> T:
-        return self.data[index]
-
-    def has_next_page(self) -> bool:
-        return False
-
-    def next_page_info(self) -> None:
-        return None
-
-    def iter_pages(self) -> Iterator[SyncPage[T]]:
-        yield self
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(data={self.data!r}, object={self.object!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SyncPage) and other.data == self.data
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class _AsyncPageIterator(GenericBase[T]):
-    __slots__ = ("_items", "_pos")
-
-    def __init__(self, items: List[T]) -> None:
-        self._items = items
-        self._pos = 0
-
-    def __aiter__(self) -> _AsyncPageIterator[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        if self._pos >= len(self._items):
-            raise StopAsyncIteration
-        item = self._items[self._pos]
-        self._pos += 1
-        return item
-
-
-class AsyncPage(SyncPage[T]):
-    """The async client's list result: iterable with ``for`` and ``async for``."""
-
-    __slots__ = ()
-
-    def __aiter__(self) -> _AsyncPageIterator[T]:
-        return _AsyncPageIterator(self.data)
 
 
 # --- routing and usage ---------------------------------------------------------------------

@@ -79,7 +79,7 @@ impl Default for ClientBuilder {
             discover_models: false,
             organization: None,
             project: None,
-            response_store: crate::responses::DEFAULT_CAPACITY,
+            response_store: crate::responses::store::DEFAULT_CAPACITY,
         }
     }
 }
@@ -357,7 +357,7 @@ impl ClientBuilder {
                 tenant: self.tenant,
                 cache,
                 discovery: self.discover_models.then(|| Discovery::new(slots_len)),
-                responses: Arc::new(crate::responses::ConversationStore::new(self.response_store)),
+                responses: Arc::new(crate::responses::store::ConversationStore::new(self.response_store)),
             }),
         })
     }

@@ -79,7 +79,7 @@ struct Inner {
     /// Model discovery, when turned on.
     discovery: Option<discovery::Discovery>,
     /// Conversations behind `previous_response_id` (Responses API).
-    responses: Arc<crate::responses::ConversationStore>,
+    responses: Arc<crate::responses::store::ConversationStore>,
 }
 
 impl Inner {
@@ -279,7 +279,7 @@ impl Client {
     }
 
     /// The conversations stored for `previous_response_id`.
-    pub(crate) fn response_store(&self) -> &Arc<crate::responses::ConversationStore> {
+    pub(crate) fn response_store(&self) -> &Arc<crate::responses::store::ConversationStore> {
         &self.inner.responses
     }
 

@@ -7,7 +7,7 @@
 //! `types.rs` holds the wire types, `translate.rs` the mapping both ways, `stream.rs` the
 //! event stream, `store.rs` the conversations behind `previous_response_id`.
 
-mod store;
+pub(crate) mod store;
 mod stream;
 mod translate;
 mod types;

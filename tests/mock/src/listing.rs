@@ -81,6 +81,25 @@ pub(crate) fn respond(shared: &Shared, path: &str, query: Option<&str>, headers:
     respond_json(StatusCode::OK, &wire::model_list(ids.iter(), created), seq)
 }
 
+/// `GET …/models/{id}` (OpenAI-compatible): the listed model, or OpenAI's 404
+/// `model_not_found` body. Ids may hold slashes (`openai/gpt-oss-20b`): older SDKs send
+/// them as they are, newer ones percent-encoded.
+pub(crate) fn retrieve(shared: &Shared, prefix: &str, id: &str, headers: &HeaderMap, seq: u64) -> Response {
+    let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+    let id = id.as_ref();
+    let (required, ids) = shared.listing(&format!("{prefix}/models"));
+    if let Err(body) = check_key(headers, required.as_deref()) {
+        return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
+    }
+    match ids.iter().find(|m| m.as_str() == id) {
+        Some(_) => {
+            let model = json!({"id": id, "object": "model", "created": unix_time(), "owned_by": "kestrel-mock"});
+            respond_json(StatusCode::OK, &model, seq)
+        }
+        None => respond_json(StatusCode::NOT_FOUND, &wire::error(404, id, None, None, None), seq),
+    }
+}
+
 /// `ids[start..start + size]` and the start of the next page, if any.
 fn page(ids: &[String], start: usize, size: usize) -> (&[String], Option<usize>) {
     let start = start.min(ids.len());

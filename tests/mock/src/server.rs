@@ -434,6 +434,11 @@ async fn provider(
     if method == Method::GET && path.ends_with("/models") {
         return listing::respond(&shared, &path, uri.query(), &headers, seq);
     }
+    if method == Method::GET && !path.contains("/v1beta/") {
+        if let Some((prefix, id)) = path.split_once("/models/") {
+            return listing::retrieve(&shared, prefix, id, &headers, seq);
+        }
+    }
     if method == Method::POST && gemini::is_route(&path) {
         let required = required_key(&shared.lock().script, &path).map(str::to_string);
         return gemini::generate(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;

@@ -115,3 +115,18 @@ export async function checkParse(client: OpenAI): Promise<void> {
   // @ts-expect-error function tools are flat in the Responses API: no `function` wrapper
   await client.responses.create({ model: "gpt-4o", input: "hi", tools: [{ type: "function", function: { name: "f" } }] });
 }
+
+// openai-node's namespace types, for code annotated against `openai`.
+export function namespaceTypes(): void {
+  const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: "user", content: "hi" }];
+  const tool: OpenAI.ChatCompletionTool = { type: "function", function: { name: "f", parameters: {} } };
+  const model: OpenAI.ChatModel = "gpt-4o";
+  const params: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model, messages, tools: [tool] };
+  // @ts-expect-error a message needs a role
+  const bad: OpenAI.Chat.ChatCompletionMessageParam = { content: "hi" };
+  void params, bad;
+}
+
+export function catalog(client: OpenAI): string[] {
+  return client.kestrel.models().filter((m) => m.tier === "economy").map((m) => m.id);
+}

@@ -15,10 +15,14 @@ from ..types.responses import Response, ResponseStreamEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Mapping, Optional, Tuple, Union
+    from typing import Any, Literal, Mapping, Optional, Tuple, Union, overload
 
     from .._client import AsyncOpenAI, OpenAI
     from .._config import Timeout
+else:
+
+    def overload(f):
+        return f
 
 __all__ = ["Responses", "AsyncResponses"]
 
@@ -53,6 +57,51 @@ class Responses:
 
     def __init__(self, client: OpenAI) -> None:
         self._client = client
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        stream: Optional[Literal[False]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> Response: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        stream: Literal[True],
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> Stream[ResponseStreamEvent]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: str,
+        stream: bool,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> Union[Response, Stream[ResponseStreamEvent]]: ...
 
     def create(
         self,
@@ -90,7 +139,52 @@ class AsyncResponses:
     def __init__(self, client: AsyncOpenAI) -> None:
         self._client = client
 
+    @overload
     async def create(
+        self,
+        *,
+        model: str,
+        stream: Optional[Literal[False]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> Response: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        stream: Literal[True],
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> AsyncStream[ResponseStreamEvent]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: str,
+        stream: bool,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> Union[Response, AsyncStream[ResponseStreamEvent]]: ...
+
+    async def create(  # type: ignore[misc]
         self,
         *,
         model: str,

@@ -2,8 +2,9 @@
 ``kestrel_router.types.CompletionUsage``, ``kestrel_router.types.chat.ChatCompletion``, ...), plus
 Kestrel's routing and usage types."""
 
+from . import _sdk
+
 from .._types import (
-    AsyncPage,
     BaseModel,
     CompletionTokensDetails,
     CompletionUsage,
@@ -21,7 +22,6 @@ from .._types import (
     ReporterStats,
     Savings,
     CacheStats,
-    SyncPage,
     Tier,
     UsageAttempt,
     UsageRecord,
@@ -33,8 +33,6 @@ __all__ = [
     "BaseModel",
     "Tier",
     "Model",
-    "SyncPage",
-    "AsyncPage",
     "CompletionUsage",
     "CompletionTokensDetails",
     "PromptTokensDetails",
@@ -53,3 +51,11 @@ __all__ = [
     "UsageAttempt",
     "ProviderHealth",
 ]
+
+TYPE_CHECKING = False
+
+# Every other name `openai.types` has (the `*Param` request types, ...), resolved from the SDK.
+if TYPE_CHECKING:
+    from openai.types import *  # type: ignore[assignment]  # noqa: E402, F403
+else:
+    __getattr__ = _sdk.forward(__name__, "openai.types")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .._models import BaseModel
 from .._types import KestrelMetadata
+from . import _sdk
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -306,3 +307,9 @@ ResponseStreamEvent._by_type = {
     "response.function_call_arguments.done": ResponseFunctionCallArgumentsDoneEvent,
     "error": ResponseErrorEvent,
 }
+
+# Every other name `openai.types.responses` has (the `*Param` request types, ...), resolved from the SDK.
+if TYPE_CHECKING:
+    from openai.types.responses import *  # type: ignore[assignment]  # noqa: E402, F403
+else:
+    __getattr__ = _sdk.forward(__name__, "openai.types.responses")

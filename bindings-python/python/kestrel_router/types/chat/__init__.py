@@ -1,5 +1,7 @@
 """Chat completion types, as ``openai.types.chat`` names them."""
 
+from .. import _sdk
+
 from ..._types import (
     Annotation,
     AnnotationURLCitation,
@@ -51,3 +53,11 @@ __all__ = [
     "ParsedFunctionToolCall",
     "ParsedFunction",
 ]
+
+TYPE_CHECKING = False
+
+# Every other name `openai.types.chat` has (the `*Param` request types, ...), resolved from the SDK.
+if TYPE_CHECKING:
+    from openai.types.chat import *  # type: ignore[assignment]  # noqa: E402, F403
+else:
+    __getattr__ = _sdk.forward(__name__, "openai.types.chat")
