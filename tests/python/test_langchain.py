@@ -52,7 +52,7 @@ def test_invoke(llm: ChatKestrel, mock: Mock) -> None:
 
 def test_parameters_and_routing_options(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
     llm = ChatKestrel(model="gpt-4o", client=make_client(), temperature=0.1, max_tokens=20,
-                      model_kwargs={"seed": 3}, kestrel_options={"routing": False})
+                      seed=3, kestrel_options={"routing": False})
     msg = llm.invoke("hi", stop=["END"])
     assert msg.response_metadata["model_name"] == "gpt-4o"
     body = mock.chat_requests()[0]["body"]
