@@ -304,7 +304,8 @@ mod tests {
 
     #[test]
     fn tool_result_media_reach_openai_and_move_for_compatible_servers() {
-        let image = serde_json::json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}});
+        let image =
+            serde_json::json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}});
         let req = serde_json::json!({"model": "gpt-4o", "messages": [
             {"role": "user", "content": "Screenshot?"},
             {"role": "assistant", "content": null, "tool_calls": [
