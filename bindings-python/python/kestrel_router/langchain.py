@@ -6,8 +6,10 @@
     msg.response_metadata["kestrel"]["model"]         # where it went
     msg.usage_metadata                                # tokens
 
-``invoke``/``stream``/``ainvoke``/``astream``, ``bind_tools`` and ``with_structured_output``
-(``method="function_calling" | "json_schema" | "json_mode"``) work as with ``ChatOpenAI``.
+``ChatOpenAI``'s arguments (``api_key``, ``base_url``, ``top_p``, ``seed``, ``n``, ...) mean
+the same here; ``invoke``/``stream``/``ainvoke``/``astream``, ``bind_tools`` and
+``with_structured_output`` (``method="function_calling" | "json_schema" | "json_mode"``) work as
+with ``ChatOpenAI``; LangChain's standard chat-model suites pass (tests/python/test_langchain_standard.py).
 Needs ``langchain-core``: ``pip install 'kestrel-router[langchain]'``.
 """
 
@@ -66,7 +68,7 @@ _UNSUPPORTED: Dict[str, str] = {
 }
 
 
-def _openai_request_params() -> frozenset:
+def _openai_request_params() -> "frozenset[str]":
     """Chat Completions request fields, which ChatOpenAI (and so ChatKestrel) moves from
     the constructor into ``model_kwargs``."""
     try:
@@ -80,6 +82,8 @@ def _openai_request_params() -> frozenset:
 
 
 _OPENAI_REQUEST_PARAMS = _openai_request_params()
+
+_SPELLINGS = {"max_completion_tokens": "max_tokens", "stop_sequences": "stop"}
 
 # Content blocks of other providers' reasoning that no Chat Completions API takes back
 # (Anthropic's signed thinking, LangChain's reasoning blocks): replaying them is refused.
@@ -176,8 +180,10 @@ class ChatKestrel(BaseChatModel):
     """Seconds (or an ``httpx.Timeout``) for each call."""
     max_retries: Optional[int] = None
     temperature: Optional[float] = None
-    max_tokens: Optional[int] = Field(default=None, alias="max_completion_tokens")
-    stop: Optional[Union[List[str], str]] = Field(default=None, alias="stop_sequences")
+    max_tokens: Optional[int] = None
+    """Also taken as ``max_completion_tokens``."""
+    stop: Optional[Union[List[str], str]] = None
+    """Also taken as ``stop_sequences``."""
     top_p: Optional[float] = None
     seed: Optional[int] = None
     n: Optional[int] = None
@@ -226,6 +232,12 @@ class ChatKestrel(BaseChatModel):
             if field.alias:
                 known.add(field.alias)
         values = dict(values)
+        # ChatOpenAI's other spellings, kept out of the fields so typed callers keep theirs.
+        for other, name in _SPELLINGS.items():
+            if other in values:
+                if name in values:
+                    raise ValueError(f"give `{name}` or `{other}`, not both")
+                values[name] = values.pop(other)
         extra: Dict[str, Any] = {}
         for key in [k for k in values if k not in known]:
             if key in _UNSUPPORTED:
@@ -545,7 +557,7 @@ class ChatKestrel(BaseChatModel):
                     and "schema" in response_format.get("json_schema", {})):
                 strict = response_format["json_schema"].get("strict")
                 response_format = response_format["json_schema"]["schema"]
-            kwargs["response_format"] = _response_format(response_format, strict)  # type: ignore[arg-type]
+            kwargs["response_format"] = _response_format(response_format, strict)
         return super().bind(tools=formatted, **kwargs)
 
     def with_structured_output(
