@@ -288,3 +288,33 @@ def test_tool_messages_may_carry_images_and_files(llm: ChatKestrel, mock: Mock) 
     parts = mock.chat_requests()[0]["body"]["messages"][2]["content"]
     assert parts[0] == {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}}
     assert parts[1]["type"] == "file" and parts[1]["file"]["file_data"].endswith("JVBERi0x")
+
+
+def test_tool_message_images_are_translated_per_provider(mock: Mock) -> None:
+    from conftest import client_kwargs
+
+    png = "iVBORw0KGgo="
+    history = [
+        HumanMessage("Take a screenshot"),
+        AIMessage("", tool_calls=[{"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}]),
+        ToolMessage([{"type": "text", "text": "done"}, {"type": "image", "base64": png, "mime_type": "image/png"}],
+                    tool_call_id="c1"),
+    ]
+    kwargs = client_kwargs(mock, routing=False)
+    kwargs["provider_keys"] = {**kwargs["provider_keys"], "anthropic": "sk-ant"}
+    kwargs["base_urls"] = {**kwargs["base_urls"], "anthropic": mock.url + "/anthropic"}
+    client = kestrel.OpenAI(**kwargs)
+
+    ChatKestrel(model="claude-haiku-4-5", client=client).invoke(history)
+    (sent,) = [r for r in mock.requests() if r["path"].endswith("/v1/messages")]
+    assert sent["body"]["messages"][-1]["content"] == [{"type": "tool_result", "tool_use_id": "c1", "content": [
+        {"type": "text", "text": "done"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png}}]}]
+
+    mock.clear()
+    ChatKestrel(model="llama-3.3-70b-versatile", client=client).invoke(history)
+    (sent,) = mock.chat_requests()
+    assert sent["path"].startswith("/groq")
+    tool, user = sent["body"]["messages"][-2:]
+    assert tool["content"] == [{"type": "text", "text": "done"}]
+    assert user["role"] == "user" and user["content"][1]["image_url"]["url"] == f"data:image/png;base64,{png}"
