@@ -283,10 +283,16 @@ class ChatKestrel(BaseChatModel):
             if value is not None:
                 settings[name] = value
         if given is not None:
+            # Arguments given beside a client apply to it (a copy with them: same ledger
+            # unless keys or base URLs change, which need a client of their own).
             if settings:
-                given = given.with_options(**settings)
-            self.client = given if isinstance(given, OpenAI) else given.to_sync()
-            self.async_client = given if isinstance(given, AsyncOpenAI) else given.to_async()
+                self.client = self.client.with_options(**settings) if self.client is not None else None
+                self.async_client = (self.async_client.with_options(**settings)
+                                     if self.async_client is not None else None)
+            if self.client is None:
+                self.client = self.async_client.to_sync()
+            if self.async_client is None:
+                self.async_client = self.client.to_async()
         else:
             clashing = sorted(set(settings) & set(self.client_options))
             if clashing:
