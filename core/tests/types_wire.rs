@@ -142,6 +142,23 @@ fn invalid_requests_name_the_field() {
         {"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}]}));
     assert_eq!(f, "messages[0].content[0]");
 
+    // Tool results may carry images and files (as OpenAI takes them), not audio.
+    let tool = |part: serde_json::Value| {
+        json!({"model": "m", "messages": [
+            {"role": "user", "content": "x"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": [part]}]})
+    };
+    for part in [
+        json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}),
+        json!({"type": "file", "file": {"filename": "a.pdf", "file_data": "data:application/pdf;base64,JVBERi0x"}}),
+    ] {
+        ChatRequest::from_json(&tool(part).to_string()).unwrap();
+    }
+    let (f, _) = invalid(tool(json!({"type": "input_audio", "input_audio": {"data": "AAAA", "format": "wav"}})));
+    assert_eq!(f, "messages[2].content[0]");
+
     let (f, _) = invalid(json!({"model": "m", "messages": [{"role": "assistant"}]}));
     assert_eq!(f, "messages[0].content");
 

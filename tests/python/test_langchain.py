@@ -52,7 +52,7 @@ def test_invoke(llm: ChatKestrel, mock: Mock) -> None:
 
 def test_parameters_and_routing_options(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
     llm = ChatKestrel(model="gpt-4o", client=make_client(), temperature=0.1, max_tokens=20,
-                      model_kwargs={"seed": 3}, kestrel_options={"routing": False})
+                      seed=3, kestrel_options={"routing": False})
     msg = llm.invoke("hi", stop=["END"])
     assert msg.response_metadata["model_name"] == "gpt-4o"
     body = mock.chat_requests()[0]["body"]
@@ -168,3 +168,153 @@ def test_errors_surface_as_kestrel_errors(make_client: Callable[..., kestrel.Ope
     llm = ChatKestrel(model="gpt-4o-mini", client=make_client(routing=False))
     with pytest.raises(kestrel.AuthenticationError):
         llm.invoke("hi")
+
+
+# --- ChatOpenAI's arguments and the defects of issue 19 --------------------------------------
+
+
+def test_chatopenai_arguments_reach_the_provider(mock: Mock) -> None:
+    mock.script(require_key="sk-mine")
+    llm = ChatKestrel(model="gpt-4o-mini", api_key="sk-mine", base_url=mock.base_url("openai"), top_p=0.5, seed=7,
+                      n=1, presence_penalty=0.1, frequency_penalty=0.2, max_completion_tokens=30, stop="END",
+                      extra_body={"x_vendor": 1}, default_headers={"x-team": "lab"},
+                      client_options={"from_env": False, "routing": False})
+    assert llm.invoke("hi").response_metadata["model_name"] == "gpt-4o-mini"
+    (sent,) = mock.chat_requests()
+    body = sent["body"]
+    assert sent["path"].startswith("/openai/v1/")
+    assert {k: body[k] for k in ("top_p", "seed", "n", "presence_penalty", "frequency_penalty", "stop", "x_vendor")} \
+        == {"top_p": 0.5, "seed": 7, "n": 1, "presence_penalty": 0.1, "frequency_penalty": 0.2, "stop": "END",
+            "x_vendor": 1}
+    assert body.get("max_tokens", body.get("max_completion_tokens")) == 30
+    headers = {k.lower(): v for k, v in sent["headers"].items()}
+    assert headers["authorization"] == "Bearer sk-mine" and headers["x-team"] == "lab"
+    assert llm.openai_api_key is not None and llm.openai_api_key.get_secret_value() == "sk-mine"
+
+
+def test_openai_spellings_and_a_shared_client(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
+    mock.script(require_key="sk-other")
+    llm = ChatKestrel(model="gpt-4o-mini", openai_api_key="sk-other", openai_api_base=mock.base_url("openai"),
+                      client=make_client(routing=False))
+    llm.invoke("hi")
+    assert mock.chat_requests()[0]["headers"].get("authorization", mock.chat_requests()[0]["headers"].get(
+        "Authorization")) == "Bearer sk-other"
+
+
+def test_unknown_arguments_are_loud(mock: Mock) -> None:
+    with pytest.raises(ValueError, match="unknown argument `temprature`.*did you mean `temperature`"):
+        ChatKestrel(model="gpt-4o", temprature=0.2)
+    with pytest.raises(ValueError, match="`openai_proxy`.*HTTPS_PROXY"):
+        ChatKestrel(model="gpt-4o", openai_proxy="http://proxy:3128")
+    with pytest.raises(ValueError, match="use_responses_api"):
+        ChatKestrel(model="gpt-4o", use_responses_api=True)
+    with pytest.raises(ValueError, match=r"\['seed'\].*not inside model_kwargs"):
+        ChatKestrel(model="gpt-4o", model_kwargs={"seed": 1})
+    # A Chat Completions field moves into model_kwargs with a warning, as with ChatOpenAI.
+    with pytest.warns(UserWarning, match="user is not a default parameter"):
+        llm = ChatKestrel(model="gpt-4o", user="u-1", client_options={"from_env": False})
+    assert llm.model_kwargs == {"user": "u-1"}
+
+
+def test_n_choices_become_generations(make_client: Callable[..., kestrel.OpenAI]) -> None:
+    llm = ChatKestrel(model="gpt-4o-mini", client=make_client(routing=False), n=1)
+    result = llm.generate([[HumanMessage("hi")]])
+    assert len(result.generations[0]) == 1
+    with pytest.raises(ValueError, match="n must be 1 when streaming"):
+        ChatKestrel(model="gpt-4o", n=2, streaming=True, client=make_client())
+
+
+def test_ls_params_name_the_per_call_model(llm: ChatKestrel) -> None:
+    ls = llm._get_ls_params(model="gpt-4o-mini", temperature=0.3, stop=["x"])
+    assert (ls["ls_model_name"], ls["ls_temperature"], ls["ls_stop"]) == ("gpt-4o-mini", 0.3, ["x"])
+
+
+def test_structured_output_binds_its_schema_for_tracers(llm: ChatKestrel) -> None:
+    seen: List[Any] = []
+
+    class Options(BaseCallbackHandler):
+        def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+            seen.append(kwargs.get("options"))
+
+    for method in ("function_calling", "json_schema", "json_mode"):
+        # json_mode parses into a dict: the mock's JSON object is not a Person.
+        schema = Person.model_json_schema() if method == "json_mode" else Person
+        llm.with_structured_output(schema, method=method).invoke("Alice is 30.",  # type: ignore[arg-type]
+                                                                  config={"callbacks": [Options()]})
+    assert [o["ls_structured_output_format"]["kwargs"]["method"] for o in seen] == \
+        ["function_calling", "json_schema", "json_mode"]
+    assert all(o["ls_structured_output_format"]["schema"]["title"] == "Person" for o in seen)
+
+
+def test_pydantic_v1_models_come_back_as_themselves(llm: ChatKestrel) -> None:
+    from pydantic.v1 import BaseModel as BaseModelV1
+
+    class Pet(BaseModelV1):
+        """A pet."""
+
+        name: str
+
+    with pytest.warns(UserWarning, match="pydantic v1"):
+        runnable = llm.with_structured_output(Pet, method="json_schema")
+    for out in (llm.with_structured_output(Pet).invoke("Rex"), runnable.invoke("Rex")):
+        assert isinstance(out, Pet) and out.name == "example"
+
+
+def test_reasoning_blocks_in_history_are_not_sent(llm: ChatKestrel, mock: Mock) -> None:
+    history = [
+        HumanMessage("Hello"),
+        AIMessage([{"type": "thinking", "thinking": "greet", "signature": "c2ln"},
+                   {"type": "redacted_thinking", "data": "ZW5j"},
+                   {"type": "text", "text": "Hi!", "annotations": []}]),
+        AIMessage([{"type": "redacted_thinking", "data": "ZW5j"}]),
+        HumanMessage("Thanks"),
+    ]
+    llm.invoke(history)
+    sent = mock.chat_requests()[0]["body"]["messages"]
+    assert sent[1]["content"] == [{"type": "text", "text": "Hi!"}]
+    assert sent[2]["content"] == ""
+
+
+def test_tool_messages_may_carry_images_and_files(llm: ChatKestrel, mock: Mock) -> None:
+    png = "iVBORw0KGgo="
+    history = [
+        HumanMessage("Take a screenshot"),
+        AIMessage("", tool_calls=[{"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}]),
+        ToolMessage([{"type": "image", "base64": png, "mime_type": "image/png"},
+                     {"type": "file", "base64": "JVBERi0x", "mime_type": "application/pdf", "filename": "a.pdf"}],
+                    tool_call_id="c1"),
+    ]
+    llm.invoke(history)
+    parts = mock.chat_requests()[0]["body"]["messages"][2]["content"]
+    assert parts[0] == {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}}
+    assert parts[1]["type"] == "file" and parts[1]["file"]["file_data"].endswith("JVBERi0x")
+
+
+def test_tool_message_images_are_translated_per_provider(mock: Mock) -> None:
+    from conftest import client_kwargs
+
+    png = "iVBORw0KGgo="
+    history = [
+        HumanMessage("Take a screenshot"),
+        AIMessage("", tool_calls=[{"name": "shot", "args": {}, "id": "c1", "type": "tool_call"}]),
+        ToolMessage([{"type": "text", "text": "done"}, {"type": "image", "base64": png, "mime_type": "image/png"}],
+                    tool_call_id="c1"),
+    ]
+    kwargs = client_kwargs(mock, routing=False)
+    kwargs["provider_keys"] = {**kwargs["provider_keys"], "anthropic": "sk-ant"}
+    kwargs["base_urls"] = {**kwargs["base_urls"], "anthropic": mock.url + "/anthropic"}
+    client = kestrel.OpenAI(**kwargs)
+
+    ChatKestrel(model="claude-haiku-4-5", client=client).invoke(history)
+    (sent,) = [r for r in mock.requests() if r["path"].endswith("/v1/messages")]
+    assert sent["body"]["messages"][-1]["content"] == [{"type": "tool_result", "tool_use_id": "c1", "content": [
+        {"type": "text", "text": "done"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png}}]}]
+
+    mock.clear()
+    ChatKestrel(model="llama-3.3-70b-versatile", client=client).invoke(history)
+    (sent,) = mock.chat_requests()
+    assert sent["path"].startswith("/groq")
+    tool, user = sent["body"]["messages"][-2:]
+    assert tool["content"] == [{"type": "text", "text": "done"}]
+    assert user["role"] == "user" and user["content"][1]["image_url"]["url"] == f"data:image/png;base64,{png}"

@@ -48,6 +48,8 @@ struct Quirks {
     legacy_max_tokens: bool,
     /// Accepts `stream_options` (else usage arrives unasked or not at all).
     stream_options: bool,
+    /// Accepts image and file parts in `tool` messages (else they move to a user message).
+    tool_media: bool,
 }
 
 /// A compatible server: OpenAI's standard fields, minus the platform-only ones and `drop`.
@@ -61,6 +63,7 @@ const fn compatible(drop: &'static [&'static str]) -> Quirks {
         message_name: true,
         legacy_max_tokens: false,
         stream_options: true,
+        tool_media: false,
     }
 }
 
@@ -71,7 +74,7 @@ const fn compatible(drop: &'static [&'static str]) -> Quirks {
 /// (`logprobs` is an integer there, so OpenAI's boolean form is not forwarded).
 fn quirks_for(provider: &str) -> Quirks {
     match provider {
-        "openai" => Quirks { drop_openai_only: false, ..compatible(&[]) },
+        "openai" => Quirks { drop_openai_only: false, tool_media: true, ..compatible(&[]) },
         "groq" => Quirks { message_name: false, ..compatible(&["logprobs", "logit_bias", "top_logprobs"]) },
         "xai" => Quirks {
             reasoning_drop: &["presence_penalty", "frequency_penalty", "stop"],
@@ -133,6 +136,11 @@ pub(super) fn body(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
             }
         }
     }
+    if !q.tool_media {
+        if let Some(Value::Array(msgs)) = v.get_mut("messages") {
+            move_tool_media(msgs, provider);
+        }
+    }
     if stream {
         v.insert("stream".into(), Value::Bool(true));
         if q.stream_options {
@@ -148,6 +156,43 @@ pub(super) fn body(call: &Call<'_>, stream: bool) -> Result<Vec<u8>> {
         v.remove("stream_options");
     }
     serde_json::to_vec(&v).map_err(|e| Error::invalid("body", e.to_string()))
+}
+
+/// Compatible servers document text-only tool results, so images and files a tool returned
+/// go in a user message right after the run of tool messages (results must stay together,
+/// right after the assistant's calls); each tool message keeps its text.
+fn move_tool_media(msgs: &mut Vec<Value>, provider: &str) {
+    let is_tool = |m: &Value| m["role"] == "tool";
+    let mut i = 0;
+    while i < msgs.len() {
+        if !is_tool(&msgs[i]) {
+            i += 1;
+            continue;
+        }
+        let mut media: Vec<Value> = Vec::new();
+        while i < msgs.len() && is_tool(&msgs[i]) {
+            let id = msgs[i]["tool_call_id"].as_str().unwrap_or_default().to_string();
+            if let Some(Value::Array(parts)) = msgs[i].get_mut("content") {
+                let (texts, moved): (Vec<Value>, Vec<Value>) = parts.drain(..).partition(|p| p["type"] == "text");
+                if !moved.is_empty() {
+                    media.push(serde_json::json!({"type": "text", "text": super::shared::tool_media_note(&id)}));
+                    media.extend(moved);
+                    if texts.is_empty() {
+                        msgs[i]["content"] = Value::String(super::shared::TOOL_MEDIA_MOVED.into());
+                        i += 1;
+                        continue;
+                    }
+                }
+                *parts = texts;
+            }
+            i += 1;
+        }
+        if !media.is_empty() {
+            tracing::debug!(provider, "tool result attachments moved to a user message");
+            msgs.insert(i, serde_json::json!({"role": "user", "content": media}));
+            i += 1;
+        }
+    }
 }
 
 fn drop_fields(v: &mut Map<String, Value>, fields: &[&str], provider: &str) {
@@ -255,6 +300,31 @@ mod tests {
         assert!(xai.get("stop").is_none());
         assert_eq!(xai["stream_options"]["include_usage"], true);
         assert_eq!(body_for("xai", "grok-3", req, false, false)["stop"], serde_json::json!(["x"]));
+    }
+
+    #[test]
+    fn tool_result_media_reach_openai_and_move_for_compatible_servers() {
+        let image =
+            serde_json::json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}});
+        let req = serde_json::json!({"model": "gpt-4o", "messages": [
+            {"role": "user", "content": "Screenshot?"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "shot", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "here"}, image]},
+            {"role": "user", "content": "Describe it."}]});
+        let openai = body_for("openai", "gpt-4o", req.clone(), false, true);
+        assert_eq!(openai["messages"], req["messages"]);
+
+        let groq = body_for("groq", "llama-4-scout", req, false, false);
+        let msgs = groq["messages"].as_array().unwrap();
+        assert_eq!(msgs.len(), 5);
+        assert_eq!(msgs[2]["content"], serde_json::json!([{"type": "text", "text": "here"}]));
+        assert_eq!(
+            msgs[3],
+            serde_json::json!({"role": "user", "content": [
+                {"type": "text", "text": "The result of tool call c1 includes these attachments:"}, image]})
+        );
+        assert_eq!(msgs[4]["content"], "Describe it.");
     }
 
     #[test]

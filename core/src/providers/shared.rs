@@ -141,3 +141,12 @@ pub(super) fn call_arguments(i: usize, j: usize, args: &str, provider: &str) -> 
         )),
     }
 }
+
+/// The text that introduces, in a user message, the images or files a tool returned, for
+/// providers whose tool results take text only.
+pub(super) fn tool_media_note(tool_call_id: &str) -> String {
+    format!("The result of tool call {tool_call_id} includes these attachments:")
+}
+
+/// A tool result's text when all it returned were attachments moved to a user message.
+pub(super) const TOOL_MEDIA_MOVED: &str = "(attachments: see the next message)";

@@ -612,9 +612,10 @@ fn validate_message(i: usize, m: &Message) -> Result<()> {
             let allowed = match p {
                 ContentPart::Text { .. } => true,
                 ContentPart::Refusal { .. } => m.role == Role::Assistant,
-                ContentPart::ImageUrl { .. } | ContentPart::InputAudio { .. } | ContentPart::File { .. } => {
-                    m.role == Role::User
-                }
+                // OpenAI takes images and files in tool results too (a screenshot tool, a
+                // PDF fetcher); providers that do not are given them another way.
+                ContentPart::ImageUrl { .. } | ContentPart::File { .. } => matches!(m.role, Role::User | Role::Tool),
+                ContentPart::InputAudio { .. } => m.role == Role::User,
             };
             if !allowed {
                 return Err(Error::invalid(

@@ -89,7 +89,7 @@ pub(super) fn convert_messages(req: &ChatRequest) -> Result<(Option<Value>, Vec<
             }
             Role::User => ("user", user_blocks(i, m)?),
             Role::Assistant => ("assistant", assistant_blocks(i, m)?),
-            Role::Tool => ("user", vec![tool_result(m)]),
+            Role::Tool => ("user", vec![tool_result(i, m)?]),
             Role::Function => {
                 return Err(Error::invalid(
                     format!("messages[{i}].role"),
@@ -228,20 +228,22 @@ pub(super) fn assistant_blocks(i: usize, m: &Message) -> Result<Vec<Value>> {
     Ok(blocks)
 }
 
-/// tool_result_block_param.py: {type: tool_result, tool_use_id, content: string | blocks}.
-pub(super) fn tool_result(m: &Message) -> Value {
+/// tool_result_block_param.py: {type: tool_result, tool_use_id, content: string | blocks},
+/// the blocks being text, image or document ones, so images and PDFs a tool returned stay
+/// in its result.
+pub(super) fn tool_result(i: usize, m: &Message) -> Result<Value> {
     let mut block = json!({"type": "tool_result", "tool_use_id": m.tool_call_id.as_deref().unwrap_or_default()});
     match &m.content {
         Some(Content::Text(s)) if !s.is_empty() => block["content"] = Value::String(s.clone()),
         Some(Content::Parts(_)) => {
-            let texts = text_blocks(m);
-            if !texts.is_empty() {
-                block["content"] = compact(texts);
+            let blocks = user_blocks(i, m)?;
+            if !blocks.is_empty() {
+                block["content"] = compact(blocks);
             }
         }
         _ => {}
     }
-    block
+    Ok(block)
 }
 
 /// Writes `tools` and `tool_choice` (the caller's, plus the JSON-answer tool) and returns

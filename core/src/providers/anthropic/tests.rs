@@ -213,3 +213,27 @@ fn stream_events_translate() {
         t.translate(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#).unwrap_err();
     assert!(matches!(err, Error::Provider { status: 529, .. }) && err.is_transient(), "{err:?}");
 }
+
+#[test]
+fn tool_results_keep_images_and_documents() {
+    let (b, _) = body_for(
+        json!({"model": "m", "messages": [
+            {"role": "user", "content": "Screenshot?"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "shot", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": [
+                {"type": "text", "text": "here"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+                {"type": "file", "file": {"file_data": "data:application/pdf;base64,JVBERi0x"}}]}]}),
+        None,
+        false,
+    );
+    assert_eq!(
+        b["messages"][2]["content"][0],
+        json!({"type": "tool_result", "tool_use_id": "c1", "content": [
+            {"type": "text", "text": "here"},
+            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+            {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0x"}}
+        ]})
+    );
+}

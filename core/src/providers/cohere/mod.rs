@@ -120,18 +120,34 @@ fn joined_text(m: &Message) -> String {
 
 fn convert_messages(req: &ChatRequest) -> Result<Vec<Value>> {
     let mut out = Vec::with_capacity(req.messages.len());
+    // Images from tool results, sent as a user message after the run of tool messages
+    // (Cohere's tool content is text or documents only; tool results must stay together).
+    let mut tool_media: Vec<Value> = Vec::new();
     for (i, m) in req.messages.iter().enumerate() {
+        if m.role != Role::Tool && !tool_media.is_empty() {
+            out.push(json!({"role": "user", "content": std::mem::take(&mut tool_media)}));
+        }
         let msg = match m.role {
             // chat_message_v2.py SystemChatMessageV2: content is a string or text parts.
             Role::System | Role::Developer => json!({"role": "system", "content": joined_text(m)}),
             Role::User => json!({"role": "user", "content": user_content(i, m)?}),
             Role::Assistant => assistant(m),
             // ToolChatMessageV2 {tool_call_id, content: str | [TextToolContent]}.
-            Role::Tool => json!({
-                "role": "tool",
-                "tool_call_id": m.tool_call_id.as_deref().unwrap_or_default(),
-                "content": joined_text(m),
-            }),
+            Role::Tool => {
+                let id = m.tool_call_id.as_deref().unwrap_or_default();
+                let mut text = joined_text(m);
+                if let Value::Array(parts) = user_content(i, m)? {
+                    let media: Vec<Value> = parts.into_iter().filter(|p| p["type"] != "text").collect();
+                    if !media.is_empty() {
+                        tool_media.push(json!({"type": "text", "text": shared::tool_media_note(id)}));
+                        tool_media.extend(media);
+                        if text.is_empty() {
+                            text = shared::TOOL_MEDIA_MOVED.to_string();
+                        }
+                    }
+                }
+                json!({"role": "tool", "tool_call_id": id, "content": text})
+            }
             Role::Function => {
                 return Err(Error::invalid(
                     format!("messages[{i}].role"),
@@ -140,6 +156,9 @@ fn convert_messages(req: &ChatRequest) -> Result<Vec<Value>> {
             }
         };
         out.push(msg);
+    }
+    if !tool_media.is_empty() {
+        out.push(json!({"role": "user", "content": tool_media}));
     }
     Ok(out)
 }

@@ -164,3 +164,29 @@ fn stream_events_translate() {
         .unwrap_err();
     assert!(err.is_transient(), "{err:?}");
 }
+
+#[test]
+fn tool_result_images_follow_the_tool_messages() {
+    let b = body_for(
+        json!({"model": "m", "messages": [
+            {"role": "user", "content": "Screenshots?"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "shot", "arguments": "{}"}},
+                {"id": "c2", "type": "function", "function": {"name": "shot", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": [
+                {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]},
+            {"role": "tool", "tool_call_id": "c2", "content": "none"}]}),
+        false,
+    )
+    .unwrap();
+    let msgs = b["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 5, "{msgs:?}");
+    assert_eq!(msgs[2]["content"], "(attachments: see the next message)");
+    assert_eq!(msgs[3], json!({"role": "tool", "tool_call_id": "c2", "content": "none"}));
+    assert_eq!(
+        msgs[4],
+        json!({"role": "user", "content": [
+            {"type": "text", "text": "The result of tool call c1 includes these attachments:"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]})
+    );
+}

@@ -89,7 +89,15 @@ pub(super) fn convert_messages(req: &ChatRequest) -> Result<(Option<Value>, Vec<
             }
             Role::User => ("user", user_parts(i, m)?),
             Role::Assistant => ("model", model_parts(i, m)?),
-            Role::Tool => ("user", vec![function_response(i, m, &req.messages[..i])?]),
+            Role::Tool => {
+                // `FunctionResponse.response` is JSON only; images and documents the tool
+                // returned go beside it in the same turn, where every Gemini model reads them.
+                let mut parts = vec![function_response(i, m, &req.messages[..i])?];
+                if matches!(m.content, Some(Content::Parts(_))) {
+                    parts.extend(user_parts(i, m)?.into_iter().filter(|p| p.get("text").is_none()));
+                }
+                ("user", parts)
+            }
             Role::Function => {
                 // The deprecated function-result role names the function itself.
                 let name = m.name.clone().unwrap_or_default();

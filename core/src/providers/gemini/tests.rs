@@ -206,3 +206,25 @@ fn a_200_that_is_not_an_answer_is_a_provider_error() {
     let blocked = decode("gemini", br#"{"promptFeedback": {"blockReason": "SAFETY"}}"#, "m").unwrap();
     assert_eq!(blocked.choices[0].finish_reason.as_deref(), Some("content_filter"));
 }
+
+#[test]
+fn tool_result_images_go_beside_the_function_response() {
+    let b = body_for(
+        json!({"model": "m", "messages": [
+            {"role": "user", "content": "Screenshot?"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "shot", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": [
+                {"type": "text", "text": "here"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]}),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        b["contents"][2]["parts"],
+        json!([
+            {"functionResponse": {"name": "shot", "response": {"result": "here"}}},
+            {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}
+        ])
+    );
+}
