@@ -9,7 +9,8 @@ use std::io::Read;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -69,106 +70,96 @@ pub async fn drain(shared: &Arc<Shared>) -> Result<(), ApiError> {
     }
 }
 
-async fn records(
-    shared: &Arc<Shared>,
-    headers: &HeaderMap,
-    range: &Range,
-) -> Result<(String, Vec<UsageRecord>), ApiError> {
-    let tenant = tenant_of(shared, headers, range).await?;
-    drain(shared).await?;
-    let q = UsageQuery { tenant: tenant.clone(), from_ms: range.from, to_ms: range.to };
-    let store = shared.store.clone();
-    let recs = tokio::task::spawn_blocking(move || store.usage(&q))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok((tenant, recs))
+/// What every dashboard view starts from: the caller's tenant, the range asked for, and
+/// that tenant's stored records in it (pending records drained to the store first).
+pub struct Scoped {
+    tenant: String,
+    range: Range,
+    records: Vec<UsageRecord>,
 }
 
-/// The core's aggregates over `recs` (kept in the ring too when `keep`, for CSV).
-fn ledger_of(recs: Vec<UsageRecord>, keep: bool) -> Ledger {
-    let ledger = Ledger::new(LedgerConfig { recent_capacity: if keep { recs.len() } else { 0 }, jsonl_path: None });
-    for r in recs {
-        ledger.record(r);
+impl FromRequestParts<Arc<Shared>> for Scoped {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        let Query(range) = Query::<Range>::from_request_parts(parts, shared)
+            .await
+            .map_err(|e| ApiError::invalid(format!("bad query: {}", e.body_text())))?;
+        let tenant = tenant_of(shared, &parts.headers, &range).await?;
+        drain(shared).await?;
+        let q = UsageQuery { tenant: tenant.clone(), from_ms: range.from, to_ms: range.to };
+        let store = shared.store.clone();
+        let records = tokio::task::spawn_blocking(move || store.usage(&q))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Scoped { tenant, range, records })
     }
-    ledger
 }
 
-fn scope(tenant: &str, range: &Range) -> Value {
-    json!({"tenant": tenant, "from": range.from, "to": range.to})
+impl Scoped {
+    /// The core's aggregates over the records, which move into it (kept in its ring too
+    /// when `keep`, for CSV).
+    fn ledger(&mut self, keep: bool) -> Ledger {
+        let records = std::mem::take(&mut self.records);
+        let capacity = if keep { records.len() } else { 0 };
+        let ledger = Ledger::new(LedgerConfig { recent_capacity: capacity, jsonl_path: None });
+        for r in records {
+            ledger.record(r);
+        }
+        ledger
+    }
+
+    /// `body` with the `scope` every view answers with.
+    fn answer(&self, mut body: Value) -> Response {
+        body["scope"] = json!({"tenant": self.tenant, "from": self.range.from, "to": self.range.to});
+        Json(body).into_response()
+    }
 }
 
-pub async fn savings(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    let (tenant, recs) = records(&s, &headers, &range).await?;
-    let l = ledger_of(recs, false);
-    let mut v = serde_json::to_value(l.savings(None)).map_err(|e| ApiError::internal(e.to_string()))?;
-    v["scope"] = scope(&tenant, &range);
-    Ok(Json(v).into_response())
+pub async fn savings(mut scoped: Scoped) -> Result<Response, ApiError> {
+    let savings = scoped.ledger(false).savings(None);
+    Ok(scoped.answer(serde_json::to_value(savings).map_err(|e| ApiError::internal(e.to_string()))?))
 }
 
-pub async fn routing(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    let (tenant, recs) = records(&s, &headers, &range).await?;
-    let l = ledger_of(recs, false);
+pub async fn routing(mut scoped: Scoped) -> Result<Response, ApiError> {
+    let l = scoped.ledger(false);
     let routing = l.routing(None);
-    Ok(Json(json!({
+    Ok(scoped.answer(json!({
         "economy": routing.economy, "standard": routing.standard, "premium": routing.premium,
         "cache": routing.cache, "passthrough": routing.passthrough,
         "cache_stats": l.cache(None),
-        "scope": scope(&tenant, &range),
-    }))
-    .into_response())
+    })))
 }
 
-pub async fn analytics(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    let (tenant, recs) = records(&s, &headers, &range).await?;
-    let l = ledger_of(recs, false);
-    Ok(Json(json!({"models": l.analytics(None), "scope": scope(&tenant, &range)})).into_response())
+pub async fn analytics(mut scoped: Scoped) -> Result<Response, ApiError> {
+    let models = scoped.ledger(false).analytics(None);
+    Ok(scoped.answer(json!({"models": models})))
 }
 
 /// Per provider: counts from the stored attempts, and the live circuit state of this
 /// tenant's clients in this process.
-pub async fn providers(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    let (tenant, recs) = records(&s, &headers, &range).await?;
-    let l = ledger_of(recs, false);
+pub async fn providers(State(s): State<Arc<Shared>>, mut scoped: Scoped) -> Result<Response, ApiError> {
     let mut live: Vec<Value> = Vec::new();
-    for kc in s.pool.tenant_clients(&tenant) {
+    for kc in s.pool.tenant_clients(&scoped.tenant) {
         for h in kc.client.health().into_iter().filter(|h| h.configured) {
             let mut v = serde_json::to_value(&h).unwrap_or(Value::Null);
             v["key_id"] = json!(kc.key_id);
             live.push(v);
         }
     }
-    Ok(Json(json!({"providers": l.providers(None), "live": live, "scope": scope(&tenant, &range)})).into_response())
+    let providers = scoped.ledger(false).providers(None);
+    Ok(scoped.answer(json!({"providers": providers, "live": live})))
 }
 
 /// Requests, cost, baseline and savings per time bucket, for the chart.
-pub async fn timeseries(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    let (tenant, recs) = records(&s, &headers, &range).await?;
+pub async fn timeseries(scoped: Scoped) -> Result<Response, ApiError> {
+    let (range, recs) = (&scoped.range, &scoped.records);
     let first = range.from.or(recs.first().map(|r| r.timestamp_ms)).unwrap_or(0);
     let last = range.to.or(recs.last().map(|r| r.timestamp_ms + 1)).unwrap_or(first + 1);
     let width = range.bucket_ms.unwrap_or(((last.saturating_sub(first)) / 24).max(60_000)).max(1_000);
     let mut buckets: std::collections::BTreeMap<u64, (u64, f64, f64)> = Default::default();
-    for r in &recs {
+    for r in recs {
         let start = first + (r.timestamp_ms.saturating_sub(first) / width) * width;
         let b = buckets.entry(start).or_default();
         b.0 += 1;
@@ -179,21 +170,15 @@ pub async fn timeseries(
         .into_iter()
         .map(|(t, (n, cost, base))| json!({"t": t, "requests": n, "actual_cost_usd": cost, "baseline_cost_usd": base, "saved_usd": base - cost}))
         .collect();
-    Ok(Json(json!({"bucket_ms": width, "points": points, "scope": scope(&tenant, &range)})).into_response())
+    Ok(scoped.answer(json!({"bucket_ms": width, "points": points})))
 }
 
-pub async fn export_csv(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(range): Query<Range>,
-) -> Result<Response, ApiError> {
-    let (tenant, recs) = records(&s, &headers, &range).await?;
-    let l = ledger_of(recs, true);
+pub async fn export_csv(mut scoped: Scoped) -> Result<Response, ApiError> {
     let mut out = Vec::new();
-    l.write_csv(&mut out, None).map_err(|e| ApiError::internal(e.to_string()))?;
+    scoped.ledger(true).write_csv(&mut out, None).map_err(|e| ApiError::internal(e.to_string()))?;
     let disposition = format!(
         "attachment; filename=\"kestrel-usage-{}.csv\"",
-        tenant.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        scoped.tenant.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
     );
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],

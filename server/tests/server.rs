@@ -133,6 +133,12 @@ async fn streaming_is_sse_ending_with_done(b: Backend) {
     // The stream's usage record reaches the store.
     let (_, s) = env.get(&key, "/api/dashboard/savings").await;
     assert_eq!(s["requests"], 1);
+    assert_eq!(s["scope"]["tenant"], "acme");
+    // A malformed range is the caller's error, in OpenAI's error shape.
+    let (status, e) = env.get(&key, "/api/dashboard/routing?from=yesterday").await;
+    assert_eq!(status, 400);
+    assert_eq!(e["error"]["type"], "invalid_request_error");
+    assert!(e["error"]["message"].as_str().unwrap().contains("from"), "{e}");
 }
 
 async fn tools_and_json_mode_pass_through_the_core(b: Backend) {
