@@ -533,47 +533,31 @@ impl Catalog {
     }
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian), or `None`.
+/// The catalog's and the config's date format.
+const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// Julian day number of 1970-01-01: day counts are kept relative to it.
+const EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date, or `None` for anything else (including
+/// dates that do not exist, such as `2026-02-30`).
 pub fn days_from_iso(date: &str) -> Option<i64> {
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i64 = date[..4].parse().ok()?;
-    let m: i64 = date[5..7].parse().ok()?;
-    let d: i64 = date[8..].parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    let date = time::Date::parse(date, ISO_DATE).ok()?;
+    Some(i64::from(date.to_julian_day()) - EPOCH_JULIAN_DAY)
 }
 
-/// The `YYYY-MM-DD` date of a day count since 1970-01-01.
+/// The `YYYY-MM-DD` date of a day count since 1970-01-01 (clamped to the years 0-9999).
 pub fn iso_from_days(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    let julian = (days + EPOCH_JULIAN_DAY).clamp(1_721_060, 5_373_484);
+    let date = time::Date::from_julian_day(julian as i32).unwrap_or(time::Date::MIN);
+    date.format(ISO_DATE).unwrap_or_default()
 }
 
 /// Today's date (UTC) from the system clock, for callers at the edge (CLI, client
 /// construction); routing itself takes the date as a value.
 pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    iso_from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+    time::OffsetDateTime::now_utc().date().format(ISO_DATE).unwrap_or_default()
 }
 
 /// Removes a trailing snapshot date: `-2024-08-06`, `-20251001`, `-08-2024`, `@20240620`.
@@ -624,6 +608,8 @@ mod tests {
         assert_eq!(days_from_iso("2027-01-14").unwrap() - days_from_iso("2026-12-04").unwrap(), 41);
         assert_eq!(days_from_iso("2024-02-29").map(iso_from_days).as_deref(), Some("2024-02-29"));
         assert_eq!(days_from_iso("2026-13-01"), None);
+        assert_eq!(days_from_iso("2026-02-30"), None);
+        assert_eq!(iso_from_days(0), "1970-01-01");
         assert_eq!(days_from_iso("26-1-1"), None);
     }
 }
