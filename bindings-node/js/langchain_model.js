@@ -538,6 +538,8 @@ function makeChatKestrel(lc) {
         // OpenAI's shape whichever provider served the call (that one is in `kestrel`).
         model_provider: "openai",
         model_name: raw.model,
+        // LangChain's standard tests read `model` (ChatOpenAI has only `model_name`).
+        model: raw.model,
         usage: { ...raw.usage },
         ...(raw.system_fingerprint ? { system_fingerprint: raw.system_fingerprint } : {}),
         ...(raw.kestrel ? { kestrel: raw.kestrel } : {}),
@@ -606,6 +608,7 @@ function makeChatKestrel(lc) {
             generationInfo.finish_reason = choice.finish_reason;
             generationInfo.system_fingerprint = data.system_fingerprint;
             generationInfo.model_name = data.model;
+            generationInfo.model = data.model;
             generationInfo.service_tier = data.service_tier;
           }
           if (this.logprobs) generationInfo.logprobs = choice.logprobs;
