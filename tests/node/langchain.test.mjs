@@ -9,7 +9,9 @@
 // ChatOpenAI failing the same assertions on the same mock.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 
 import OpenAI, { RateLimitError } from "kestrel-router";
@@ -26,7 +28,7 @@ import { concat } from "@langchain/core/utils/stream";
 import { z } from "zod/v3";
 import { z as z4 } from "zod";
 
-import { Mock, PROVIDER_KEYS, clientOptions } from "./_mock.mjs";
+import { Mock, PROVIDER_KEYS, REPO, clientOptions } from "./_mock.mjs";
 
 const require = createRequire(import.meta.url);
 let mock;
@@ -573,4 +575,413 @@ describe("ChatOpenAI fails the tests marked above on the same mock", () => {
       await assert.rejects(INTEGRATION[name](kestrel), (e) => e instanceof assert.AssertionError);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// Kestrel's own: what ChatOpenAI does not have, and how the two agree
+
+describe("ChatKestrel over a Kestrel client", () => {
+  test("invoke: the routed answer, with Kestrel's metadata, usage and ChatOpenAI's response metadata", async () => {
+    const msg = await kestrel().invoke("What is 2+2?");
+    assert.ok(msg instanceof AIMessage);
+    assert.match(msg.content, /^Mock answer from /);
+    const meta = msg.response_metadata;
+    assert.equal(meta.kestrel.requested_model, "gpt-4o");
+    assert.equal(meta.kestrel.tier, "economy");
+    assert.notEqual(meta.kestrel.model, "gpt-4o", "a simple question goes to a cheaper model");
+    assert.equal(meta.model_name, meta.kestrel.model);
+    assert.equal(meta.finish_reason, "stop");
+    assert.equal(meta.model_provider, "openai");
+    assert.equal(meta.system_fingerprint, "fp_kestrel_mock");
+    assert.ok(meta.kestrel.saved_usd > 0);
+    assert.equal(msg.usage_metadata.total_tokens, msg.usage_metadata.input_tokens + msg.usage_metadata.output_tokens);
+    assert.equal(msg.usage_metadata.input_tokens, meta.usage.prompt_tokens);
+    assert.deepEqual(meta.tokenUsage, { promptTokens: meta.usage.prompt_tokens, completionTokens: meta.usage.completion_tokens, totalTokens: meta.usage.total_tokens });
+    assert.ok(msg.id.startsWith("chatcmpl-"));
+  });
+
+  test("the same keys as ChatOpenAI's messages, plus kestrel and model", async () => {
+    const ours = await kestrel().invoke("Hello");
+    const theirs = await chatOpenAI().invoke("Hello");
+    assert.deepEqual(Object.keys(ours.response_metadata).sort(), [...Object.keys(theirs.response_metadata), "kestrel", "model"].sort());
+    assert.deepEqual(Object.keys(ours.usage_metadata).sort(), Object.keys(theirs.usage_metadata).sort());
+    assert.deepEqual(Object.keys(ours.additional_kwargs).sort(), Object.keys(theirs.additional_kwargs).sort());
+  });
+
+  test("stream: text chunks, then usage and Kestrel's metadata once in the concatenation", async () => {
+    const { full, count } = await collect(await kestrel().stream("Tell me a story"));
+    assert.ok(count > 3);
+    assert.match(full.content, /^Mock answer from /);
+    assert.equal(full.response_metadata.kestrel.requested_model, "gpt-4o");
+    assert.equal(full.response_metadata.finish_reason, "stop");
+    assert.equal(full.response_metadata.model_name, full.response_metadata.kestrel.model);
+    assert.equal(full.usage_metadata.total_tokens, full.usage_metadata.input_tokens + full.usage_metadata.output_tokens);
+    // Concatenation adds numbers up: the raw usage must be there once.
+    assert.equal(full.response_metadata.usage.total_tokens, full.usage_metadata.total_tokens);
+    const [req] = await mock.chatRequests();
+    assert.equal(req.body.stream, true);
+  });
+
+  test("stream and invoke agree with ChatOpenAI's on the same answer", async () => {
+    const pinned = (make) => make({ model: "gpt-4o", ...(make === kestrel ? { kestrel: { routing: false } } : {}) });
+    const ours = (await collect(await pinned(kestrel).stream("Hello"))).full;
+    const theirs = (await collect(await pinned(chatOpenAI).stream("Hello"))).full;
+    assert.equal(ours.content, theirs.content);
+    assert.deepEqual(ours.usage_metadata, theirs.usage_metadata);
+    assert.deepEqual(ours.tool_call_chunks, theirs.tool_call_chunks);
+  });
+
+  test("streaming: true makes invoke stream, firing token callbacks; usage still arrives", async () => {
+    const handler = new TestCallbackHandler();
+    const msg = await kestrel({ streaming: true }).invoke("Tell me a story", { callbacks: [handler] });
+    assert.ok(handler.tokens.length > 3);
+    assert.equal(handler.tokens.join(""), msg.content);
+    assert.ok(msg.usage_metadata.total_tokens > 0);
+    assert.equal(msg.response_metadata.kestrel.requested_model, "gpt-4o");
+    assert.equal(handler.ends.length, 1);
+    assert.deepEqual(handler.extraParams.invocation_params.stream_options, { include_usage: true });
+    const [req] = await mock.chatRequests();
+    assert.equal(req.body.stream, true);
+  });
+
+  test("batch: each input its own routed call", async () => {
+    const [a, b] = await kestrel().batch(["What is 2+2?", "Hey"]);
+    assert.match(a.content, /What is 2\+2\?/);
+    assert.match(b.content, /Hey/);
+    assert.equal((await mock.chatRequests()).length, 2);
+  });
+
+  test("callbacks see the invocation params and Kestrel's ls params", async () => {
+    const handler = new TestCallbackHandler();
+    await kestrel({ kestrel: { tenant: "acme" } }).invoke("hi", { callbacks: [handler], model: "gpt-4o-mini" });
+    const extra = handler.extraParams;
+    assert.equal(extra.invocation_params.model, "gpt-4o-mini");
+    assert.deepEqual(extra.invocation_params.kestrel, { tenant: "acme" });
+    assert.equal(extra.metadata.ls_provider, "kestrel");
+    assert.equal(extra.metadata.ls_model_name, "gpt-4o-mini");
+    assert.equal(extra.metadata.ls_temperature, 0);
+    assert.equal(extra.metadata.ls_max_tokens, 100);
+  });
+
+  test("getLsParams honours a per-call model, stop, temperature and max tokens", () => {
+    const model = kestrel({ model: "gpt-4o", temperature: 0.3, maxTokens: 50 });
+    assert.deepEqual(model.getLsParams({ stop: ["x"] }), {
+      ls_provider: "kestrel",
+      ls_model_name: "gpt-4o",
+      ls_model_type: "chat",
+      ls_temperature: 0.3,
+      ls_max_tokens: 50,
+      ls_stop: ["x"],
+    });
+    assert.equal(model.getLsParams({ model: "gpt-4o-mini" }).ls_model_name, "gpt-4o-mini");
+    // Reasoning models take max_completion_tokens, as with ChatOpenAI.
+    assert.equal(kestrel({ model: "o3-mini", maxTokens: 50 }).getLsParams({}).ls_max_tokens, 50);
+  });
+
+  test("_llmType, lc_name, invocationParams and identifyingParams", () => {
+    const model = kestrel({ topP: 0.5, modelKwargs: { seed: 7 }, kestrel: { floor: "standard" } });
+    assert.equal(model._llmType(), "kestrel-chat");
+    assert.equal(ChatKestrel.lc_name(), "ChatKestrel");
+    assert.equal(model.getName(), "ChatKestrel");
+    const params = model.invocationParams({ tool_choice: "any", kestrel: { tenant: "t" }, seed: 3 });
+    assert.equal(params.model, "gpt-4o");
+    assert.equal(params.top_p, 0.5);
+    assert.equal(params.temperature, 0);
+    assert.equal(params.max_tokens, 100);
+    assert.equal(params.tool_choice, "required");
+    assert.equal(params.seed, 7, "modelKwargs come last, as in ChatOpenAI");
+    assert.deepEqual(params.kestrel, { floor: "standard", tenant: "t" });
+    assert.equal(model.identifyingParams().model_name, "gpt-4o");
+    // ChatOpenAI's params, key for key (plus Kestrel's routing options).
+    const theirs = chatOpenAI({ topP: 0.5, modelKwargs: { seed: 7 } }).invocationParams({ tool_choice: "any", seed: 3 });
+    const { kestrel: _, ...ours } = params;
+    const known = Object.keys(theirs).filter((k) => !["prompt_cache_retention", "prompt_cache_options"].includes(k));
+    assert.deepEqual(Object.fromEntries(known.map((k) => [k, ours[k]])), Object.fromEntries(known.map((k) => [k, theirs[k]])));
+  });
+
+  test("a per-call model and routing options reach the request", async () => {
+    await kestrel().invoke("What is 2+2?", { model: "gpt-4o-mini", kestrel: { routing: false } });
+    const [req] = await mock.chatRequests();
+    assert.equal(req.body.model, "gpt-4o-mini");
+    assert.equal(req.path, "/openai/v1/chat/completions");
+    assert.equal(req.body.kestrel, undefined, "routing options are never sent to a provider");
+  });
+
+  test("request params as ChatOpenAI sends them", async () => {
+    const model = kestrel({ kestrel: { routing: false }, topP: 0.5, stop: ["END"], user: "u1", modelKwargs: { seed: 7 } });
+    await model.invoke([new SystemMessage("Be brief."), new HumanMessage("hi")]);
+    await chatOpenAI({ topP: 0.5, stop: ["END"], user: "u1", modelKwargs: { seed: 7 } }).invoke([new SystemMessage("Be brief."), new HumanMessage("hi")]);
+    const [ours, theirs] = await mock.chatRequests();
+    for (const key of ["model", "messages", "temperature", "top_p", "max_tokens", "stop", "user", "seed"]) {
+      assert.deepEqual(ours.body[key], theirs.body[key], key);
+    }
+    assert.deepEqual(ours.body.messages, [{ role: "system", content: "Be brief." }, { role: "user", content: "hi" }]);
+  });
+
+  test("other providers' reasoning and tool-use parts in history are not sent on", async () => {
+    await kestrel({ kestrel: { routing: false } }).invoke([
+      new HumanMessage("hi"),
+      new AIMessage({
+        content: [
+          { type: "thinking", thinking: "hmm", signature: "sig" },
+          { type: "redacted_thinking", data: "xyz" },
+          { type: "text", text: "Hello!" },
+        ],
+      }),
+      new HumanMessage("again"),
+    ]);
+    const [req] = await mock.chatRequests();
+    assert.deepEqual(req.body.messages[1], { role: "assistant", content: [{ type: "text", text: "Hello!" }] });
+  });
+
+  test("a reasoning model gets the system prompt as developer, and max_completion_tokens", async () => {
+    await kestrel({ model: "o3-mini", kestrel: { routing: false }, temperature: undefined }).invoke([new SystemMessage("Be brief."), new HumanMessage("hi")]);
+    const [req] = await mock.chatRequests();
+    assert.equal(req.body.messages[0].role, "developer");
+    assert.equal(req.body.max_completion_tokens, 100);
+    assert.equal(req.body.max_tokens, undefined);
+  });
+});
+
+describe("tools", () => {
+  const weather = () =>
+    tool(async ({ city }) => `sunny in ${city}`, {
+      name: "get_weather",
+      description: "The weather in a city",
+      schema: z4.object({ city: z4.string() }),
+    });
+
+  test("bindTools: tool calls on the message, the tools and tool_choice in the request", async () => {
+    const msg = await kestrel().bindTools([weather()], { tool_choice: "get_weather" }).invoke("What's the weather in Paris?");
+    assert.equal(msg.tool_calls.length, 1);
+    assert.equal(msg.tool_calls[0].name, "get_weather");
+    assert.deepEqual(msg.tool_calls[0].args, { city: "example" });
+    assert.equal(msg.tool_calls[0].type, "tool_call");
+    assert.equal(msg.response_metadata.finish_reason, "tool_calls");
+    assert.equal(msg.additional_kwargs.tool_calls[0].function.name, "get_weather");
+    const [req] = await mock.chatRequests();
+    assert.equal(req.body.tools[0].function.name, "get_weather");
+    assert.equal(req.body.tools[0].function.parameters.properties.city.type, "string");
+    assert.deepEqual(req.body.tool_choice, { type: "function", function: { name: "get_weather" } });
+  });
+
+  test("bindTools takes OpenAI tool dicts, strict and parallel_tool_calls", async () => {
+    const openaiTool = { type: "function", function: { name: "lookup", description: "d", parameters: { type: "object", properties: { q: { type: "string" } }, required: ["q"], additionalProperties: false } } };
+    await kestrel({ kestrel: { routing: false } }).bindTools([openaiTool], { strict: true, parallel_tool_calls: false }).invoke("look it up");
+    const [req] = await mock.chatRequests();
+    assert.equal(req.body.tools[0].function.strict, true);
+    assert.equal(req.body.parallel_tool_calls, false);
+  });
+
+  test("stream: tool_call_chunks per chunk, tool_calls in the concatenation", async () => {
+    const stream = await kestrel().bindTools([weather()]).stream("What's the weather in Paris?");
+    let withChunks = 0;
+    const { full } = await collect(
+      (async function* () {
+        for await (const chunk of stream) {
+          if (chunk.tool_call_chunks?.length) withChunks += 1;
+          yield chunk;
+        }
+      })(),
+    );
+    assert.ok(withChunks >= 1);
+    assert.equal(full.tool_call_chunks[0].name, "get_weather");
+    assert.equal(full.tool_call_chunks[0].type, "tool_call_chunk");
+    assert.deepEqual(full.tool_calls[0].args, { city: "example" });
+    assert.equal(full.tool_calls[0].id, full.tool_call_chunks[0].id);
+  });
+
+  test("the tool round trip: the tool's answer goes back as a tool message", async () => {
+    const t = weather();
+    const model = kestrel().bindTools([t]);
+    const messages = [new HumanMessage("What's the weather in Paris?")];
+    const call = await model.invoke(messages);
+    messages.push(call, await t.invoke(call.tool_calls[0]));
+    assert.ok(messages[2] instanceof ToolMessage);
+    const final = await model.invoke(messages);
+    assert.equal(final.tool_calls.length, 0);
+    assert.notEqual(final.content, "");
+    const reqs = await mock.chatRequests();
+    const sent = reqs[1].body.messages;
+    assert.equal(sent[1].role, "assistant");
+    assert.equal(sent[1].tool_calls[0].id, call.tool_calls[0].id);
+    assert.deepEqual(sent[2], { role: "tool", content: "sunny in example", name: "get_weather", tool_call_id: call.tool_calls[0].id });
+  });
+
+  test("invalid tool arguments become invalid_tool_calls", async () => {
+    await mock.script({ models: { "gpt-4o": { tool_calls: [{ name: "get_weather", arguments: "{not json" }] } } });
+    const msg = await kestrel({ kestrel: { routing: false } }).bindTools([weather()]).invoke("weather?");
+    assert.equal(msg.tool_calls.length, 0);
+    assert.equal(msg.invalid_tool_calls.length, 1);
+    assert.equal(msg.invalid_tool_calls[0].args, "{not json");
+  });
+});
+
+describe("withStructuredOutput", () => {
+  const zodPerson = z4.object({ name: z4.string(), age: z4.number() }).describe("A person");
+  const jsonPerson = {
+    title: "person",
+    description: "A person",
+    type: "object",
+    properties: { name: { type: "string" }, age: { type: "number" } },
+    required: ["name", "age"],
+    additionalProperties: false,
+  };
+
+  for (const [label, schema] of [["zod", zodPerson], ["JSON schema", jsonPerson]]) {
+    test(`${label}, jsonSchema (gpt-4o's default): response_format json_schema, parsed content`, async () => {
+      const handler = new TestCallbackHandler();
+      const out = await kestrel().withStructuredOutput(schema).invoke("Bob is 3", { callbacks: [handler] });
+      assert.deepEqual(out, { name: "example", age: 1 });
+      const [req] = await mock.chatRequests();
+      assert.equal(req.body.response_format.type, "json_schema");
+      assert.equal(req.body.response_format.json_schema.name, "extract");
+      assert.equal(req.body.response_format.json_schema.schema.properties.age.type, "number");
+      assert.equal(handler.extraParams.options.ls_structured_output_format.kwargs.method, "json_schema");
+    });
+
+    test(`${label}, functionCalling: a forced tool call, parsed arguments`, async () => {
+      const handler = new TestCallbackHandler();
+      const out = await kestrel().withStructuredOutput(schema, { method: "functionCalling", name: "person" }).invoke("Bob is 3", { callbacks: [handler] });
+      assert.deepEqual(out, { name: "example", age: 1 });
+      const [req] = await mock.chatRequests();
+      assert.deepEqual(req.body.tool_choice, { type: "function", function: { name: "person" } });
+      const format = handler.extraParams.options.ls_structured_output_format;
+      assert.equal(format.kwargs.method, "function_calling");
+      assert.equal(format.schema.title, "person");
+    });
+  }
+
+  test("jsonMode: response_format json_object, the content parsed as JSON", async () => {
+    const out = await kestrel().withStructuredOutput(jsonPerson, { method: "jsonMode" }).invoke("Bob is 3, answer in JSON");
+    // The mock's JSON-mode answer is its own object: parsed, not validated (a JSON schema).
+    assert.equal(typeof out.answer, "string");
+    const [req] = await mock.chatRequests();
+    assert.deepEqual(req.body.response_format, { type: "json_object" });
+  });
+
+  test("includeRaw: the raw message with Kestrel's metadata beside the parsed output; parsed null when it does not parse", async () => {
+    const ok = await kestrel().withStructuredOutput(zodPerson, { includeRaw: true }).invoke("Bob is 3");
+    assert.ok(ok.raw instanceof AIMessage);
+    assert.equal(ok.raw.response_metadata.kestrel.requested_model, "gpt-4o");
+    assert.deepEqual(ok.parsed, { name: "example", age: 1 });
+    // The mock's JSON-mode object has no name or age: zod refuses it.
+    const bad = await kestrel().withStructuredOutput(zodPerson, { method: "jsonMode", includeRaw: true }).invoke("Bob is 3, answer in JSON");
+    assert.ok(bad.raw instanceof AIMessage);
+    assert.equal(bad.parsed, null);
+  });
+
+  test("unknown methods and strict with jsonMode are refused, as by ChatOpenAI", () => {
+    assert.throws(() => kestrel().withStructuredOutput(zodPerson, { method: "xml" }), /Invalid method/);
+    assert.throws(() => kestrel().withStructuredOutput(zodPerson, { method: "jsonMode", strict: true }), /strict/);
+    assert.throws(() => kestrel({ model: "gpt-4" }).withStructuredOutput(zodPerson, { method: "jsonSchema" }), /not supported/);
+  });
+});
+
+describe("construction, errors and retries", () => {
+  test("client options build a client; apiKey and configuration as ChatOpenAI takes them", async () => {
+    const model = new ChatKestrel({
+      model: "gpt-4o",
+      apiKey: PROVIDER_KEYS.openai,
+      configuration: { baseURL: mock.baseURL("openai") },
+      clientOptions: { fromEnv: false, routing: false },
+    });
+    const msg = await model.invoke("hi");
+    assert.equal(msg.response_metadata.kestrel.model, "gpt-4o");
+    const [req] = await mock.chatRequests();
+    assert.equal(req.headers.authorization, `Bearer ${PROVIDER_KEYS.openai}`);
+    assert.ok(model.usage.savings());
+  });
+
+  test("a shared client keeps one usage ledger", async () => {
+    const client = new OpenAI(clientOptions(mock));
+    await new ChatKestrel({ client }).invoke("What is 2+2?");
+    await new ChatKestrel({ client, model: "gpt-4o-mini" }).invoke("What is 3+3?");
+    assert.equal(client.usage.records().length, 2);
+    assert.equal(new ChatKestrel({ client }).usage, client.usage);
+  });
+
+  test("unknown options are refused, not dropped; client and client options do not mix", () => {
+    assert.throws(() => new ChatKestrel({ client: new OpenAI(clientOptions(mock)), temprature: 0 }), /unknown option "temprature"/);
+    assert.throws(() => new ChatKestrel({ client: new OpenAI(clientOptions(mock)), baseURL: "http://x" }), /modelKwargs.*clientOptions/);
+    assert.throws(() => new ChatKestrel({ client: new OpenAI(clientOptions(mock)), apiKey: "sk" }), /either `client` or client options/);
+    // The model name as the first argument, as ChatOpenAI takes it.
+    assert.equal(new ChatKestrel("gpt-4o-mini", { client: new OpenAI(clientOptions(mock)) }).model, "gpt-4o-mini");
+  });
+
+  test("the client stays out of serialization and inspection", () => {
+    const model = new ChatKestrel({ client: new OpenAI(clientOptions(mock)), clientOptions: undefined, kestrel: { tenant: "t" } });
+    const json = JSON.stringify(model.toJSON());
+    assert.doesNotMatch(json, /sk-test|providerKeys/);
+    assert.deepEqual(model.toJSON().kwargs.kestrel, { tenant: "t" });
+    assert.equal(Object.keys(model).includes("client"), false);
+  });
+
+  test("errors are Kestrel's (openai-node's classes), with LangChain's error codes; one attempt when the client retries none", async () => {
+    await mock.script({ models: { "gpt-4o": { status: 429 } } });
+    const model = kestrel({ kestrel: { routing: false }, maxRetries: 0 });
+    await assert.rejects(model.invoke("hi"), (e) => e instanceof RateLimitError && e.lc_error_code === "MODEL_RATE_LIMIT");
+    assert.equal((await mock.chatRequests()).length, 1, "LangChain's retry loop stays off: the client decides");
+  });
+
+  test("the client's own retries apply (maxRetries)", async () => {
+    await mock.script({ models: { "gpt-4o": [{ status: 503 }, { text: "second time lucky" }] } });
+    const msg = await kestrel({ kestrel: { routing: false }, maxRetries: 1 }).invoke("hi");
+    assert.equal(msg.content, "second time lucky");
+    assert.equal((await mock.chatRequests()).length, 2);
+  });
+
+  test("a 401 carries MODEL_AUTHENTICATION", async () => {
+    const model = new ChatKestrel({ model: "gpt-4o", clientOptions: clientOptions(mock, { apiKey: "sk-wrong", routing: false }) });
+    await mock.script({ require_key: PROVIDER_KEYS.openai });
+    await assert.rejects(model.invoke("hi"), (e) => e.status === 401 && e.lc_error_code === "MODEL_AUTHENTICATION");
+  });
+
+  test("aborting mid-stream stops it", async () => {
+    await mock.script({ default: { chunk_delay_ms: 20 } });
+    const controller = new AbortController();
+    const chunks = [];
+    await assert.rejects(async () => {
+      for await (const chunk of await kestrel().stream("Tell me a long story", { signal: controller.signal })) {
+        chunks.push(chunk);
+        if (chunks.length === 2) controller.abort();
+      }
+    });
+    assert.ok(chunks.length >= 2 && chunks.length < 6);
+  });
+});
+
+describe("module systems", () => {
+  test("ESM: a BaseChatModel of @langchain/core's ESM build", () => {
+    assert.ok(kestrel() instanceof BaseChatModel);
+  });
+
+  test("CommonJS: require() gives ChatKestrel over the CommonJS build, which works the same", async () => {
+    const { ChatKestrel: Cjs } = require("kestrel-router/langchain");
+    const { BaseChatModel: CjsBase } = require("@langchain/core/language_models/chat_models");
+    const { AIMessage: CjsAIMessage } = require("@langchain/core/messages");
+    assert.notEqual(Cjs, ChatKestrel);
+    const model = new Cjs({ client: new OpenAI(clientOptions(mock)) });
+    assert.ok(model instanceof CjsBase);
+    const msg = await model.invoke("What is 2+2?");
+    assert.ok(msg instanceof CjsAIMessage);
+    assert.equal(msg.response_metadata.kestrel.requested_model, "gpt-4o");
+  });
+
+  test("the package declares @langchain/core as an optional peer, in both manifests", () => {
+    for (const file of ["../../package.json", "../../bindings-node/package.json"]) {
+      const pkg = require(file);
+      assert.ok(pkg.peerDependencies["@langchain/core"]);
+      assert.equal(pkg.peerDependenciesMeta["@langchain/core"].optional, true);
+      assert.ok(pkg.exports["./langchain"].import.types.endsWith("langchain.d.mts"));
+      assert.ok(pkg.exports["./langchain"].require.types.endsWith("langchain.d.ts"));
+    }
+  });
+});
+
+test("langchain.d.mts carries langchain.d.ts's declarations, over index.d.mts", () => {
+  const dir = path.join(REPO, "bindings-node", "js");
+  const cjs = readFileSync(path.join(dir, "langchain.d.ts"), "utf8");
+  const esm = readFileSync(path.join(dir, "langchain.d.mts"), "utf8");
+  assert.equal(esm.slice(esm.indexOf("\n") + 1), cjs.replaceAll('from "./index.js"', 'from "./index.mjs"'), "run `npm run build` to regenerate it");
 });
