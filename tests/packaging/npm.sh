@@ -32,7 +32,8 @@ platform_tgz="$work/kestrel-router-$suffix-$version.tgz"
 # The main package: the JS layer and its types, no addon, no Rust, no install-time script.
 tar -tzf "$main_tgz" | sort > "$work/main.list"
 for f in package/package.json package/README.md package/js/index.js package/js/index.mjs package/js/index.d.ts \
-    package/js/index.d.mts package/js/native.js package/js/platform.js package/js/client.js; do
+    package/js/index.d.mts package/js/native.js package/js/platform.js package/js/client.js \
+    package/js/langchain.js package/js/langchain.mjs package/js/langchain.d.ts package/js/langchain.d.mts; do
     grep -qx "$f" "$work/main.list" || { echo "main package lacks $f"; cat "$work/main.list"; exit 1; }
 done
 if grep -E '\.(node|rs)$|Cargo' "$work/main.list"; then echo "main package holds an addon or Rust sources"; exit 1; fi
@@ -56,6 +57,13 @@ cp tests/packaging/call.mjs "$work/app/"
 (cd "$work/app" && env PATH="$work/bin" npm install --no-audit --no-fund --loglevel=error "$main_tgz" "$platform_tgz")
 [ ! -e "$work/app/node_modules/kestrel-router/kestrel.node" ]
 (cd "$work/app" && env PATH="$work/bin" KESTREL_MOCK_BIN="$KESTREL_MOCK_BIN" node call.mjs)
+
+echo "-- kestrel-router/langchain without @langchain/core (an optional peer, not installed) says what to install"
+[ ! -e "$work/app/node_modules/@langchain/core" ]
+for form in 'require("kestrel-router/langchain")' 'import("kestrel-router/langchain").catch((e) => { console.error(e.message); process.exit(1); })'; do
+    if (cd "$work/app" && node -e "$form" 2> "$work/lc-err.txt"); then echo "kestrel-router/langchain loaded without @langchain/core"; exit 1; fi
+    grep -q "@langchain/core" "$work/lc-err.txt" || { cat "$work/lc-err.txt"; exit 1; }
+done
 
 echo "-- without its platform package, the loader says what is missing"
 rm -rf "$work/app/node_modules/kestrel-router-$suffix"
