@@ -21,6 +21,7 @@ pub use cache::CacheConfig;
 pub use catalog::Catalog;
 pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure, PassthroughCall};
 pub use config::ClientConfig;
+pub use providers::azure::{AzureAuth, AzureConfig};
 pub use error::{Error, Result};
 pub use responses::{Response, ResponseStream, ResponseStreamEvent, ResponsesRequest};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
