@@ -157,12 +157,10 @@ impl AzureSettings {
             (Some(base), None) => AzureConfig::with_base_url(&base, version, auth),
             (None, endpoint) => match endpoint.or_else(|| env("AZURE_OPENAI_ENDPOINT")) {
                 Some(e) => AzureConfig::new(&e, version, auth),
-                None => {
-                    return Err(Error::Config(
-                        "azure: azure_endpoint or base_url is required (or the AZURE_OPENAI_ENDPOINT environment variable)"
-                            .into(),
-                    ))
-                }
+                None => return Err(Error::Config(
+                    "azure: azure_endpoint or base_url is required (or the AZURE_OPENAI_ENDPOINT environment variable)"
+                        .into(),
+                )),
             },
         };
         for (model, deployment) in self.deployments {

@@ -151,8 +151,9 @@ fn configuration_follows_the_sdk_rules() {
     let base = r#""from_env": false, "azure": {"azure_endpoint": "https://r.openai.azure.com", "api_version": "v""#;
     assert!(err(&format!("{{{base}}}}}")).contains("missing credentials"));
     assert!(err(&format!(r#"{{{base}, "api_key": "k", "azure_ad_token": "t"}}}}"#)).contains("mutually exclusive"));
-    assert!(err(r#"{"from_env": false, "azure": {"api_key": "k", "azure_endpoint": "https://r"}}"#)
-        .contains("api_version"));
+    assert!(
+        err(r#"{"from_env": false, "azure": {"api_key": "k", "azure_endpoint": "https://r"}}"#).contains("api_version")
+    );
     assert!(err(r#"{"from_env": false, "azure": {"api_key": "k", "api_version": "v"}}"#).contains("azure_endpoint"));
     assert!(err(
         r#"{"from_env": false, "azure": {"api_key": "k", "api_version": "v", "base_url": "https://r/openai", "azure_endpoint": "https://r"}}"#
@@ -165,6 +166,7 @@ fn configuration_follows_the_sdk_rules() {
     let health = client.health();
     assert_eq!(health.len(), 1);
     assert!(health[0].configured && health[0].provider == "azure");
-    let shown = format!("{:?}", ClientConfig::from_json(&format!(r#"{{{base}, "api_key": "sk-secret-1"}}}}"#)).unwrap());
+    let shown =
+        format!("{:?}", ClientConfig::from_json(&format!(r#"{{{base}, "api_key": "sk-secret-1"}}}}"#)).unwrap());
     assert!(!shown.contains("sk-secret-1"), "{shown}");
 }

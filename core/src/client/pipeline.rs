@@ -20,6 +20,12 @@ use crate::router::{Candidate, Decision};
 use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse};
 use crate::usage::{Attempt, ErrorKind};
 
+/// What a call's options ask of each of its attempts.
+struct PerCall {
+    timeout: Option<Duration>,
+    headers: HeaderMap,
+}
+
 /// What one successful attempt produced.
 enum Answer {
     Complete(ChatResponse),
@@ -213,8 +219,7 @@ impl Client {
     /// the plan step that answered.
     async fn execute(&self, req: &ChatRequest, ctx: &mut RequestContext, opts: CallOptions) -> Result<Answer> {
         let inner = &*self.inner;
-        let timeout = opts.timeout()?;
-        let headers = opts.header_map()?;
+        let call = PerCall { timeout: opts.timeout()?, headers: opts.header_map()? };
         let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let decision = ctx.decision.as_ref().expect("a request is routed before it is executed");
         let mut counted = Counted::default();
@@ -223,7 +228,7 @@ impl Client {
             if cand.model == decision.requested {
                 // The requested model: the SDK's own retry loop.
                 for retry in 0..=max_retries {
-                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, timeout, &headers).await {
+                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &call).await {
                         Ok(answer) => {
                             ctx.step = step;
                             return Ok(answer);
@@ -244,7 +249,7 @@ impl Client {
                 continue; // key removed, or circuit opened, since routing
             }
             substitutes += 1;
-            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, timeout, &headers).await {
+            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &call).await {
                 Ok(answer) => {
                     inner.health.success(cand.provider);
                     ctx.step = step;
@@ -278,9 +283,10 @@ impl Client {
         cand: &Candidate,
         stream: bool,
         attempts: &mut Vec<Attempt>,
-        timeout: Option<Duration>,
-        headers: &HeaderMap,
+        per_call: &PerCall,
     ) -> Result<Answer> {
+        let PerCall { timeout, headers } = per_call;
+        let timeout = *timeout;
         let inner = &*self.inner;
         let slot = &inner.slots[cand.provider];
         if let Some(missing) = inner.missing_key(cand.provider) {

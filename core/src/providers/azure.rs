@@ -181,8 +181,10 @@ impl AzureConfig {
         match &self.auth {
             AzureAuth::ApiKey(key) => endpoint.key = Some(key.clone()),
             AzureAuth::AdToken(token) => {
-                let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                    .map_err(|_| Error::Config("azure: the AD token contains characters not allowed in a header".into()))?;
+                let mut v =
+                    reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                        Error::Config("azure: the AD token contains characters not allowed in a header".into())
+                    })?;
                 v.set_sensitive(true);
                 endpoint.headers.insert(reqwest::header::AUTHORIZATION, v);
             }
