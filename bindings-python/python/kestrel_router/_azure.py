@@ -13,7 +13,6 @@ and their result travels as that call's header: the core never calls back into P
 
 from __future__ import annotations
 
-import inspect
 import os
 
 from ._client import AsyncOpenAI, OpenAI
@@ -277,6 +276,8 @@ class AsyncAzureOpenAI(_Azure, AsyncOpenAI):
         if credential is None:
             return options
         header, fetch = credential
+        import inspect  # here: it imports `re`, which `import kestrel_router` must not
+
         value = fetch()
         if inspect.isawaitable(value):
             value = await value
