@@ -165,3 +165,7 @@ OpenAI.Stream = Stream;
 for (const [name, value] of Object.entries(errors)) if (name !== "fromNative") OpenAI[name] = value;
 
 module.exports = { OpenAI, Stream, config, callOptions };
+// After the export: azure.js extends this module's OpenAI.
+const { AzureOpenAI } = require("./azure.js");
+OpenAI.AzureOpenAI = AzureOpenAI;
+module.exports.AzureOpenAI = AzureOpenAI;
