@@ -49,7 +49,7 @@ const RENAMED = { baseURL: "base_url", baseURLs: "base_urls" };
 /** Maps keyed by the caller's own names (providers, headers): kept as given, values as strings. */
 const NAME_MAPS = new Set(["providerKeys", "baseURLs", "defaultHeaders"]);
 /** Specs in the catalog's own (snake_case) shape: passed as they are. */
-const SPECS = new Set(["providers", "models"]);
+const SPECS = new Set(["providers", "models", "azure"]);
 
 /** A map's entries as strings; `null` values (openai-node: "remove this header") left out. */
 function strings(map) {
@@ -85,8 +85,14 @@ function config(o) {
 function callOptions(options, base) {
   const timeout = seconds(options?.timeout, "timeout") ?? base?.timeout;
   const maxRetries = retries(options?.maxRetries, "maxRetries") ?? base?.max_retries;
-  if (timeout === undefined && maxRetries === undefined) return undefined;
-  return JSON.stringify({ timeout, max_retries: maxRetries });
+  const headers = options?.headers ? strings(options.headers) : undefined;
+  if (timeout === undefined && maxRetries === undefined && headers === undefined) return undefined;
+  return JSON.stringify({ timeout, max_retries: maxRetries, headers });
 }
 
-module.exports = { config, callOptions, seconds, retries };
+/** Whether per-request `options` set anything the core takes per call. */
+function hasCallOptions(options) {
+  return !!options && (options.timeout != null || options.maxRetries != null || options.headers != null);
+}
+
+module.exports = { config, callOptions, hasCallOptions, seconds, retries };

@@ -201,7 +201,7 @@ export interface RequestOptions {
   maxRetries?: number;
   /** Aborting it rejects an in-flight call with APIUserAbortError, or ends a stream; the upstream request is cancelled. */
   signal?: AbortSignal | null;
-  /** Accepted for compatibility; Kestrel's provider requests use `defaultHeaders`. */
+  /** Sent with this call's provider requests, over `defaultHeaders`. */
   headers?: Record<string, string | null | undefined>;
   /** Accepted for compatibility and ignored. */
   query?: Record<string, unknown>;
@@ -967,6 +967,7 @@ export declare class OpenAI {
 
   static DEFAULT_TIMEOUT: number;
   static OpenAI: typeof OpenAI;
+  static AzureOpenAI: typeof AzureOpenAI;
   static default: typeof OpenAI;
   static Stream: typeof Stream;
   static OpenAIError: typeof OpenAIError;
@@ -989,6 +990,43 @@ export declare class OpenAI {
   static ConfigurationError: typeof ConfigurationError;
   static StreamInterruptedError: typeof StreamInterruptedError;
   static InvalidRequestError: typeof InvalidRequestError;
+}
+
+/**
+ * openai-node's `AzureClientOptions` (same names, environment variables and errors), plus
+ * Kestrel's routing, cache and usage options. The Azure resource is the client's only
+ * provider.
+ */
+export interface AzureClientOptions
+  extends Omit<ClientOptions, "apiKey" | "baseURL" | "providerKeys" | "baseURLs" | "providers" | "organization" | "project"> {
+  /** Defaults to `process.env.OPENAI_API_VERSION`. */
+  apiVersion?: string | undefined;
+  /** `https://NAME.openai.azure.com`; defaults to `process.env.AZURE_OPENAI_ENDPOINT`. */
+  endpoint?: string | undefined;
+  /** Every call goes to this deployment (the routing ceiling), whatever `model` says. */
+  deployment?: string | undefined;
+  /** Defaults to `process.env.AZURE_OPENAI_API_KEY`; sent as `api-key`. */
+  apiKey?: string | undefined;
+  /** Called before every request; its token is sent as `Authorization: Bearer`. */
+  azureADTokenProvider?: (() => Promise<string>) | undefined;
+  /** Instead of `endpoint`: `…/openai` (or `…/openai/deployments/NAME`). */
+  baseURL?: string | undefined;
+  /**
+   * Catalog model → the deployment serving it (`{"gpt-4o": "prod-4o", "gpt-4o-mini":
+   * "prod-mini"}`): the deployments the router chooses among, the requested deployment's
+   * model as the ceiling. Without it, calls go to the deployment they name, counted.
+   */
+  deployments?: Record<string, string>;
+}
+
+/** A drop-in for openai-node's `AzureOpenAI` whose chat and Responses calls are routed among its deployments. */
+export declare class AzureOpenAI extends OpenAI {
+  constructor(options?: AzureClientOptions);
+  apiVersion: string;
+  deploymentName: string | undefined;
+  /** Catalog model → deployment, as configured. */
+  readonly deployments: Record<string, string>;
+  withOptions(options: Partial<AzureClientOptions>): AzureOpenAI;
 }
 
 // ---------------------------------------------------------------------------------------

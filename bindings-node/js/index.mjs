@@ -3,6 +3,7 @@ import kestrel from "./index.js";
 
 export const {
   OpenAI,
+  AzureOpenAI,
   Stream,
   OpenAIError,
   APIError,

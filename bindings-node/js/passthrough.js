@@ -75,7 +75,15 @@ function officialClient(client) {
   const opts = {};
   for (const k of SDK_OPTIONS) if (client._options[k] !== undefined) opts[k] = client._options[k];
   opts.fetch = countingFetch(client, client._options.fetch ?? globalThis.fetch);
-  const Cls = sdk.OpenAI ?? sdk.default;
+  let Cls = sdk.OpenAI ?? sdk.default;
+  if (client._azureSdk) {
+    // An Azure client's endpoint, version, deployment and credential make the official
+    // AzureOpenAI client, with openai-node's URL and auth rules.
+    delete opts.apiKey;
+    delete opts.baseURL;
+    Object.assign(opts, client._azureSdk);
+    Cls = sdk.AzureOpenAI;
+  }
   try {
     return new Cls(opts);
   } catch (e) {
@@ -188,6 +196,11 @@ function endpointOf(path) {
   let parts = path.split("/").filter(Boolean);
   const v = parts.findLastIndex((p) => /^v\d+$/.test(p));
   if (v >= 0) parts = parts.slice(v + 1);
+  else if (parts.includes("openai")) {
+    // Azure: `/openai/deployments/NAME/embeddings`, `/openai/files`.
+    parts = parts.slice(parts.indexOf("openai") + 1);
+    if (parts[0] === "deployments") parts = parts.slice(2);
+  }
   if (parts.length === 0) return "root";
   return parts.length > 1 && /^[a-z]+$/.test(parts[1]) ? `${parts[0]}.${parts[1]}` : parts[0];
 }

@@ -117,7 +117,7 @@ impl TryFrom<RequestOptions> for kestrel_router::CallOptions {
                     .map_err(|_| KestrelError::config(format!("max_retries must be a non-negative integer, got {n}")))
             })
             .transpose()?;
-        Ok(kestrel_router::CallOptions { timeout: o.timeout_seconds, max_retries })
+        Ok(kestrel_router::CallOptions { timeout: o.timeout_seconds, max_retries, ..Default::default() })
     }
 }
 

@@ -76,6 +76,101 @@ pub struct ClientConfig {
     pub breaker: Option<BreakerSettings>,
     /// `true` for the defaults, or the settings; absent or `false`: no cache.
     pub cache: Option<CacheSetting>,
+    /// An Azure OpenAI client: the resource and its deployments are the only provider.
+    pub azure: Option<AzureSettings>,
+}
+
+/// An Azure OpenAI resource, with the official SDKs' options and environment variables
+/// (`AZURE_OPENAI_ENDPOINT`, `OPENAI_API_VERSION`, `AZURE_OPENAI_API_KEY`,
+/// `AZURE_OPENAI_AD_TOKEN`, read when `from_env`).
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureSettings {
+    /// `https://NAME.openai.azure.com`.
+    #[serde(alias = "azure_endpoint")]
+    pub endpoint: Option<String>,
+    /// Instead of `endpoint`: `…/openai` (or `…/openai/deployments/NAME`).
+    pub base_url: Option<String>,
+    pub api_version: Option<String>,
+    /// Every request goes to this deployment (the routing ceiling).
+    #[serde(alias = "azure_deployment")]
+    pub deployment: Option<String>,
+    /// Catalog model → the deployment serving it: the deployments routing chooses among.
+    #[serde(default)]
+    pub deployments: std::collections::BTreeMap<String, String>,
+    pub api_key: Option<String>,
+    #[serde(alias = "azure_ad_token")]
+    pub ad_token: Option<String>,
+    /// Each call brings its own `Authorization` header (a token provider run by the binding).
+    #[serde(default)]
+    pub token_per_call: bool,
+}
+
+impl std::fmt::Debug for AzureSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureSettings")
+            .field("endpoint", &self.endpoint)
+            .field("base_url", &self.base_url)
+            .field("api_version", &self.api_version)
+            .field("deployment", &self.deployment)
+            .field("deployments", &self.deployments)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("ad_token", &self.ad_token.as_ref().map(|_| "[redacted]"))
+            .field("token_per_call", &self.token_per_call)
+            .finish()
+    }
+}
+
+impl AzureSettings {
+    /// The resource as the client takes it, with the Python SDK's rules: one credential at
+    /// most, and with none given, `AZURE_OPENAI_AD_TOKEN` before `AZURE_OPENAI_API_KEY`.
+    pub fn into_config(self, from_env: bool) -> Result<crate::providers::azure::AzureConfig> {
+        use crate::providers::azure::{AzureAuth, AzureConfig};
+        let env = |var: &str| if from_env { std::env::var(var).ok().filter(|v| !v.is_empty()) } else { None };
+        let given = [self.api_key.is_some(), self.ad_token.is_some(), self.token_per_call];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(Error::Config(
+                "azure: api_key, azure_ad_token and azure_ad_token_provider are mutually exclusive".into(),
+            ));
+        }
+        let auth = match (self.api_key, self.ad_token, self.token_per_call) {
+            (Some(k), _, _) => AzureAuth::ApiKey(Secret::new(k)),
+            (_, Some(t), _) => AzureAuth::AdToken(Secret::new(t)),
+            (_, _, true) => AzureAuth::TokenPerCall,
+            _ => match (env("AZURE_OPENAI_AD_TOKEN"), env("AZURE_OPENAI_API_KEY")) {
+                (Some(t), _) => AzureAuth::AdToken(Secret::new(t)),
+                (None, Some(k)) => AzureAuth::ApiKey(Secret::new(k)),
+                (None, None) => {
+                    return Err(Error::Config(
+                        "azure: missing credentials: pass api_key, azure_ad_token or azure_ad_token_provider, or set AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN".into(),
+                    ))
+                }
+            },
+        };
+        let version = self.api_version.or_else(|| env("OPENAI_API_VERSION")).ok_or_else(|| {
+            Error::Config("azure: api_version is required (or the OPENAI_API_VERSION environment variable)".into())
+        })?;
+        let mut cfg = match (self.base_url, self.endpoint) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config("azure: base_url and azure_endpoint are mutually exclusive".into()))
+            }
+            (Some(base), None) => AzureConfig::with_base_url(&base, version, auth),
+            (None, endpoint) => match endpoint.or_else(|| env("AZURE_OPENAI_ENDPOINT")) {
+                Some(e) => AzureConfig::new(&e, version, auth),
+                None => return Err(Error::Config(
+                    "azure: azure_endpoint or base_url is required (or the AZURE_OPENAI_ENDPOINT environment variable)"
+                        .into(),
+                )),
+            },
+        };
+        for (model, deployment) in self.deployments {
+            cfg = cfg.deployment(deployment, model);
+        }
+        if let Some(d) = self.deployment {
+            cfg = cfg.pin(d);
+        }
+        Ok(cfg)
+    }
 }
 
 /// [`RoutingPolicy::max_quality_drop`] as configured: points on the 0-100 quality scale,
@@ -412,6 +507,9 @@ impl ClientConfig {
         }
         if let Some(r) = self.report {
             b = b.report(r.into_config(self.from_env.unwrap_or(true))?);
+        }
+        if let Some(az) = self.azure {
+            b = b.azure(az.into_config(self.from_env.unwrap_or(true))?);
         }
         if let Some(s) = self.breaker {
             let d = BreakerConfig::default();

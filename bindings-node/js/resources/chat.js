@@ -4,8 +4,8 @@
 const { fromNative, APIUserAbortError, OpenAIError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
 const { validateInputTools, parseChatCompletion } = require("../parsing.js");
-const { callOptions } = require("../config.js");
-const { nextAbortId, rethrow, hidden } = require("./shared.js");
+const { callOptions, hasCallOptions } = require("../config.js");
+const { nextAbortId, rethrow, hidden, AUTHORIZED } = require("./shared.js");
 
 class Completions {
   constructor(client) {
@@ -20,11 +20,12 @@ class Completions {
   create(body, options) {
     try {
       const client = this._client;
+      // A credential fetched per request (Azure's token provider) joins the call's headers.
+      if (client._authorize && !options?.[AUTHORIZED]) {
+        return client._authorize(options).then((o) => this.create(body, { ...o, [AUTHORIZED]: true }));
+      }
       const request = JSON.stringify(body);
-      const opts =
-        options && (options.timeout != null || options.maxRetries != null)
-          ? callOptions(options, client._callOptionsBase)
-          : client._callOptions;
+      const opts = hasCallOptions(options) ? callOptions(options, client._callOptionsBase) : client._callOptions;
       const signal = options?.signal ?? undefined;
       if (signal?.aborted) return Promise.reject(new APIUserAbortError());
       if (body?.stream === true) return client._stream(request, opts, signal);

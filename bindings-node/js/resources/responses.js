@@ -5,8 +5,8 @@
 
 const { fromNative, APIUserAbortError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
-const { callOptions } = require("../config.js");
-const { nextAbortId, hidden } = require("./shared.js");
+const { callOptions, hasCallOptions } = require("../config.js");
+const { nextAbortId, hidden, AUTHORIZED } = require("./shared.js");
 
 /** Sets `output_text`: every `output_text` part of every message, joined (openai-node's `addOutputText`). */
 function addOutputText(response) {
@@ -40,11 +40,12 @@ class Responses {
   create(body, options) {
     try {
       const client = this._client;
+      // A credential fetched per request (Azure's token provider) joins the call's headers.
+      if (client._authorize && !options?.[AUTHORIZED]) {
+        return client._authorize(options).then((o) => this.create(body, { ...o, [AUTHORIZED]: true }));
+      }
       const request = JSON.stringify(body);
-      const opts =
-        options && (options.timeout != null || options.maxRetries != null)
-          ? callOptions(options, client._callOptionsBase)
-          : client._callOptions;
+      const opts = hasCallOptions(options) ? callOptions(options, client._callOptionsBase) : client._callOptions;
       const signal = options?.signal ?? undefined;
       if (signal?.aborted) return Promise.reject(new APIUserAbortError());
       const native = client._native;

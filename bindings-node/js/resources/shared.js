@@ -19,4 +19,7 @@ function hidden(obj, name, value) {
   Object.defineProperty(obj, name, { value, enumerable: false, writable: true, configurable: true });
 }
 
-module.exports = { nextAbortId, rethrow, hidden };
+/** Marks per-request options that already carry the credential fetched for that request. */
+const AUTHORIZED = Symbol("kestrel.authorized");
+
+module.exports = { nextAbortId, rethrow, hidden, AUTHORIZED };

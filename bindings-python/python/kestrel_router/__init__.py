@@ -12,6 +12,7 @@ OpenAI SDK code (chat completions, streaming, tools, JSON mode, asyncio).
 """
 
 from . import types
+from ._azure import AsyncAzureOpenAI, AzureOpenAI, MutuallyExclusiveAuthError
 from ._client import NOT_GIVEN, AsyncOpenAI, NotGiven, OpenAI
 from ._errors import (
     APIConnectionError,
@@ -125,6 +126,9 @@ __all__ = [
     "types",
     "OpenAI",
     "AsyncOpenAI",
+    "AzureOpenAI",
+    "AsyncAzureOpenAI",
+    "MutuallyExclusiveAuthError",
     "Client",
     "AsyncClient",
     "Stream",

@@ -117,6 +117,7 @@ class _BaseClient:
         default_query: Optional[Mapping[str, object]] = None,
         http_client: Optional[Any] = None,
         _strict_response_validation: bool = False,
+        _azure: Optional[tuple[dict[str, Any], dict[str, Any]]] = None,
     ) -> None:
         """Creates a client. No network I/O happens here.
 
@@ -206,6 +207,8 @@ class _BaseClient:
             "websocket_base_url": websocket_base_url,
             "default_query": default_query,
             "http_client": http_client,
+            "azure": _azure[0] if _azure else None,
+            "azure_sdk": _azure[1] if _azure else None,
         }
         for name in ("timeout", "max_retries"):
             if _not_given(settings[name]):
@@ -357,6 +360,15 @@ class _BaseClient:
                 merged["max_retries"] = r
             options = _dumps(merged) if merged else None
         return _dumps(body), options
+
+    def _auth(self, options: Optional[str]) -> Optional[str]:
+        """The call options with this call's credential headers, for clients whose
+        credential is fetched per request (Azure's token provider); others unchanged."""
+        return options
+
+    async def _aauth(self, options: Optional[str]) -> Optional[str]:
+        """As :meth:`_auth`, for providers that may be awaited (``AsyncAzureOpenAI``)."""
+        return self._auth(options)
 
     def route(self, *, model: str, messages: Messages, **kwargs: Any) -> RouteDecision:
         """The routing decision for a request, without calling any provider: the model,

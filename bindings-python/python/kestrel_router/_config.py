@@ -121,6 +121,7 @@ _NATIVE_SETTINGS = (
     "discover_models",
     "organization",
     "project",
+    "azure",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
@@ -139,6 +140,9 @@ _SDK_SETTINGS = (
     "websocket_base_url",
     "default_query",
     "http_client",
+    # An Azure client's own arguments, as given (callables included): for the official
+    # AzureOpenAI client of the passthrough layer and the per-call credentials.
+    "azure_sdk",
 )
 
 

@@ -56,6 +56,13 @@ def sdk_client(client: _BaseClient, is_async: bool) -> Any:
         ) from e
     settings = client._settings
     kwargs = {k: settings[k] for k in _SDK_ARGS if settings.get(k) is not None}
+    azure = settings.get("azure_sdk")
+    if azure is not None:
+        # An Azure client's own arguments (endpoint, version, deployment, credential) make
+        # the official AzureOpenAI client, with the SDK's URL and auth rules.
+        kwargs.pop("api_key", None)
+        kwargs.pop("base_url", None)
+        kwargs.update(azure)
     record = _recorder(client)
     hooks = _async_hooks(record) if is_async else _sync_hooks(record)
     http = kwargs.get("http_client")
@@ -65,7 +72,10 @@ def sdk_client(client: _BaseClient, is_async: bool) -> Any:
     else:
         for event, fns in hooks.items():
             http.event_hooks[event] = [*http.event_hooks.get(event, []), *fns]
-    cls = openai.AsyncOpenAI if is_async else openai.OpenAI
+    if azure is not None:
+        cls: Any = openai.AsyncAzureOpenAI if is_async else openai.AzureOpenAI
+    else:
+        cls = openai.AsyncOpenAI if is_async else openai.OpenAI
     try:
         return cls(**kwargs)
     except openai.OpenAIError as e:
@@ -245,6 +255,11 @@ def _endpoint(path: str) -> str:
     versions = [i for i, p in enumerate(parts) if p.startswith("v") and p[1:].isdigit()]
     if versions:
         parts = parts[versions[-1] + 1 :]
+    elif "openai" in parts:
+        # Azure: `/openai/deployments/NAME/embeddings`, `/openai/files`.
+        parts = parts[parts.index("openai") + 1 :]
+        if parts[:1] == ["deployments"]:
+            parts = parts[2:]
     if not parts:
         return "root"
     name = parts[0]

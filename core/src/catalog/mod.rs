@@ -28,6 +28,9 @@ pub enum Api {
     Anthropic,
     Gemini,
     Cohere,
+    /// Azure OpenAI: OpenAI's chat format at `…/deployments/{deployment}/chat/completions`,
+    /// with an `api-version` query and an `api-key` header.
+    Azure,
 }
 
 /// A provider: where to send requests and where its key comes from.
@@ -257,6 +260,13 @@ impl Catalog {
             names: HashMap::new(),
             shutdown_days: Vec::new(),
         }
+    }
+
+    /// This catalog with another price date: a catalog derived from another (an Azure
+    /// client's deployments) keeps its source's.
+    pub(crate) fn with_prices_as_of(mut self, date: &str) -> Self {
+        self.prices_as_of = date.to_string();
+        self
     }
 
     /// Parses a catalog from TOML in the format of the embedded `models.toml`.
@@ -524,11 +534,15 @@ impl Catalog {
     }
 
     /// The provider a request for `name` goes to when sent where it asks: the catalog
-    /// model's provider, else the one its name points at, else OpenAI.
+    /// model's provider, else the one its name points at, else OpenAI, else the catalog's
+    /// only provider (an Azure client's resource, where any name is a deployment).
     pub fn requested_provider(&self, name: &str) -> Option<ProviderId> {
         match self.resolve(name) {
             Some(m) => Some(self.provider_of(m)),
-            None => self.provider_for_unknown(name).or_else(|| self.provider_id("openai")),
+            None => self
+                .provider_for_unknown(name)
+                .or_else(|| self.provider_id("openai"))
+                .or_else(|| (self.providers.len() == 1).then_some(0)),
         }
     }
 }

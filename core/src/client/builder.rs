@@ -16,6 +16,7 @@ use crate::catalog::{Catalog, ModelSpec, ProviderSpec};
 use crate::deadline::Watchdog;
 use crate::error::{Error, Result};
 use crate::health::{BreakerConfig, Health};
+use crate::providers::azure::AzureConfig;
 use crate::providers::http::{build_client, HttpConfig};
 use crate::providers::{self, Endpoint};
 use crate::router::{Router, RoutingPolicy, Scorer};
@@ -51,6 +52,7 @@ pub struct ClientBuilder {
     organization: Option<String>,
     project: Option<String>,
     response_store: usize,
+    azure: Option<AzureConfig>,
 }
 
 impl Default for ClientBuilder {
@@ -80,6 +82,7 @@ impl Default for ClientBuilder {
             organization: None,
             project: None,
             response_store: crate::responses::store::DEFAULT_CAPACITY,
+            azure: None,
         }
     }
 }
@@ -161,6 +164,15 @@ impl ClientBuilder {
     /// `project`; with `from_env`, `OPENAI_PROJECT_ID` when not set.
     pub fn project(mut self, project: impl Into<String>) -> Self {
         self.project = Some(project.into());
+        self
+    }
+
+    /// Makes this an Azure OpenAI client: its only provider is the resource, and the
+    /// router chooses among the configured deployments (the requested deployment's model
+    /// is the ceiling). The catalog's other providers and models are left out; models
+    /// added with [`ClientBuilder::model`] can be served by deployments.
+    pub fn azure(mut self, cfg: AzureConfig) -> Self {
+        self.azure = Some(cfg);
         self
     }
 
@@ -262,6 +274,9 @@ impl ClientBuilder {
         for m in self.extra_models {
             catalog.add_model(m)?;
         }
+        if let Some(az) = &self.azure {
+            catalog = az.catalog(&catalog)?;
+        }
         for name in self.keys.keys().chain(self.base_urls.keys()) {
             if catalog.provider_id(name).is_none() {
                 return Err(Error::Config(format!("unknown provider `{name}`")));
@@ -296,20 +311,25 @@ impl ClientBuilder {
                     .cloned()
                     .or_else(|| spec.base_url_env.iter().find_map(|v| env(v)))
                     .unwrap_or_else(|| spec.base_url.clone());
-                let endpoint = Endpoint {
+                let mut endpoint = Endpoint {
                     provider: spec.name.clone(),
                     base_url,
                     chat_path: spec.chat_path.clone(),
                     key,
                     headers: if spec.name == "openai" { openai_headers.clone() } else { self.headers.clone() },
                 };
-                Slot {
+                if let (Some(az), crate::catalog::Api::Azure) = (&self.azure, spec.api) {
+                    if !self.keys.contains_key(&spec.name) {
+                        az.credentials(&mut endpoint)?;
+                    }
+                }
+                Ok(Slot {
                     implementation: providers::for_api(spec.api),
                     key_optional: spec.key_optional,
                     endpoint: RwLock::new(Arc::new(endpoint)),
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let http = build_client(&self.http)?;
         let cache = match self.cache {
             Some(mut cfg) => {
@@ -358,6 +378,7 @@ impl ClientBuilder {
                 cache,
                 discovery: self.discover_models.then(|| Discovery::new(slots_len)),
                 responses: Arc::new(crate::responses::store::ConversationStore::new(self.response_store)),
+                pinned: self.azure.and_then(|az| az.deployment),
             }),
         })
     }

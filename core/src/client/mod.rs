@@ -80,6 +80,8 @@ struct Inner {
     discovery: Option<discovery::Discovery>,
     /// Conversations behind `previous_response_id` (Responses API).
     responses: Arc<crate::responses::store::ConversationStore>,
+    /// Every request goes to this model (an Azure client's pinned deployment).
+    pinned: Option<String>,
 }
 
 impl Inner {
@@ -252,6 +254,11 @@ impl Client {
 
     /// The routing decision for a request, without calling anyone (a dry run).
     pub fn route(&self, req: &ChatRequest) -> Result<Decision> {
+        if let Some(pin) = self.inner.pinned.as_ref().filter(|p| **p != req.model) {
+            let mut pinned = req.clone();
+            pinned.model.clone_from(pin);
+            return self.route(&pinned);
+        }
         req.validate()?;
         let requested = self.inner.catalog.requested_provider(&req.model);
         let live = Live { inner: &self.inner, requested };

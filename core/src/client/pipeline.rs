@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use reqwest::header::HeaderMap;
 
 use super::accountant::{answer_chars, estimated_usage, Outcome, RequestContext};
 use super::stream::{ChatStream, StreamMeta};
@@ -18,6 +19,12 @@ use crate::providers::{Call, ChunkStream, Provider};
 use crate::router::{Candidate, Decision};
 use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse};
 use crate::usage::{Attempt, ErrorKind};
+
+/// What a call's options ask of each of its attempts.
+struct PerCall {
+    timeout: Option<Duration>,
+    headers: HeaderMap,
+}
 
 /// What one successful attempt produced.
 enum Answer {
@@ -65,6 +72,7 @@ impl Client {
 
     /// [`Client::chat_with`], whose error comes with every provider attempt the call made.
     pub async fn try_chat(&self, req: ChatRequest, opts: CallOptions) -> std::result::Result<ChatResponse, Failure> {
+        let req = self.pinned(req);
         let mut ctx = self.context(&req, false);
         let lookup = match self.prepare(&req, &mut ctx).await? {
             Prepared::Cached(resp) => return Ok(*resp),
@@ -97,6 +105,7 @@ impl Client {
         req: ChatRequest,
         opts: CallOptions,
     ) -> std::result::Result<ChatStream, Failure> {
+        let req = self.pinned(req);
         let wants_usage = req.stream_options.as_ref().and_then(|o| o.include_usage).unwrap_or(false);
         let mut ctx = self.context(&req, true);
         let lookup = match self.prepare(&req, &mut ctx).await? {
@@ -121,6 +130,17 @@ impl Client {
             Ok(Answer::Complete(_)) => unreachable!("a streaming call returns a stream"),
             Err(e) => Err(self.fail(&ctx, e)),
         }
+    }
+
+    /// The request addressed to the pinned deployment (an Azure client's `deployment`),
+    /// whatever model it names: the official SDKs send such a client's every call there.
+    fn pinned(&self, mut req: ChatRequest) -> ChatRequest {
+        if let Some(pin) = &self.inner.pinned {
+            if req.model != *pin {
+                req.model.clone_from(pin);
+            }
+        }
+        req
     }
 
     /// A request's context, from its first instant.
@@ -199,7 +219,7 @@ impl Client {
     /// the plan step that answered.
     async fn execute(&self, req: &ChatRequest, ctx: &mut RequestContext, opts: CallOptions) -> Result<Answer> {
         let inner = &*self.inner;
-        let timeout = opts.timeout()?;
+        let call = PerCall { timeout: opts.timeout()?, headers: opts.header_map()? };
         let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let decision = ctx.decision.as_ref().expect("a request is routed before it is executed");
         let mut counted = Counted::default();
@@ -208,7 +228,7 @@ impl Client {
             if cand.model == decision.requested {
                 // The requested model: the SDK's own retry loop.
                 for retry in 0..=max_retries {
-                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, timeout).await {
+                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &call).await {
                         Ok(answer) => {
                             ctx.step = step;
                             return Ok(answer);
@@ -229,7 +249,7 @@ impl Client {
                 continue; // key removed, or circuit opened, since routing
             }
             substitutes += 1;
-            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, timeout).await {
+            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &call).await {
                 Ok(answer) => {
                     inner.health.success(cand.provider);
                     ctx.step = step;
@@ -263,8 +283,10 @@ impl Client {
         cand: &Candidate,
         stream: bool,
         attempts: &mut Vec<Attempt>,
-        timeout: Option<Duration>,
+        per_call: &PerCall,
     ) -> Result<Answer> {
+        let PerCall { timeout, headers } = per_call;
+        let timeout = *timeout;
         let inner = &*self.inner;
         let slot = &inner.slots[cand.provider];
         if let Some(missing) = inner.missing_key(cand.provider) {
@@ -273,7 +295,12 @@ impl Client {
         let Some(imp) = slot.implementation.as_ref() else {
             return Err(Error::NoEligibleModel(format!("no implementation for `{}`", decision.requested_model)));
         };
-        let endpoint = slot.endpoint();
+        let mut endpoint = slot.endpoint();
+        if !headers.is_empty() {
+            // The call's own headers win over the client's (a fresh token over none).
+            let e = Arc::make_mut(&mut endpoint);
+            e.headers.extend(headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         let model = match cand.model {
             Some(m) => inner.catalog.model(m).wire_id(),
             None => decision.requested_model.as_str(),

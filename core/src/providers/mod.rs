@@ -4,6 +4,7 @@
 //! providers implement the same trait.
 
 mod anthropic;
+pub mod azure;
 mod cohere;
 mod gemini;
 pub mod http;
@@ -116,6 +117,7 @@ pub fn for_api(api: Api) -> Option<Arc<dyn Provider>> {
         Api::Anthropic => Some(Arc::new(Http(anthropic::Anthropic))),
         Api::Gemini => Some(Arc::new(Http(gemini::Gemini))),
         Api::Cohere => Some(Arc::new(Http(cohere::Cohere))),
+        Api::Azure => Some(Arc::new(Http(azure::Azure))),
     }
 }
 
@@ -149,7 +151,7 @@ pub mod bench {
 
     use super::http::EventTranslator;
     use super::wire::WireFormat;
-    use super::{anthropic, cohere, gemini, offline_call, openai};
+    use super::{anthropic, azure, cohere, gemini, offline_call, openai};
     use crate::catalog::Api;
     use crate::error::Result;
     use crate::types::{ChatChunk, ChatRequest, ChatResponse};
@@ -171,6 +173,7 @@ pub mod bench {
             Api::Anthropic => encode_with(anthropic::Anthropic, provider, req, model, stream),
             Api::Gemini => encode_with(gemini::Gemini, provider, req, model, stream),
             Api::Cohere => encode_with(cohere::Cohere, provider, req, model, stream),
+            Api::Azure => encode_with(azure::Azure, provider, req, model, stream),
         }
     }
 
@@ -181,6 +184,7 @@ pub mod bench {
             Api::Anthropic => anthropic::Anthropic.decode(provider, body, model, None),
             Api::Gemini => gemini::Gemini.decode(provider, body, model, ()),
             Api::Cohere => cohere::Cohere.decode(provider, body, model, ()),
+            Api::Azure => azure::Azure.decode(provider, body, model, ()),
         }
     }
 
@@ -200,6 +204,7 @@ pub mod bench {
             Api::Anthropic => boxed(anthropic::Anthropic.events(provider, model, None)),
             Api::Gemini => boxed(gemini::Gemini.events(provider, model, ())),
             Api::Cohere => boxed(cohere::Cohere.events(provider, model, ())),
+            Api::Azure => boxed(azure::Azure.events(provider, model, ())),
         }
     }
 }

@@ -88,6 +88,9 @@ fn quirks_for(provider: &str) -> Quirks {
             ..compatible(&["reasoning_effort", "logit_bias", "logprobs", "top_logprobs", "user", "stream_options"])
         },
         "together" => compatible(&["reasoning_effort", "logprobs", "top_logprobs"]),
+        // Azure OpenAI takes OpenAI's platform fields (stored completions, metadata, ...)
+        // but has no web search in Chat Completions.
+        "azure" => Quirks { drop_openai_only: false, ..compatible(&["web_search_options"]) },
         // Self-hosted and other compatible servers (vLLM, Ollama, OpenRouter, ...).
         _ => compatible(&[]),
     }
@@ -246,7 +249,7 @@ impl WireFormat for OpenAi {
 
 /// OpenAI's events are already chunks: one in, one out.
 pub(super) struct Events {
-    provider: String,
+    pub(super) provider: String,
 }
 
 impl EventTranslator for Events {

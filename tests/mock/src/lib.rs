@@ -13,6 +13,8 @@
 //!   event stream, Anthropic's error bodies (`529 overloaded_error`, ...), a key
 //!   (`x-api-key` or `Authorization: Bearer`) and `anthropic-version` required, and the API's own checks of the request (`max_tokens`
 //!   required, roles, `tool_use`/`tool_result` pairing, `temperature` ≤ 1).
+//! - `POST …/openai/deployments/{deployment}/chat/completions` and `…/embeddings`: Azure
+//!   OpenAI, with its `api-version`, `api-key` / Entra ID and deployment checks and error bodies.
 //! - `GET …/models`: the scripted model names as an OpenAI model list.
 //! - `GET /_mock/requests`, `DELETE /_mock/requests`: the record of provider requests.
 //! - `PUT /_mock/script` (and `GET`): replace (read) the script as JSON.

@@ -44,6 +44,11 @@ pub struct Script {
     /// Behaviour per model name (the request's `model` field).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub models: BTreeMap<String, Steps>,
+    /// Azure OpenAI: the deployments that exist (name → the model each serves, which
+    /// answers carry as `model`). Empty: every deployment name exists and serves a model of
+    /// its own name. Behaviours are scripted under the deployment's name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub azure_deployments: BTreeMap<String, String>,
 }
 
 impl Script {
@@ -78,6 +83,12 @@ impl Script {
     /// Makes the provider under `prefix` list exactly `models` at `GET …/models`.
     pub fn listed(mut self, prefix: impl Into<String>, models: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.listed.insert(prefix.into(), models.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Declares an Azure deployment `name` serving `model`.
+    pub fn azure_deployment(mut self, name: impl Into<String>, model: impl Into<String>) -> Self {
+        self.azure_deployments.insert(name.into(), model.into());
         self
     }
 

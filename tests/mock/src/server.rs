@@ -34,6 +34,9 @@ mod cohere;
 mod gemini;
 #[path = "listing.rs"]
 mod listing;
+// Declared here (not in lib.rs) so the Azure route stays within this file's registration.
+#[path = "azure.rs"]
+mod azure;
 use crate::script::{Behaviour, Script};
 use crate::wire::{self, Meta};
 
@@ -444,6 +447,11 @@ async fn provider(
         return gemini::generate(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;
     }
 
+    if method == Method::POST && azure::is_route(&path) {
+        let required = required_key(&shared.lock().script, &path).map(str::to_string);
+        return azure::handle(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;
+    }
+
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
     let is_messages = method == Method::POST && path.ends_with("/v1/messages");
     let is_cohere = method == Method::POST && path.ends_with("/v2/chat");
@@ -477,12 +485,13 @@ async fn provider(
             ),
         };
     }
-    chat(&shared, &body_json, path.starts_with("/mistral/"), seq).await
+    chat(&shared, &body_json, path.starts_with("/mistral/"), seq, None).await
 }
 
 /// `usage_unasked`: the provider streams usage on its finishing chunk without
-/// `stream_options` (Mistral).
-async fn chat(shared: &Shared, request: &Value, usage_unasked: bool, seq: u64) -> Response {
+/// `stream_options` (Mistral). `served`: the model answers name, when it is not the
+/// request's (an Azure deployment's model).
+async fn chat(shared: &Shared, request: &Value, usage_unasked: bool, seq: u64, served: Option<&str>) -> Response {
     if !request.is_object() {
         let body = wire::error_with(
             "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
@@ -526,7 +535,8 @@ async fn chat(shared: &Shared, request: &Value, usage_unasked: bool, seq: u64) -
     }
 
     let answer = answer::build(request, model, &behaviour, seq);
-    let meta = Meta { id: format!("chatcmpl-mock-{seq}"), created: unix_time(), model: model.to_string() };
+    let meta =
+        Meta { id: format!("chatcmpl-mock-{seq}"), created: unix_time(), model: served.unwrap_or(model).to_string() };
     let streaming = request.get("stream").and_then(Value::as_bool) == Some(true);
     let mut response = if streaming {
         let include_usage = request.pointer("/stream_options/include_usage").and_then(Value::as_bool) == Some(true);

@@ -1,6 +1,6 @@
 // Type-level tests of index.d.ts: what must compile does, and each line that must not
 // carries an expect-error directive (tsc fails if such a line compiles).
-import OpenAI, { APIError, RateLimitError, Stream } from "kestrel-router";
+import OpenAI, { APIError, AzureOpenAI, RateLimitError, Stream } from "kestrel-router";
 import type { ChatCompletion, ChatCompletionChunk, ClientOptions, Response, ResponseStreamEvent } from "kestrel-router";
 
 export async function check(): Promise<void> {
@@ -129,4 +129,23 @@ export function namespaceTypes(): void {
 
 export function catalog(client: OpenAI): string[] {
   return client.kestrel.models().filter((m) => m.tier === "economy").map((m) => m.id);
+}
+
+export async function checkAzure(): Promise<void> {
+  const az = new AzureOpenAI({
+    endpoint: "https://r.openai.azure.com",
+    apiVersion: "2024-10-21",
+    azureADTokenProvider: async () => "token",
+    deployments: { "gpt-4o": "big", "gpt-4o-mini": "mini" },
+    deployment: "big",
+    cache: true,
+  });
+  const r = await az.chat.completions.create({ model: "big", messages: [{ role: "user", content: "hi" }] });
+  const used: string | undefined = r.kestrel?.model;
+  const version: string = az.apiVersion;
+  void used, version, az.embeddings.create({ model: "emb", input: "x" });
+  // @ts-expect-error Azure clients have one provider: no providerKeys
+  new AzureOpenAI({ providerKeys: { groq: "g" } });
+  // @ts-expect-error the token provider returns a promise of a string
+  new AzureOpenAI({ azureADTokenProvider: () => 1 });
 }

@@ -103,6 +103,7 @@ class Completions:
         ``extra_query`` are accepted but not forwarded yet (use ``default_headers``).
         """
         body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries)
+        options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
@@ -139,6 +140,7 @@ class Completions:
         if tools is not None:
             kwargs["tools"] = tools
         body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries)
+        options = self._client._auth(options)
         try:
             raw = self._client._shared.native.chat(body, options)
         except NativeError as e:
@@ -229,6 +231,7 @@ class AsyncCompletions:
     ) -> Union[ChatCompletion, AsyncStream[ChatCompletionChunk]]:
         """As :meth:`Completions.create`, awaited; never blocks the event loop."""
         body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries)
+        options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
@@ -261,6 +264,7 @@ class AsyncCompletions:
         if tools is not None:
             kwargs["tools"] = tools
         body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries)
+        options = await self._client._aauth(options)
         try:
             raw = await self._client._shared.native.achat(body, options)
         except NativeError as e:

@@ -121,6 +121,7 @@ class Responses:
         ``text={"format": ...}``, ``previous_response_id``, ``store``, ``metadata``, ...
         ``kestrel={...}`` takes per-request routing options, as chat does."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries)
+        options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
@@ -199,6 +200,7 @@ class AsyncResponses:
     ) -> Union[Response, AsyncStream[ResponseStreamEvent]]:
         """As :meth:`Responses.create`, awaited; never blocks the event loop."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries)
+        options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
