@@ -4,6 +4,7 @@ import kestrel from "./index.js";
 export const {
   OpenAI,
   Stream,
+  APIPromise,
   OpenAIError,
   APIError,
   APIUserAbortError,

@@ -22,6 +22,7 @@ pub use catalog::Catalog;
 pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure, PassthroughCall};
 pub use config::ClientConfig;
 pub use error::{Error, Result};
+pub use providers::http::ProviderResponse;
 pub use responses::{Response, ResponseStream, ResponseStreamEvent, ResponsesRequest};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
 pub use secret::Secret;
