@@ -136,7 +136,7 @@ test("a cached answer has no request id", async () => {
   const { data, response, request_id } = await client.chat.completions
     .create({ model: "gpt-4o-mini", messages: ask("cache me") })
     .withResponse();
-  assert.equal(data.kestrel.cache, "exact");
+  assert.equal(data.kestrel.cache_layer, "exact");
   assert.equal(request_id, null);
   assert.equal(data._request_id, null);
   assert.equal(response.status, 200);

@@ -46,7 +46,9 @@ def test_with_raw_response(direct: kestrel.OpenAI) -> None:
     assert raw.headers["openai-organization"] == "org-kestrel-mock"
     assert raw.headers["x-ratelimit-remaining-requests"] == "9999"
     assert raw.headers["content-type"].startswith("application/json")
-    assert "authorization" not in raw.headers and "content-length" not in raw.headers
+    assert "authorization" not in raw.headers
+    # The body is Kestrel's translation: its length, not the provider's.
+    assert raw.headers.get("content-length", str(len(raw.content))) == str(len(raw.content))
     assert raw.method == "POST" and raw.http_request.method == "POST"
     assert str(raw.url).endswith("/openai/v1/chat/completions")
     assert raw.retries_taken == 0
@@ -197,7 +199,7 @@ def test_cached_answer_has_no_request_id(make_client: Callable[..., Any]) -> Non
     first = client.chat.completions.create(model="gpt-4o-mini", messages=ask("cache me"))
     assert first._request_id
     raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=ask("cache me"))
-    assert raw.parse().kestrel.cache == "exact"  # type: ignore[union-attr]
+    assert raw.parse().kestrel.cache_layer == "exact"  # type: ignore[union-attr]
     assert raw.request_id is None and raw.parse()._request_id is None
     assert raw.status_code == 200 and raw.json()["id"] == raw.parse().id
 

@@ -139,7 +139,7 @@ _DONE = b"data: [DONE]\n\n"
 def _sync_bytes(stream: Stream[Any], claim: Callable[[], None], done: bool) -> Any:
     http = http_module()
 
-    class SSEBytes(http.SyncByteStream):  # type: ignore[misc]
+    class SSEBytes(http.SyncByteStream):  # type: ignore[misc,name-defined]
         def __iter__(self) -> Iterator[bytes]:
             claim()
             for item in stream:
@@ -156,7 +156,7 @@ def _sync_bytes(stream: Stream[Any], claim: Callable[[], None], done: bool) -> A
 def _async_bytes(stream: AsyncStream[Any], claim: Callable[[], None], done: bool) -> Any:
     http = http_module()
 
-    class SSEBytes(http.AsyncByteStream):  # type: ignore[misc]
+    class SSEBytes(http.AsyncByteStream):  # type: ignore[misc,name-defined]
         async def __aiter__(self) -> AsyncIterator[bytes]:
             claim()
             async for item in stream:
