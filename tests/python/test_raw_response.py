@@ -259,3 +259,26 @@ def test_passthrough_raw_responses(make_client: Callable[..., Any], mock: Mock) 
     with client.embeddings.with_streaming_response.create(model="text-embedding-3-small", input="hi") as response:
         assert response.status_code == 200
         assert response.parse().data[0].embedding
+
+
+def test_models_raw_response(direct: kestrel.OpenAI) -> None:
+    """The catalog is local: the raw response is Kestrel's own, with no provider headers."""
+    raw = direct.models.with_raw_response.list()
+    page = raw.parse()
+    assert raw.status_code == 200 and raw.request_id is None
+    assert [m["id"] for m in raw.json()["data"]] == [m.id for m in page.data]
+    one = direct.models.with_raw_response.retrieve(page.data[0].id)
+    assert one.parse().id == page.data[0].id == one.json()["id"]
+    with direct.models.with_streaming_response.list() as response:
+        assert response.parse().data == page.data
+
+
+def test_async_models_raw_response(make_async_client: Callable[..., Any]) -> None:
+    async def run() -> None:
+        client = make_async_client(routing=False)
+        raw = await client.models.with_raw_response.list()
+        assert raw.status_code == 200 and len(raw.parse().data) > 0
+        async with client.models.with_streaming_response.list() as response:
+            assert len((await response.parse()).data) == len(raw.parse().data)
+
+    asyncio.run(run())
