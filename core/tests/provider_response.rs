@@ -63,8 +63,7 @@ async fn after_a_failed_substitute_the_requested_models_answer_counts_one_retry(
 
 #[tokio::test]
 async fn a_failure_carries_the_last_answer_with_its_body() {
-    let script =
-        Script::new().default_behaviour(Behaviour::error(429).error_message("slow down").retry_after(0.0));
+    let script = Script::new().default_behaviour(Behaviour::error(429).error_message("slow down").retry_after(0.0));
     let mock = MockServer::start(script).await.unwrap();
     let client = client_for(&mock);
     let opts = CallOptions { max_retries: Some(1), ..Default::default() };

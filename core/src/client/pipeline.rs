@@ -216,7 +216,10 @@ impl Client {
             if cand.model == decision.requested {
                 // The requested model: the SDK's own retry loop.
                 for retry in 0..=max_retries {
-                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &mut ctx.response, timeout).await {
+                    let e = match self
+                        .attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &mut ctx.response, timeout)
+                        .await
+                    {
                         Ok(answer) => {
                             ctx.step = step;
                             return Ok(answer);

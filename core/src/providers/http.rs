@@ -85,7 +85,8 @@ pub struct ProviderResponse {
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-requestid"];
 
 /// Headers left out of [`ProviderResponse::headers`] (see there).
-const DROPPED_HEADERS: [&str; 5] = ["set-cookie", "content-length", "content-encoding", "transfer-encoding", "connection"];
+const DROPPED_HEADERS: [&str; 5] =
+    ["set-cookie", "content-length", "content-encoding", "transfer-encoding", "connection"];
 
 impl ProviderResponse {
     fn of(provider: &str, method: &str, resp: &reqwest::Response) -> Self {
@@ -124,7 +125,8 @@ fn public_url(url: &reqwest::Url) -> String {
     let mut url = url.clone();
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    let secret = |k: &str| matches!(k.to_ascii_lowercase().as_str(), "key" | "api_key" | "api-key" | "apikey" | "token");
+    let secret =
+        |k: &str| matches!(k.to_ascii_lowercase().as_str(), "key" | "api_key" | "api-key" | "apikey" | "token");
     if url.query_pairs().any(|(k, _)| secret(&k)) {
         let pairs: Vec<(String, String)> = url
             .query_pairs()
