@@ -13,10 +13,14 @@ export declare class NativeClient {
    * any I/O; `abort_id` makes the call cancellable with `abort(id)`.
    */
   chat(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<string>
+  /** [`Self::chat`], with the provider's HTTP answer (status, headers, request id). */
+  chatRaw(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<Exchanged>
   /** Opens a stream (failover happens before the first chunk). */
   stream(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<NativeStream>
   /** A Response (Responses API) as JSON, routed like `chat`. */
   responses(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<string>
+  /** [`Self::responses`], with the provider's HTTP answer. */
+  responsesRaw(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<Exchanged>
   /** Opens a stream of Responses events (failover happens before the first provider chunk). */
   responsesStream(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<NativeStream>
   /**
@@ -52,10 +56,22 @@ export declare class NativeStream {
   /** The next chunk as JSON, `null` at the end; a Promise, so the event loop runs meanwhile. */
   next(): Promise<string | null>
   /**
+   * The provider's HTTP answer that opened the stream (status, headers, request id) as
+   * JSON; `null` for a stream replayed from the cache.
+   */
+  response(): string | null
+  /**
    * Stops the stream: the upstream request is cancelled and usage recorded. A pull in
    * flight resolves `null`.
    */
   close(): void
+}
+
+/** An answer and the provider's HTTP answer behind it, both as JSON. */
+export interface Exchanged {
+  body: string
+  /** Status, headers and request id; `null` for an answer from the cache. */
+  response?: string
 }
 
 /** The crate version, so the JS layer can tell which addon it loaded. */

@@ -162,6 +162,7 @@ OpenAI.DEFAULT_TIMEOUT = 600000;
 OpenAI.OpenAI = OpenAI;
 OpenAI.default = OpenAI;
 OpenAI.Stream = Stream;
+OpenAI.APIPromise = require("./api-promise.js").APIPromise;
 for (const [name, value] of Object.entries(errors)) if (name !== "fromNative") OpenAI[name] = value;
 // openai-node's resource classes on the class (`OpenAI.Chat`, `OpenAI.Embeddings`, ...), as
 // index.d.ts declares them: the official package's own, loaded when first read.

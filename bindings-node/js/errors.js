@@ -3,7 +3,9 @@
 // and the one place native errors map onto them (`fromNative`).
 //
 // The addon rejects with an Error whose message is a JSON object of facts:
-// {kestrel_error, kind, message, status, body, retry_after, provider, field}.
+// {kestrel_error, kind, message, status, body, retry_after, provider, field, attempts,
+// response}; `response` is the provider's HTTP answer the error comes from (status,
+// response headers, request_id, url, body).
 // Kestrel's own failures (no eligible model, a stream cut after its first chunk, a bad
 // configuration) derive from KestrelError, itself an APIError, so `instanceof APIError`
 // handlers keep catching everything.
@@ -159,6 +161,7 @@ function decode(e) {
 
 /** Maps an addon error onto the openai-node class for it; other errors pass unchanged. */
 function fromNative(e) {
+  const { headersOf } = require("./api-promise.js");
   if (e instanceof OpenAIError) return e;
   const f = decode(e);
   if (!f) return e;
@@ -195,10 +198,15 @@ function fromNative(e) {
       break;
     default:
       if (typeof status === "number" && status >= 400) {
-        const headers = new Headers();
-        if (typeof f.retry_after === "number") headers.set("retry-after", String(f.retry_after));
+        // The provider's final answer (after failover and retries): its headers as sent.
+        const headers = f.response ? headersOf(f.response, "application/json") : new Headers();
+        if (typeof f.retry_after === "number" && !headers.has("retry-after")) {
+          headers.set("retry-after", String(f.retry_after));
+        }
         const error = body !== undefined && body !== null && typeof body === "object" ? body : undefined;
         err = new (classForStatus(status))(status, error, message, headers);
+        // The provider's request id, whichever header carries it (Anthropic: `request-id`).
+        if (f.response) err.requestID = f.response.request_id ?? null;
       } else if (kind === "internal") {
         err = new KestrelError(message);
       } else {

@@ -332,6 +332,11 @@ export interface ChatCompletionChunk {
 export declare class Stream<Item> implements AsyncIterable<Item> {
   constructor(iterator: () => AsyncIterator<Item>, controller: AbortController);
   controller: AbortController;
+  /**
+   * The provider's answer that opened the stream: status and response headers as it sent
+   * them (its body is not readable here: iterate the stream).
+   */
+  readonly response: globalThis.Response;
   [Symbol.asyncIterator](): AsyncIterator<Item>;
   /** Two independent streams over the same items. */
   tee(): [Stream<Item>, Stream<Item>];
@@ -698,6 +703,27 @@ export interface ParsedChatCompletion<ParsedT> extends ChatCompletion {
 export type ExtractParsedContentFromParams<Params extends ChatCompletionCreateParamsBase> =
   Params["response_format"] extends { __output: infer ParsedT } ? ParsedT : null;
 
+/** An answer with the provider's request id, as openai-node types it (`_request_id` is not enumerable). */
+export type WithRequestID<T> = T extends Array<any> | globalThis.Response | Stream<any> | AsyncIterable<any>
+  ? T
+  : T extends Record<string, any>
+    ? T & { _request_id?: string | null }
+    : T;
+
+/**
+ * What `create()` returns, as openai-node's: a Promise of the answer that also gives the
+ * provider's HTTP answer (status, response headers, request id) of the attempt that answered.
+ */
+export declare class APIPromise<T> extends Promise<WithRequestID<T>> {
+  /**
+   * The provider's answer as a fetch `Response`; its body is the OpenAI-shaped answer (the
+   * JSON, or for a stream the server-sent events).
+   */
+  asResponse(): Promise<globalThis.Response>;
+  /** The answer, the provider's answer as a `Response`, and the provider's request id. */
+  withResponse(): Promise<{ data: T; response: globalThis.Response; request_id: string | null }>;
+}
+
 export declare class Completions {
   /**
    * `create()` plus openai-node's structured-output parsing (`message.parsed`,
@@ -706,15 +732,15 @@ export declare class Completions {
   parse<Params extends ChatCompletionCreateParamsNonStreaming, ParsedT = ExtractParsedContentFromParams<Params>>(
     body: Params,
     options?: RequestOptions,
-  ): Promise<ParsedChatCompletion<ParsedT>>;
+  ): APIPromise<ParsedChatCompletion<ParsedT>>;
   /** A routed chat completion. */
-  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
+  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): APIPromise<ChatCompletion>;
   /** A routed chat completion, streamed. */
-  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<Stream<ChatCompletionChunk>>;
+  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): APIPromise<Stream<ChatCompletionChunk>>;
   create(
     body: ChatCompletionCreateParamsBase,
     options?: RequestOptions,
-  ): Promise<Stream<ChatCompletionChunk> | ChatCompletion>;
+  ): APIPromise<Stream<ChatCompletionChunk> | ChatCompletion>;
 }
 
 export declare class Chat {
@@ -901,10 +927,10 @@ export type ResponseStreamEvent =
 
 export declare class Responses {
   /** A routed Response (the requested model is the ceiling). */
-  create(body: ResponseCreateParamsNonStreaming, options?: RequestOptions): Promise<Response>;
+  create(body: ResponseCreateParamsNonStreaming, options?: RequestOptions): APIPromise<Response>;
   /** A routed Response, as a stream of Responses events. */
-  create(body: ResponseCreateParamsStreaming, options?: RequestOptions): Promise<Stream<ResponseStreamEvent>>;
-  create(body: ResponseCreateParamsBase, options?: RequestOptions): Promise<Stream<ResponseStreamEvent> | Response>;
+  create(body: ResponseCreateParamsStreaming, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent>>;
+  create(body: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent> | Response>;
 }
 
 /** `client.kestrel`: Kestrel's own views beside the SDK's surface (local, synchronous). */
@@ -970,6 +996,7 @@ export declare class OpenAI {
   static AzureOpenAI: typeof AzureOpenAI;
   static default: typeof OpenAI;
   static Stream: typeof Stream;
+  static APIPromise: typeof APIPromise;
   static OpenAIError: typeof OpenAIError;
   static APIError: typeof APIError;
   static APIUserAbortError: typeof APIUserAbortError;
@@ -1051,13 +1078,17 @@ export declare class APIError<
   constructor(status: TStatus, error: TError, message: string | undefined, headers: THeaders);
   /** HTTP status of the response that caused the error. */
   readonly status: TStatus;
-  /** Response headers (Kestrel fills `retry-after` on 429s when the provider sent one). */
+  /**
+   * The provider's response headers, as it sent them on its final answer (after failover
+   * and retries); empty for an error Kestrel raised itself.
+   */
   readonly headers: THeaders;
   /** The provider's error object. */
   readonly error: TError;
   readonly code: string | null | undefined;
   readonly param: string | null | undefined;
   readonly type: string | undefined;
+  /** The provider's request id (`x-request-id`, Anthropic's `request-id`). */
   readonly requestID: string | null | undefined;
   /** Kestrel's error kind, e.g. `"rate_limited"`. */
   kind: ErrorKind | "config" | "aborted" | "internal" | undefined;

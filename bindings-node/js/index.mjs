@@ -5,6 +5,7 @@ export const {
   OpenAI,
   AzureOpenAI,
   Stream,
+  APIPromise,
   OpenAIError,
   APIError,
   APIUserAbortError,

@@ -21,6 +21,9 @@ class Stream {
    * `parse` turns each JSON text into an item (`JSON.parse` unless given).
    */
   static _fromNative(native, controller, onEnd, parse = JSON.parse) {
+    // The provider's answer that opened the stream (the core's JSON), read while the
+    // native stream is open: `response` and `withResponse()` are built from it.
+    const opened = native.response?.();
     let consumed = false;
     const close = () => native.close();
     controller.signal.addEventListener("abort", close, { once: true });
@@ -50,7 +53,21 @@ class Stream {
         onEnd?.();
       }
     }
-    return new Stream(iterator, controller);
+    const stream = new Stream(iterator, controller);
+    Object.defineProperty(stream, "_info", { value: opened ? JSON.parse(opened) : null, enumerable: false });
+    return stream;
+  }
+
+  /**
+   * The provider's answer that opened the stream as a fetch `Response` (status and headers
+   * as it sent them; no body: iterate the stream), as openai-node's `stream.response`.
+   */
+  get response() {
+    const { headersOf } = require("./api-promise.js");
+    const info = this._info ?? null;
+    const response = new Response(null, { status: info?.status ?? 200, headers: headersOf(info, "text/event-stream") });
+    if (info?.url) Object.defineProperty(response, "url", { value: info.url });
+    return response;
   }
 
   [Symbol.asyncIterator]() {

@@ -50,6 +50,18 @@ fn json(value: &impl Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(json_error)
 }
 
+/// An answer and the provider's HTTP answer behind it, both as JSON.
+#[napi(object)]
+pub struct Exchanged {
+    pub body: String,
+    /// Status, headers and request id; `null` for an answer from the cache.
+    pub response: Option<String>,
+}
+
+fn exchanged(body: &impl Serialize, response: Option<&kestrel_router::ProviderResponse>) -> Result<Exchanged> {
+    Ok(Exchanged { body: json(body)?, response: response.map(json).transpose()? })
+}
+
 impl NativeClient {
     /// Runs `fut`, or drops it (cancelling the upstream request) when `abort(id)` comes
     /// first. The id is registered before this returns, so an abort cannot be missed.
@@ -102,6 +114,23 @@ impl NativeClient {
         }))
     }
 
+    /// [`Self::chat`], with the provider's HTTP answer (status, headers, request id).
+    #[napi(ts_return_type = "Promise<Exchanged>")]
+    pub fn chat_raw<'env>(
+        &self,
+        env: &'env Env,
+        request_json: String,
+        options_json: Option<String>,
+        abort_id: Option<u32>,
+    ) -> Result<PromiseRaw<'env, Exchanged>> {
+        let client = self.client.clone();
+        env.spawn_future(self.abortable(abort_id, async move {
+            let (req, opts) = parse(&request_json, options_json.as_deref())?;
+            let resp = client.try_chat(req, opts).await.map_err(failure_to_js)?;
+            exchanged(&resp, resp.provider_response.as_deref())
+        }))
+    }
+
     /// Opens a stream (failover happens before the first chunk).
     #[napi(ts_return_type = "Promise<NativeStream>")]
     pub fn stream<'env>(
@@ -131,8 +160,25 @@ impl NativeClient {
         let client = self.client.clone();
         env.spawn_future(self.abortable(abort_id, async move {
             let (req, opts) = parse_responses(&request_json, options_json.as_deref())?;
-            let resp = client.responses_with(req, opts).await.map_err(to_js)?;
+            let resp = client.try_responses(req, opts).await.map_err(failure_to_js)?;
             json(&resp)
+        }))
+    }
+
+    /// [`Self::responses`], with the provider's HTTP answer.
+    #[napi(ts_return_type = "Promise<Exchanged>")]
+    pub fn responses_raw<'env>(
+        &self,
+        env: &'env Env,
+        request_json: String,
+        options_json: Option<String>,
+        abort_id: Option<u32>,
+    ) -> Result<PromiseRaw<'env, Exchanged>> {
+        let client = self.client.clone();
+        env.spawn_future(self.abortable(abort_id, async move {
+            let (req, opts) = parse_responses(&request_json, options_json.as_deref())?;
+            let resp = client.try_responses(req, opts).await.map_err(failure_to_js)?;
+            exchanged(&resp, resp.provider_response.as_deref())
         }))
     }
 
@@ -148,7 +194,7 @@ impl NativeClient {
         let client = self.client.clone();
         env.spawn_future(self.abortable(abort_id, async move {
             let (req, opts) = parse_responses(&request_json, options_json.as_deref())?;
-            let stream = client.responses_stream_with(req, opts).await.map_err(to_js)?;
+            let stream = client.try_responses_stream(req, opts).await.map_err(failure_to_js)?;
             Ok(NativeStream::responses(stream))
         }))
     }

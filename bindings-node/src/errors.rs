@@ -18,6 +18,9 @@ struct Facts<'a> {
     /// Every provider call a failed request made, in order.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     attempts: &'a [kestrel_router::usage::Attempt],
+    /// The provider's HTTP answer the error comes from (status, headers, request id, body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<&'a kestrel_router::ProviderResponse>,
 }
 
 fn to_error(facts: &Facts<'_>) -> napi::Error {
@@ -28,7 +31,7 @@ fn to_error(facts: &Facts<'_>) -> napi::Error {
 
 /// A core error as a JS error the JS layer decodes.
 pub fn to_js(e: kestrel_router::Error) -> napi::Error {
-    failure_to_js(kestrel_router::Failure { error: e, attempts: Vec::new() })
+    failure_to_js(kestrel_router::Failure::from(e))
 }
 
 /// A failed call, with the attempts it made, for `err.attempts`.
@@ -44,6 +47,7 @@ pub fn failure_to_js(f: kestrel_router::Failure) -> napi::Error {
         provider: e.provider(),
         field: e.field(),
         attempts: &f.attempts,
+        response: f.response.as_deref(),
     })
 }
 
@@ -59,6 +63,7 @@ pub fn plain(kind: &str, message: impl Into<String>) -> napi::Error {
         provider: None,
         field: None,
         attempts: &[],
+        response: None,
     })
 }
 

@@ -36,17 +36,27 @@ struct Closer {
 pub struct NativeStream {
     slot: Slot,
     closer: Arc<Closer>,
+    /// The provider's HTTP answer that opened the stream, as JSON.
+    opened_by: Option<String>,
+}
+
+fn response_json(r: Option<&kestrel_router::ProviderResponse>) -> Option<String> {
+    r.and_then(|r| serde_json::to_string(r).ok())
 }
 
 impl NativeStream {
     /// Wraps an open stream; the JS side pulls it with `next()`.
     pub fn new(stream: ChatStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))), closer: Arc::default() }
+        let opened_by = response_json(stream.provider_response());
+        let slot = Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream)))));
+        NativeStream { slot, closer: Arc::default(), opened_by }
     }
 
     /// Wraps an open stream of Responses events.
     pub fn responses(stream: ResponseStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))), closer: Arc::default() }
+        let opened_by = response_json(stream.provider_response());
+        let slot = Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream)))));
+        NativeStream { slot, closer: Arc::default(), opened_by }
     }
 }
 
@@ -89,6 +99,13 @@ impl NativeStream {
     #[napi(ts_return_type = "Promise<string | null>")]
     pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<String>>> {
         env.spawn_future(pull(self.slot.clone(), self.closer.clone()))
+    }
+
+    /// The provider's HTTP answer that opened the stream (status, headers, request id) as
+    /// JSON; `null` for a stream replayed from the cache.
+    #[napi]
+    pub fn response(&self) -> Option<String> {
+        self.opened_by.clone()
     }
 
     /// Stops the stream: the upstream request is cancelled and usage recorded. A pull in

@@ -38,6 +38,14 @@ fn json(value: &impl Serialize) -> PyResult<String> {
     serde_json::to_string(value).map_err(json_error)
 }
 
+/// An answer and the provider's HTTP answer behind it, both as JSON (the second `None`
+/// for an answer from the cache).
+type Exchanged = (String, Option<String>);
+
+fn exchanged(body: &impl Serialize, response: Option<&kestrel_router::ProviderResponse>) -> PyResult<Exchanged> {
+    Ok((json(body)?, response.map(json).transpose()?))
+}
+
 #[pymethods]
 impl NativeClient {
     /// Builds a client from a JSON configuration (see `kestrel_router::ClientConfig`).
@@ -54,6 +62,35 @@ impl NativeClient {
         let client = self.client.clone();
         let resp = wait(py, async move { client.try_chat(req, opts).await })?.map_err(failure_to_py)?;
         json(&resp)
+    }
+
+    /// [`Self::chat`], with the provider's HTTP answer (status, headers, request id).
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn chat_raw(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<Exchanged> {
+        let (req, opts) = parse(request_json, options_json)?;
+        let client = self.client.clone();
+        let resp = wait(py, async move { client.try_chat(req, opts).await })?.map_err(failure_to_py)?;
+        exchanged(&resp, resp.provider_response.as_deref())
+    }
+
+    /// [`Self::achat`], with the provider's HTTP answer.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn achat_raw<'py>(
+        &self,
+        py: Python<'py>,
+        request_json: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        init_async();
+        let (req, opts) = parse(request_json, options_json)?;
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            until_exit(async move {
+                let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
+                exchanged(&resp, resp.provider_response.as_deref())
+            }),
+        )
     }
 
     /// A completion as an awaitable, on the shared runtime; never blocks the event loop.
@@ -110,8 +147,37 @@ impl NativeClient {
     fn responses(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<String> {
         let (req, opts) = parse_responses(request_json, options_json)?;
         let client = self.client.clone();
-        let resp = wait(py, async move { client.responses_with(req, opts).await })?.map_err(to_py)?;
+        let resp = wait(py, async move { client.try_responses(req, opts).await })?.map_err(failure_to_py)?;
         json(&resp)
+    }
+
+    /// [`Self::responses`], with the provider's HTTP answer.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn responses_raw(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<Exchanged> {
+        let (req, opts) = parse_responses(request_json, options_json)?;
+        let client = self.client.clone();
+        let resp = wait(py, async move { client.try_responses(req, opts).await })?.map_err(failure_to_py)?;
+        exchanged(&resp, resp.provider_response.as_deref())
+    }
+
+    /// [`Self::aresponses`], with the provider's HTTP answer.
+    #[pyo3(signature = (request_json, options_json=None))]
+    fn aresponses_raw<'py>(
+        &self,
+        py: Python<'py>,
+        request_json: &str,
+        options_json: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        init_async();
+        let (req, opts) = parse_responses(request_json, options_json)?;
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            until_exit(async move {
+                let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
+                exchanged(&resp, resp.provider_response.as_deref())
+            }),
+        )
     }
 
     /// A Response as an awaitable.
@@ -128,7 +194,7 @@ impl NativeClient {
         pyo3_async_runtimes::tokio::future_into_py(
             py,
             until_exit(async move {
-                let resp = client.responses_with(req, opts).await.map_err(to_py)?;
+                let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
                 json(&resp)
             }),
         )
@@ -144,7 +210,7 @@ impl NativeClient {
     ) -> PyResult<NativeStream> {
         let (req, opts) = parse_responses(request_json, options_json)?;
         let client = self.client.clone();
-        let stream = wait(py, async move { client.responses_stream_with(req, opts).await })?.map_err(to_py)?;
+        let stream = wait(py, async move { client.try_responses_stream(req, opts).await })?.map_err(failure_to_py)?;
         Ok(NativeStream::responses(stream))
     }
 
@@ -162,7 +228,7 @@ impl NativeClient {
         pyo3_async_runtimes::tokio::future_into_py(
             py,
             until_exit(async move {
-                let stream = client.responses_stream_with(req, opts).await.map_err(to_py)?;
+                let stream = client.try_responses_stream(req, opts).await.map_err(failure_to_py)?;
                 Ok(NativeStream::responses(stream))
             }),
         )

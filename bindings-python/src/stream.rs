@@ -24,16 +24,24 @@ type Slot = Arc<Mutex<Option<Inner>>>;
 #[pyclass(module = "kestrel_router._native", frozen)]
 pub struct NativeStream {
     slot: Slot,
+    /// The provider's HTTP answer that opened the stream, as JSON.
+    response: Option<String>,
+}
+
+fn response_json(r: Option<&kestrel_router::ProviderResponse>) -> Option<String> {
+    r.and_then(|r| serde_json::to_string(r).ok())
 }
 
 impl NativeStream {
     pub fn new(stream: ChatStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))) }
+        let response = response_json(stream.provider_response());
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Chat(Box::new(stream))))), response }
     }
 
     /// A stream of Responses events (`response.created`, ..., `response.completed`).
     pub fn responses(stream: ResponseStream) -> Self {
-        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))) }
+        let response = response_json(stream.provider_response());
+        NativeStream { slot: Arc::new(Mutex::new(Some(Inner::Responses(Box::new(stream))))), response }
     }
 }
 
@@ -76,6 +84,12 @@ impl NativeStream {
         init_async();
         let slot = self.slot.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, until_exit(pull(slot)))
+    }
+
+    /// The provider's HTTP answer that opened the stream (status, headers, request id) as
+    /// JSON; `None` for a stream replayed from the cache.
+    fn response(&self) -> Option<String> {
+        self.response.clone()
     }
 
     /// Stops the stream: the upstream request is cancelled and usage recorded.

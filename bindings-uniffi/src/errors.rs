@@ -122,7 +122,7 @@ pub(crate) fn json_error(e: serde_json::Error) -> KestrelError {
 
 impl From<kestrel_router::Error> for KestrelError {
     fn from(e: kestrel_router::Error) -> Self {
-        kestrel_router::Failure { error: e, attempts: Vec::new() }.into()
+        kestrel_router::Failure::from(e).into()
     }
 }
 

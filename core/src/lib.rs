@@ -23,6 +23,7 @@ pub use client::{CallOptions, ChatStream, Client, ClientBuilder, Failure, Passth
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use providers::azure::{AzureAuth, AzureConfig};
+pub use providers::http::ProviderResponse;
 pub use responses::{Response, ResponseStream, ResponseStreamEvent, ResponsesRequest};
 pub use router::{Decision, Router, RoutingPolicy, Tier};
 pub use secret::Secret;

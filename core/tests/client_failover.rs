@@ -139,7 +139,7 @@ async fn substitute_errors_move_on_and_the_requested_models_own_errors_are_raise
         // The requested model's own refusal is raised as the SDK would, without retries.
         let script = Script::new().default_behaviour(Behaviour::error(status).error_message("nope"));
         let (mock, client) = setup(script).await;
-        let kestrel_router::Failure { error: err, attempts } =
+        let kestrel_router::Failure { error: err, attempts, .. } =
             client.try_chat(easy(), Default::default()).await.unwrap_err();
         assert!(check(&err), "{status}: {err:?}");
         assert!(err.to_string().contains("nope"), "{err}");

@@ -41,7 +41,8 @@ def test_status_errors(direct: kestrel.OpenAI, mock: Mock, status: int, error_cl
     assert err.code == code
     assert err.param is None
     assert err.message == f"Error code: {status} - {err.body['message']}" == str(err)
-    assert err.response is None and err.request_id is None
+    assert err.response.status_code == status
+    assert err.request_id is not None and err.request_id == err.response.headers["x-request-id"]
     assert err.provider == "openai"
     assert len(mock.chat_requests()) == 1  # 4xx never fail over; max_retries=0 stops 5xx/429
 

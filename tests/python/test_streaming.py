@@ -101,9 +101,11 @@ def test_next_and_iter_protocol(direct: kestrel.OpenAI) -> None:
     assert repr(stream) == "<kestrel.Stream closed>"
 
 
-def test_stream_response_attribute_is_none(direct: kestrel.OpenAI) -> None:
+def test_stream_response_is_the_providers_answer(direct: kestrel.OpenAI) -> None:
     with direct.chat.completions.create(model="gpt-4o-mini", messages=ask(), stream=True) as stream:
-        assert stream.response is None
+        assert stream.response.status_code == 200
+        assert stream.response.headers["x-request-id"] == stream.request_id
+        assert stream.response.headers["content-type"].startswith("text/event-stream")
 
 
 def test_close_twice_is_harmless(direct: kestrel.OpenAI, mock: Mock) -> None:

@@ -6,6 +6,7 @@ const { Stream } = require("../streaming.js");
 const { validateInputTools, parseChatCompletion } = require("../parsing.js");
 const { callOptions, hasCallOptions } = require("../config.js");
 const { nextAbortId, rethrow, hidden, AUTHORIZED } = require("./shared.js");
+const { APIPromise, addRequestID } = require("../api-promise.js");
 
 class Completions {
   constructor(client) {
@@ -14,31 +15,45 @@ class Completions {
 
   /**
    * A chat completion, routed. Resolves to a plain object shaped like OpenAI's plus
-   * `kestrel` metadata; with `stream: true`, to a `Stream` of chunks. Unknown params pass
-   * through to the provider. `options`: `{timeout (ms), maxRetries, signal}`.
+   * `kestrel` metadata and `_request_id`; with `stream: true`, to a `Stream` of chunks.
+   * Unknown params pass through to the provider. `options`: `{timeout (ms), maxRetries,
+   * signal}`. The result is an `APIPromise`: `.withResponse()` / `.asResponse()` give the
+   * provider's status and headers, as openai-node does.
    */
   create(body, options) {
+    return new APIPromise(this._exchange(body, options));
+  }
+
+  /** The call behind `create()`: the answer and the provider's HTTP answer (an Exchange). */
+  _exchange(body, options) {
     try {
       const client = this._client;
       // A credential fetched per request (Azure's token provider) joins the call's headers.
       if (client._authorize && !options?.[AUTHORIZED]) {
-        return client._authorize(options).then((o) => this.create(body, { ...o, [AUTHORIZED]: true }));
+        return client._authorize(options).then((o) => this._exchange(body, { ...o, [AUTHORIZED]: true }));
       }
       const request = JSON.stringify(body);
       const opts = hasCallOptions(options) ? callOptions(options, client._callOptionsBase) : client._callOptions;
       const signal = options?.signal ?? undefined;
+      const url = `${String(client.baseURL).replace(/\/+$/, "")}/chat/completions`;
       if (signal?.aborted) return Promise.reject(new APIUserAbortError());
-      if (body?.stream === true) return client._stream(request, opts, signal);
-      if (!signal) return client._native.chat(request, opts).then(JSON.parse, rethrow);
+      if (body?.stream === true) {
+        return client._stream(request, opts, signal).then((stream) => ({ data: stream, info: stream._info, url }));
+      }
       const native = client._native;
+      const exchanged = (raw) => {
+        const info = raw.response ? JSON.parse(raw.response) : null;
+        return { data: addRequestID(JSON.parse(raw.body), info), info, text: raw.body, url };
+      };
+      if (!signal) return native.chatRaw(request, opts).then(exchanged, rethrow);
       const id = nextAbortId();
-      const promise = native.chat(request, opts, id);
+      const promise = native.chatRaw(request, opts, id);
       const onAbort = () => native.abort(id);
       signal.addEventListener("abort", onAbort, { once: true });
       return promise.then(
-        (text) => {
+        (raw) => {
           signal.removeEventListener("abort", onAbort);
-          return JSON.parse(text);
+          return exchanged(raw);
         },
         (e) => {
           signal.removeEventListener("abort", onAbort);
@@ -62,7 +77,7 @@ class Completions {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.create(body, options).then((completion) => parseChatCompletion(completion, body));
+    return this.create(body, options)._thenUnwrap((completion) => parseChatCompletion(completion, body));
   }
 }
 

@@ -7,6 +7,7 @@ const { fromNative, APIUserAbortError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
 const { callOptions, hasCallOptions } = require("../config.js");
 const { nextAbortId, hidden, AUTHORIZED } = require("./shared.js");
+const { APIPromise, addRequestID } = require("../api-promise.js");
 
 /** Sets `output_text`: every `output_text` part of every message, joined (openai-node's `addOutputText`). */
 function addOutputText(response) {
@@ -38,15 +39,21 @@ class Responses {
    * `options`: `{timeout (ms), maxRetries, signal}`.
    */
   create(body, options) {
+    return new APIPromise(this._exchange(body, options));
+  }
+
+  /** The call behind `create()`: the answer and the provider's HTTP answer (an Exchange). */
+  _exchange(body, options) {
     try {
       const client = this._client;
       // A credential fetched per request (Azure's token provider) joins the call's headers.
       if (client._authorize && !options?.[AUTHORIZED]) {
-        return client._authorize(options).then((o) => this.create(body, { ...o, [AUTHORIZED]: true }));
+        return client._authorize(options).then((o) => this._exchange(body, { ...o, [AUTHORIZED]: true }));
       }
       const request = JSON.stringify(body);
       const opts = hasCallOptions(options) ? callOptions(options, client._callOptionsBase) : client._callOptions;
       const signal = options?.signal ?? undefined;
+      const url = `${String(client.baseURL).replace(/\/+$/, "")}/responses`;
       if (signal?.aborted) return Promise.reject(new APIUserAbortError());
       const native = client._native;
       const id = signal ? nextAbortId() : undefined;
@@ -60,11 +67,16 @@ class Responses {
           (handle) => {
             done();
             const controller = new AbortController();
-            if (!signal) return Stream._fromNative(handle, controller, undefined, parseEvent);
-            const forward = () => controller.abort();
-            if (signal.aborted) controller.abort();
-            else signal.addEventListener("abort", forward, { once: true });
-            return Stream._fromNative(handle, controller, () => signal.removeEventListener("abort", forward), parseEvent);
+            let stream;
+            if (!signal) stream = Stream._fromNative(handle, controller, undefined, parseEvent);
+            else {
+              const forward = () => controller.abort();
+              if (signal.aborted) controller.abort();
+              else signal.addEventListener("abort", forward, { once: true });
+              const onEnd = () => signal.removeEventListener("abort", forward);
+              stream = Stream._fromNative(handle, controller, onEnd, parseEvent);
+            }
+            return { data: stream, info: stream._info, url, doneMarker: false };
           },
           (e) => {
             done();
@@ -72,10 +84,11 @@ class Responses {
           },
         );
       }
-      return native.responses(request, opts, id).then(
-        (text) => {
+      return native.responsesRaw(request, opts, id).then(
+        (raw) => {
           done();
-          return addOutputText(JSON.parse(text));
+          const info = raw.response ? JSON.parse(raw.response) : null;
+          return { data: addRequestID(addOutputText(JSON.parse(raw.body)), info), info, text: raw.body, url };
         },
         (e) => {
           done();

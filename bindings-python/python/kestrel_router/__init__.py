@@ -39,6 +39,7 @@ from ._errors import (
 )
 from ._native import __version__
 from ._parsing import pydantic_function_tool
+from ._response import APIResponse, AsyncAPIResponse
 from ._streaming import AsyncStream, Stream
 
 Client = OpenAI
@@ -133,6 +134,8 @@ __all__ = [
     "AsyncClient",
     "Stream",
     "AsyncStream",
+    "APIResponse",
+    "AsyncAPIResponse",
     "NOT_GIVEN",
     "NotGiven",
     "OpenAIError",

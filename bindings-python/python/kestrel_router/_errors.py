@@ -1,7 +1,8 @@
 """Error classes, shaped like the OpenAI SDK's, and the one place native errors map onto them.
 
 The native module raises a single ``NativeError`` whose args are
-``(kind, message, status, body_json, retry_after_s, provider, field)``;
+``(kind, message, status, body_json, retry_after_s, provider, field, attempts_json,
+response_json)``;
 :func:`from_native` turns it into the class an OpenAI SDK user expects
 (``openai.RateLimitError`` -> :class:`RateLimitError`, ...). Kestrel's own failures
 (no eligible model, a stream cut after its first chunk, a bad configuration) derive from
@@ -85,25 +86,56 @@ class APIError(OpenAIError):
         return self.message
 
 
-class APIResponseValidationError(APIError):
-    """The provider answered with a body that is not a valid completion."""
+class _WithResponse(APIError):
+    """An error that is an HTTP answer: ``response`` is the provider's, as the SDK's
+    ``httpx.Response`` (status, headers and body as the provider sent them), built on first
+    access from what the core carried up; for an answer Kestrel made itself (a request it
+    refused) it holds that status and body, with no provider headers."""
 
-    response: None
     status_code: int
+    request_id: str | None
+    _response: Any = None
+    # The core's ProviderResponse (status, headers, request_id, url, body), when a
+    # provider answered.
+    _response_info: dict[str, Any] | None = None
+
+    @property
+    def response(self) -> Any:
+        if self._response is None:
+            from ._response import build_http_response
+
+            info = self._response_info
+            raw = info.get("body") if info else None
+            if isinstance(raw, str):
+                content = raw.encode()
+            elif self.body is not None:
+                import json
+
+                content = json.dumps({"error": self.body} if isinstance(self.body, dict) else self.body).encode()
+            else:
+                content = b""
+            self._response = build_http_response(info, content=content, status=self.status_code)
+        return self._response
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self._response = value
+
+
+class APIResponseValidationError(_WithResponse):
+    """The provider answered with a body that is not a valid completion."""
 
     def __init__(self, message: str | None = None, *, body: object | None = None, status_code: int = 200) -> None:
         super().__init__(message or "Data returned by API invalid for expected schema.", body=body)
-        self.response = None
         self.status_code = status_code
+        self.request_id = None
 
 
-class APIStatusError(APIError):
+class APIStatusError(_WithResponse):
     """The provider answered with a 4xx or 5xx status (or Kestrel refused the request
-    with one). ``response`` is always ``None``: no httpx response exists."""
-
-    response: None
-    status_code: int
-    request_id: str | None
+    with one). ``response`` is the provider's final answer (after failover and retries)
+    as an ``httpx.Response``; ``request_id`` its request id (``x-request-id``,
+    Anthropic's ``request-id``)."""
 
     def __init__(
         self,
@@ -114,7 +146,7 @@ class APIStatusError(APIError):
         status_code: int | None = None,
     ) -> None:
         super().__init__(message, body=body)
-        self.response = None
+        self._response = response
         if status_code is None:
             status_code = getattr(type(self), "status_code", 500)
         self.status_code = status_code
@@ -256,8 +288,8 @@ def _parse_body(body_json: object) -> object | None:
 
 def from_native(exc: BaseException) -> APIError:
     """Maps a ``kestrel_router._native.NativeError`` onto the OpenAI-style class for it."""
-    args: tuple[Any, ...] = tuple(exc.args) + (None,) * 8
-    kind, message, status, body_json, retry_after, provider, field, attempts_json = args[:8]
+    args: tuple[Any, ...] = tuple(exc.args) + (None,) * 9
+    kind, message, status, body_json, retry_after, provider, field, attempts_json, response_json = args[:9]
     kind = str(kind) if kind is not None else "internal"
     message = str(message) if message is not None else kind
     full_body = _parse_body(body_json)
@@ -298,4 +330,10 @@ def from_native(exc: BaseException) -> APIError:
     err.provider = provider if isinstance(provider, str) else None
     attempts = _parse_body(attempts_json)
     err.attempts = attempts if isinstance(attempts, list) else []
+    if isinstance(err, _WithResponse):
+        info = _parse_body(response_json)
+        if isinstance(info, dict):
+            err._response_info = info
+            rid = info.get("request_id")
+            err.request_id = rid if isinstance(rid, str) else None
     return err

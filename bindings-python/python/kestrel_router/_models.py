@@ -121,10 +121,11 @@ class BaseModel:
     # `_fields_set`: the keys present in the source data (plus fields assigned since);
     # `_extra_shadowed`: undeclared keys whose names clash with a method (kept here, not
     # as attributes, so `model_dump` stays a method).
-    __slots__ = ("__dict__", "_fields_set", "_extra_shadowed")
+    __slots__ = ("__dict__", "_fields_set", "_extra_shadowed", "_kestrel_request_id")
 
     _fields_set: set[str]
     _extra_shadowed: dict[str, Any] | None
+    _kestrel_request_id: Optional[str]
     __kestrel_fields__: ClassVar[Dict[str, _Conv]]
 
     def __init__(self, **data: Any) -> None:
@@ -207,11 +208,26 @@ class BaseModel:
     # --- attributes ----------------------------------------------------------------------
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("_fields_set", "_extra_shadowed"):
+        if name in ("_fields_set", "_extra_shadowed", "_request_id"):
             object.__setattr__(self, name, value)
             return
         self.__dict__[name] = value
         self._fields_set.add(name)
+
+    @property
+    def _request_id(self) -> Optional[str]:
+        """The provider's id for the request that produced this object (its
+        ``x-request-id``, Anthropic's ``request-id``), as the SDK sets it on top-level
+        answers; ``None`` elsewhere and for answers from the cache. Never dumped."""
+        try:
+            rid: Optional[str] = self._kestrel_request_id
+        except AttributeError:
+            return None
+        return rid
+
+    @_request_id.setter
+    def _request_id(self, value: Optional[str]) -> None:
+        object.__setattr__(self, "_kestrel_request_id", value)
 
     @property
     def model_fields_set(self) -> set[str]:

@@ -140,11 +140,46 @@ def _method(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise convert(e) from e
         if asyncio.iscoroutine(result):
             return _awaiting(result)
+        if type(result).__module__ == "openai._response" and type(result).__name__.endswith("ResponseContextManager"):
+            # `with_streaming_response`: the request is made on entering the block.
+            return _Converting(result)
         return result
 
     call.__name__ = getattr(fn, "__name__", "call")
     call.__doc__ = getattr(fn, "__doc__", None)
     return call
+
+
+class _Converting:
+    """The SDK's ``with_streaming_response`` context manager, whose errors (raised when the
+    block is entered) are Kestrel's classes."""
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __enter__(self) -> Any:
+        import openai
+
+        try:
+            return self._target.__enter__()
+        except openai.OpenAIError as e:
+            raise convert(e) from e
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._target.__exit__(*exc)
+
+    async def __aenter__(self) -> Any:
+        import openai
+
+        try:
+            return await self._target.__aenter__()
+        except openai.OpenAIError as e:
+            raise convert(e) from e
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._target.__aexit__(*exc)
 
 
 async def _awaiting(coro: Any) -> Any:

@@ -34,18 +34,40 @@ def _json_loads(text: str) -> Any:
 
 
 class _StreamBase(GenericBase[T]):
-    __slots__ = ("_native", "_cast", "kestrel", "response", "__weakref__")
+    __slots__ = ("_native", "_cast", "kestrel", "_info", "_response", "__weakref__")
 
     kestrel: Optional[KestrelMetadata]
     """Kestrel's routing and cost metadata, set once the last chunk has arrived."""
-    response: None
-    """Always ``None`` (the SDK's httpx response; Kestrel's HTTP happens in Rust)."""
 
     def __init__(self, native: NativeStream, cast: Callable[[Any], T]) -> None:
         self._native: Optional[NativeStream] = native
         self._cast = cast
         self.kestrel = None
-        self.response = None
+        # The provider's answer that opened the stream (the core's JSON), read once here:
+        # the native stream goes away when it ends.
+        self._info: Optional[str] = native.response()
+        self._response: Any = None
+
+    @property
+    def response(self) -> Any:
+        """The provider's answer that opened the stream, as the SDK's ``httpx.Response``:
+        status and headers as sent (rate limits, request id); its body is not readable
+        here (iterate the stream). Built on first access."""
+        if self._response is None:
+            from ._response import build_http_response, parse_info
+
+            self._response = build_http_response(
+                parse_info(self._info), content=b"", content_type="text/event-stream"
+            )
+        return self._response
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The provider's id for the request (``x-request-id``, Anthropic's ``request-id``);
+        ``None`` for an answer replayed from the cache."""
+        from ._response import request_id_of
+
+        return request_id_of(self._info)
 
     def _chunk(self, raw: str) -> T:
         data = _json_loads(raw)

@@ -28,6 +28,8 @@ pub(crate) struct RequestContext {
     pub(crate) step: usize,
     /// Every provider call made, in order.
     pub(crate) attempts: Vec<Attempt>,
+    /// The HTTP answer of the attempt that decided the outcome (the last one), if it got one.
+    pub(crate) response: Option<crate::ProviderResponse>,
 }
 
 /// How a request ended.

@@ -128,6 +128,16 @@ impl Availability for Live<'_> {
 pub struct Failure {
     pub error: Error,
     pub attempts: Vec<Attempt>,
+    /// The provider's HTTP answer that `error` comes from (status, headers, request id,
+    /// body), for the SDKs' `e.response` and `e.request_id`; `None` when the error is not a
+    /// provider's answer (a timeout, a refused connection, Kestrel's own errors).
+    pub response: Option<Box<crate::ProviderResponse>>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, attempts: Vec::new(), response: None }
+    }
 }
 
 /// An embeddable router with an OpenAI-shaped API. Cheap to clone: clones share the

@@ -15,6 +15,7 @@ use crate::cache::{replay, CacheLayer, Entry, Lookup, Plan};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
 use crate::health::Counted;
+use crate::providers::http::Seen;
 use crate::providers::{Call, ChunkStream, Provider};
 use crate::router::{Candidate, Decision};
 use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse};
@@ -86,6 +87,8 @@ impl Client {
                     stage0.store(lookup, &resp, &meta.model).await;
                 }
                 resp.kestrel = Some(meta);
+                // After the store: a cached copy must not replay another call's exchange.
+                resp.provider_response = ctx.response.take().map(Box::new);
                 Ok(resp)
             }
             Ok(Answer::Stream(..)) => unreachable!("a non-streaming call returns a response"),
@@ -121,11 +124,12 @@ impl Client {
         };
         match self.execute(&req, &mut ctx, opts).await {
             Ok(Answer::Stream(stream, first, watch)) => {
+                let response = ctx.response.take();
                 let mut meta = StreamMeta::new(self.inner.accountant.clone(), ctx, wants_usage);
                 if let (Some(stage0), Some(lookup)) = (&self.inner.cache, lookup) {
                     meta.cache_answer(stage0.clone(), lookup);
                 }
-                Ok(ChatStream::new(stream, first, watch, meta))
+                Ok(ChatStream::new(stream, first, watch, meta).with_response(response))
             }
             Ok(Answer::Complete(_)) => unreachable!("a streaming call returns a stream"),
             Err(e) => Err(self.fail(&ctx, e)),
@@ -154,6 +158,7 @@ impl Client {
             decision: None,
             step: 0,
             attempts: Vec::new(),
+            response: None,
         }
     }
 
@@ -207,7 +212,10 @@ impl Client {
     /// Records a request that produced no answer, and hands the error back with its attempts.
     fn fail(&self, ctx: &RequestContext, error: Error) -> Failure {
         self.inner.accountant.settle(ctx, Outcome::Failed(&error));
-        Failure { error, attempts: ctx.attempts.clone() }
+        // Only an error that is the provider's answer has a response behind it (not a
+        // timeout waiting for the first chunk after the headers came).
+        let response = ctx.response.clone().filter(|_| error.status().is_some()).map(Box::new);
+        Failure { error, attempts: ctx.attempts.clone(), response }
     }
 
     /// Runs the failover plan. Substitutes first, each once (at most `failover_attempts`),
@@ -228,7 +236,7 @@ impl Client {
             if cand.model == decision.requested {
                 // The requested model: the SDK's own retry loop.
                 for retry in 0..=max_retries {
-                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &call).await {
+                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &mut ctx.response, &call).await {
                         Ok(answer) => {
                             ctx.step = step;
                             return Ok(answer);
@@ -249,7 +257,7 @@ impl Client {
                 continue; // key removed, or circuit opened, since routing
             }
             substitutes += 1;
-            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &call).await {
+            match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &mut ctx.response, &call).await {
                 Ok(answer) => {
                     inner.health.success(cand.provider);
                     ctx.step = step;
@@ -262,7 +270,8 @@ impl Client {
             }
         }
         // The plan had no place for the requested model (its provider has no key, or the
-        // policy keeps it out) and every substitute failed.
+        // policy keeps it out) and every substitute failed: Kestrel's error, no provider's.
+        ctx.response = None;
         let requested = inner.catalog.requested_provider(&decision.requested_model);
         Err(requested.and_then(|p| inner.missing_key(p)).unwrap_or_else(|| {
             let tried = ctx.attempts.iter().map(|a| format!("{} ({})", a.model, a.error.map_or("?", |e| e.as_str())));
@@ -274,8 +283,10 @@ impl Client {
         }))
     }
 
-    /// One HTTP attempt at a plan step, recorded in `attempts`. A provider with no
-    /// key fails here, before any I/O, with the error naming where a key comes from.
+    /// One HTTP attempt at a plan step, recorded in `attempts`; the provider's HTTP answer
+    /// to it (if any) replaces `response`. A provider with no key fails here, before any
+    /// I/O, with the error naming where a key comes from.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt(
         &self,
         req: &ChatRequest,
@@ -283,12 +294,14 @@ impl Client {
         cand: &Candidate,
         stream: bool,
         attempts: &mut Vec<Attempt>,
+        response: &mut Option<crate::ProviderResponse>,
         per_call: &PerCall,
     ) -> Result<Answer> {
         let PerCall { timeout, headers } = per_call;
         let timeout = *timeout;
         let inner = &*self.inner;
         let slot = &inner.slots[cand.provider];
+        *response = None;
         if let Some(missing) = inner.missing_key(cand.provider) {
             return Err(missing);
         }
@@ -305,6 +318,7 @@ impl Client {
             Some(m) => inner.catalog.model(m).wire_id(),
             None => decision.requested_model.as_str(),
         };
+        let seen = Seen::default();
         let call = Call {
             request: req,
             model,
@@ -314,13 +328,20 @@ impl Client {
             timeout,
             pass_unknown: cand.model == decision.requested
                 || decision.requested.is_some_and(|r| inner.catalog.provider_of(r) == cand.provider),
+            seen: &seen,
         };
         let t0 = Instant::now();
         let result = run_attempt(imp.as_ref(), call, stream, inner.watchdog.watch()).await;
+        let latency_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        *response = seen.take().map(|mut r| {
+            r.elapsed_ms = latency_ms;
+            r.retries_taken = attempts.len() as u32;
+            r
+        });
         attempts.push(Attempt {
             provider: endpoint.provider.clone(),
             model: model.to_string(),
-            latency_ms: t0.elapsed().as_secs_f64() * 1000.0,
+            latency_ms,
             error: result.as_ref().err().map(ErrorKind::from),
             status: result.as_ref().err().and_then(Error::status),
         });

@@ -108,6 +108,8 @@ pub struct ChatStream {
     watch: Option<Watch>,
     /// A `finish_reason` arrived: the answer is complete whatever follows.
     finished: bool,
+    /// The provider's HTTP answer that opened the stream; `None` for a replayed one.
+    response: Option<Box<crate::ProviderResponse>>,
 }
 
 impl std::fmt::Debug for ChatStream {
@@ -129,7 +131,20 @@ impl ChatStream {
             error: None,
             watch: None,
             finished: true,
+            response: None,
         }
+    }
+
+    /// The stream with the provider's HTTP answer that opened it.
+    pub(crate) fn with_response(mut self, response: Option<crate::ProviderResponse>) -> Self {
+        self.response = response.map(Box::new);
+        self
+    }
+
+    /// The provider's HTTP answer that opened this stream (status, headers, request id),
+    /// for the SDKs' raw responses; `None` when the answer is replayed from the cache.
+    pub fn provider_response(&self) -> Option<&crate::ProviderResponse> {
+        self.response.as_deref()
     }
 
     pub(crate) fn new(inner: ChunkStream, first: ChatChunk, watch: Watch, meta: StreamMeta) -> Self {
@@ -142,6 +157,7 @@ impl ChatStream {
             error: None,
             watch: Some(watch),
             finished: false,
+            response: None,
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::Endpoint;
@@ -50,10 +51,118 @@ pub enum Auth {
     Header(&'static str),
 }
 
+/// The provider's HTTP answer to one attempt, as the official SDKs expose it on raw
+/// responses and on errors: status, response headers (rate limits, `x-request-id`), the
+/// provider's request id. Request headers are never kept: they carry the key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderResponse {
+    /// The catalog name of the provider that answered.
+    pub provider: String,
+    pub method: String,
+    /// The URL called, without credentials (user info and `key`-like query parameters).
+    pub url: String,
+    pub status: u16,
+    /// Response headers as received, in order, names lowercase; minus `set-cookie` and the
+    /// body framing headers (`content-length`, `content-encoding`, `transfer-encoding`):
+    /// the body handed to the caller is Kestrel's translation, not the bytes they describe.
+    pub headers: Vec<(String, String)>,
+    /// The provider's id for the request, from the header it sends it in (`x-request-id`
+    /// for OpenAI and its compatibles and Cohere, `request-id` for Anthropic); what the
+    /// official SDKs surface as `_request_id` and quote in support tickets.
+    pub request_id: Option<String>,
+    /// From sending the request to the end of the answer's headers (whole body for a
+    /// plain call), in milliseconds.
+    pub elapsed_ms: f64,
+    /// Provider calls this request made before the one that produced this answer
+    /// (substitutes and retries): the SDKs' `retries_taken`.
+    pub retries_taken: u32,
+    /// An error answer's body as sent (at most 64 KiB), for `e.response` in the bindings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// Headers that name a provider's request id, most common first.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-requestid"];
+
+/// Headers left out of [`ProviderResponse::headers`] (see there).
+const DROPPED_HEADERS: [&str; 5] =
+    ["set-cookie", "content-length", "content-encoding", "transfer-encoding", "connection"];
+
+impl ProviderResponse {
+    fn of(provider: &str, method: &str, resp: &reqwest::Response) -> Self {
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .filter(|(name, _)| !DROPPED_HEADERS.contains(&name.as_str()))
+            .filter_map(|(name, value)| Some((name.as_str().to_string(), value.to_str().ok()?.to_string())))
+            .collect();
+        let request_id = REQUEST_ID_HEADERS
+            .iter()
+            .find_map(|h| resp.headers().get(*h).and_then(|v| v.to_str().ok()))
+            .map(str::to_string);
+        ProviderResponse {
+            provider: provider.to_string(),
+            method: method.to_string(),
+            url: public_url(resp.url()),
+            status: resp.status().as_u16(),
+            headers,
+            request_id,
+            elapsed_ms: 0.0,
+            retries_taken: 0,
+            body: None,
+        }
+    }
+
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// `url` as it may be shown: a key put in the user info or the query (`?key=` is how
+/// Gemini takes one) is blanked.
+fn public_url(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let secret =
+        |k: &str| matches!(k.to_ascii_lowercase().as_str(), "key" | "api_key" | "api-key" | "apikey" | "token");
+    if url.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret(&k) { "REDACTED".to_string() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.into()
+}
+
+/// Where one attempt leaves the provider's answer, success or error status, for the
+/// pipeline to pick up; errors stay plain [`Error`]s (failover matches on them) and the
+/// HTTP facts travel beside them.
+#[derive(Debug, Default)]
+pub struct Seen(std::sync::Mutex<Option<ProviderResponse>>);
+
+impl Seen {
+    fn put(&self, r: ProviderResponse) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    }
+
+    /// What the attempt saw, if it got an answer.
+    pub fn take(&self) -> Option<ProviderResponse> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
 /// Sends a JSON body to `url` with the endpoint's key and headers (and `defaults` the
 /// caller's headers do not override), and returns the response if its status is a success;
 /// any other status becomes the matching typed error. `timeout`, when set, bounds the
-/// whole exchange, body included.
+/// whole exchange, body included. The answer's status and headers (and an error's body)
+/// land in `seen`.
+#[allow(clippy::too_many_arguments)]
 pub async fn post_json(
     client: &reqwest::Client,
     endpoint: &Endpoint,
@@ -62,6 +171,7 @@ pub async fn post_json(
     defaults: &[(&'static str, &'static str)],
     body: Vec<u8>,
     timeout: Option<Duration>,
+    seen: &Seen,
 ) -> Result<reqwest::Response> {
     let provider = endpoint.provider.as_str();
     let mut headers = request_headers(endpoint, auth, defaults)?;
@@ -71,10 +181,15 @@ pub async fn post_json(
         req = req.timeout(t);
     }
     let resp = req.send().await.map_err(|e| transport_error(provider, &e))?;
+    let mut answer = ProviderResponse::of(provider, "POST", &resp);
     if resp.status().is_success() {
+        seen.put(answer);
         return Ok(resp);
     }
-    Err(status_error(provider, resp).await)
+    let (error, raw) = read_status_error(provider, resp).await;
+    answer.body = raw;
+    seen.put(answer);
+    Err(error)
 }
 
 /// GETs `url` with the endpoint's key and headers, like [`post_json`]: for the
@@ -168,19 +283,22 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Reads an error response and maps its status onto the typed errors.
 pub async fn status_error(provider: &str, resp: reqwest::Response) -> Error {
+    read_status_error(provider, resp).await.0
+}
+
+/// [`status_error`], and the body as text when it could be read.
+async fn read_status_error(provider: &str, resp: reqwest::Response) -> (Error, Option<String>) {
     let status = resp.status().as_u16();
     let retry_after = retry_after(resp.headers());
     let raw = match resp.bytes().await {
         Ok(b) => b,
-        Err(e) => return transport_error(provider, &e),
+        Err(e) => return (transport_error(provider, &e), None),
     };
     let raw = &raw[..raw.len().min(MAX_ERROR_BODY)];
     let body: Option<Value> = serde_json::from_slice(raw).ok();
-    let message = body
-        .as_ref()
-        .and_then(error_message)
-        .unwrap_or_else(|| String::from_utf8_lossy(raw).trim().chars().take(500).collect());
-    classify(provider, status, message, body.map(Box::new), retry_after)
+    let text = String::from_utf8_lossy(raw);
+    let message = body.as_ref().and_then(error_message).unwrap_or_else(|| text.trim().chars().take(500).collect());
+    (classify(provider, status, message, body.map(Box::new), retry_after), Some(text.into_owned()))
 }
 
 /// The human message in the common error body shapes: OpenAI `{"error": {"message"}}`,

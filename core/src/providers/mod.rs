@@ -91,6 +91,9 @@ pub struct Call<'a> {
     /// Request fields Kestrel does not know go only to the provider the caller addressed;
     /// another provider might reject them.
     pub pass_unknown: bool,
+    /// Where the provider's HTTP answer (status, headers, request id) is left for the
+    /// caller of the attempt.
+    pub seen: &'a http::Seen,
 }
 
 /// A provider's translation of OpenAI chat completions.
@@ -140,7 +143,8 @@ pub(crate) fn offline_call<T>(
         headers: Default::default(),
     };
     let http = HTTP.get_or_init(reqwest::Client::new);
-    f(&Call { request: req, model, max_output, endpoint: &endpoint, http, timeout: None, pass_unknown })
+    let seen = http::Seen::default();
+    f(&Call { request: req, model, max_output, endpoint: &endpoint, http, timeout: None, pass_unknown, seen: &seen })
 }
 
 /// The translation functions alone, with no network, for the `translate` benchmark.

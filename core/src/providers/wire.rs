@@ -83,7 +83,7 @@ impl<W: WireFormat> Http<W> {
         let defaults = self.0.default_headers();
         // reqwest's own timeout would also cut a stream's body: streams bound the headers only.
         let whole = if stream { None } else { call.timeout };
-        let send = http::post_json(call.http, call.endpoint, &url, W::AUTH, defaults, body, whole);
+        let send = http::post_json(call.http, call.endpoint, &url, W::AUTH, defaults, body, whole, call.seen);
         let sent = match (stream, call.timeout) {
             (true, Some(t)) => tokio::time::timeout(t, send)
                 .await

@@ -19,7 +19,7 @@ pub use store::DEFAULT_CAPACITY;
 pub use stream::ResponseStream;
 pub use types::*;
 
-use crate::client::{CallOptions, Client};
+use crate::client::{CallOptions, Client, Failure};
 use crate::error::{Error, Result};
 use crate::types::{ChatRequest, StreamOptions};
 
@@ -79,9 +79,21 @@ impl Client {
 
     /// [`Client::responses`] with per-call settings.
     pub async fn responses_with(&self, req: ResponsesRequest, opts: CallOptions) -> Result<Response> {
+        self.try_responses(req, opts).await.map_err(|f| f.error)
+    }
+
+    /// [`Client::responses_with`], whose error comes with every provider attempt the call
+    /// made and the provider's answer it comes from.
+    pub async fn try_responses(
+        &self,
+        req: ResponsesRequest,
+        opts: CallOptions,
+    ) -> std::result::Result<Response, Failure> {
         let p = self.prepare_responses(&req)?;
-        let answer = self.chat_with(p.chat, opts).await?;
-        let out = translate::from_chat(&req, answer);
+        let mut answer = self.try_chat(p.chat, opts).await?;
+        let exchange = answer.provider_response.take();
+        let mut out = translate::from_chat(&req, answer);
+        out.provider_response = exchange;
         if req.store != Some(false) {
             let mut items = p.conversation;
             items.extend(translate::output_as_input(&out.output));
@@ -98,10 +110,20 @@ impl Client {
 
     /// [`Client::responses_stream`] with per-call settings.
     pub async fn responses_stream_with(&self, req: ResponsesRequest, opts: CallOptions) -> Result<ResponseStream> {
+        self.try_responses_stream(req, opts).await.map_err(|f| f.error)
+    }
+
+    /// [`Client::responses_stream_with`], whose error comes with every provider attempt
+    /// made before the stream could start and the provider's answer it comes from.
+    pub async fn try_responses_stream(
+        &self,
+        req: ResponsesRequest,
+        opts: CallOptions,
+    ) -> std::result::Result<ResponseStream, Failure> {
         let mut p = self.prepare_responses(&req)?;
         p.chat.stream = Some(true);
         p.chat.stream_options = Some(StreamOptions { include_usage: Some(true), ..Default::default() });
-        let chat = self.chat_stream_with(p.chat, opts).await?;
+        let chat = self.try_chat_stream(p.chat, opts).await?;
         let skeleton = translate::skeleton(&req, translate::new_id("resp"), crate::clock::unix_secs());
         let remember = (req.store != Some(false)).then(|| stream::Remember {
             store: self.conversations().clone(),

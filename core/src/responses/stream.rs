@@ -57,6 +57,8 @@ pub struct ResponseStream {
     usage: Option<Usage>,
     kestrel: Option<KestrelMeta>,
     remember: Option<Remember>,
+    /// The provider's HTTP answer that opened the chat stream underneath.
+    opened_by: Option<Box<crate::ProviderResponse>>,
 }
 
 impl std::fmt::Debug for ResponseStream {
@@ -67,7 +69,9 @@ impl std::fmt::Debug for ResponseStream {
 
 impl ResponseStream {
     pub(crate) fn new(chat: ChatStream, skeleton: Response, remember: Option<Remember>) -> Self {
+        let opened_by = chat.provider_response().cloned().map(Box::new);
         let mut s = ResponseStream {
+            opened_by,
             chat: Some(chat),
             queue: VecDeque::new(),
             seq: 0,
@@ -89,6 +93,12 @@ impl ResponseStream {
     /// The id every event's response carries (`resp_…`).
     pub fn id(&self) -> &str {
         &self.response.id
+    }
+
+    /// The provider's HTTP answer that opened this stream (see
+    /// [`crate::ChatStream::provider_response`]).
+    pub fn provider_response(&self) -> Option<&crate::ProviderResponse> {
+        self.opened_by.as_deref()
     }
 
     fn emit(&mut self, make: impl FnOnce(u64) -> ResponseStreamEvent) {

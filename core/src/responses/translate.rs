@@ -362,6 +362,7 @@ pub(crate) fn skeleton(req: &ResponsesRequest, id: String, created_at: u64) -> R
         store: req.store.unwrap_or(true),
         kestrel: None,
         extra: Extra::new(),
+        provider_response: None,
     }
 }
 

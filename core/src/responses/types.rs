@@ -319,6 +319,9 @@ pub struct Response {
     pub kestrel: Option<KestrelMeta>,
     #[serde(flatten)]
     pub extra: Extra,
+    /// The provider's HTTP answer behind this response (see [`crate::ChatResponse`]'s).
+    #[serde(skip)]
+    pub provider_response: Option<Box<crate::ProviderResponse>>,
 }
 
 impl Response {

@@ -23,6 +23,11 @@ pub struct ChatResponse {
     pub kestrel: Option<KestrelMeta>,
     #[serde(flatten)]
     pub extra: Extra,
+    /// The provider's HTTP answer behind this response (status, headers, request id), for
+    /// the SDKs' raw responses and `_request_id`; `None` for an answer from the cache. Not
+    /// part of the JSON: it describes the exchange, not the completion.
+    #[serde(skip)]
+    pub provider_response: Option<Box<crate::ProviderResponse>>,
 }
 
 fn completion_object() -> String {
@@ -197,6 +202,7 @@ impl ChatResponse {
             service_tier: None,
             kestrel: None,
             extra: Extra::new(),
+            provider_response: None,
         }
     }
 }

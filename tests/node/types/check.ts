@@ -1,6 +1,6 @@
 // Type-level tests of index.d.ts: what must compile does, and each line that must not
 // carries an expect-error directive (tsc fails if such a line compiles).
-import OpenAI, { APIError, AzureOpenAI, RateLimitError, Stream } from "kestrel-router";
+import OpenAI, { APIError, APIPromise, AzureOpenAI, RateLimitError, Stream } from "kestrel-router";
 import type { ChatCompletion, ChatCompletionChunk, ClientOptions, Response, ResponseStreamEvent } from "kestrel-router";
 
 export async function check(): Promise<void> {
@@ -148,4 +148,41 @@ export async function checkAzure(): Promise<void> {
   new AzureOpenAI({ providerKeys: { groq: "g" } });
   // @ts-expect-error the token provider returns a promise of a string
   new AzureOpenAI({ azureADTokenProvider: () => 1 });
+}
+
+// Raw responses and request ids, as openai-node types them.
+export async function checkRawResponses(client: OpenAI): Promise<void> {
+  const messages = [{ role: "user" as const, content: "hi" }];
+  const r = await client.chat.completions.create({ model: "gpt-4o", messages });
+  const rid: string | null | undefined = r._request_id;
+  void rid;
+  const promise: APIPromise<ChatCompletion> = client.chat.completions.create({ model: "gpt-4o", messages });
+  const { data, response, request_id } = await promise.withResponse();
+  const completion: ChatCompletion = data;
+  const status: number = response.status;
+  const header: string | null = response.headers.get("x-request-id");
+  const id: string | null = request_id;
+  void completion, status, header, id;
+  const raw: globalThis.Response = await client.chat.completions.create({ model: "gpt-4o", messages }).asResponse();
+  void raw;
+  const streamed = await client.chat.completions.create({ model: "gpt-4o", messages, stream: true }).withResponse();
+  const chunks: Stream<ChatCompletionChunk> = streamed.data;
+  const opened: globalThis.Response = chunks.response;
+  void opened;
+  const resp = await client.responses.create({ model: "gpt-4o", input: "hi" }).withResponse();
+  const responseId: string = resp.data.id;
+  void responseId;
+  // @ts-expect-error withResponse gives the data, not a bare Response
+  const wrong: globalThis.Response = (await promise.withResponse()).data;
+  void wrong;
+  try {
+    await client.chat.completions.create({ model: "gpt-4o", messages });
+  } catch (e) {
+    if (e instanceof APIError) {
+      const s: number | undefined = e.status;
+      const h: Headers | undefined = e.headers;
+      const q: string | null | undefined = e.requestID;
+      void s, h, q;
+    }
+  }
 }

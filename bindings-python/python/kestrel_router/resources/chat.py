@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from .._errors import from_native
 from .._native import NativeError
+from .._response import (
+    APIResponse,
+    AsyncAPIResponse,
+    AsyncResponseContextManager,
+    LegacyAPIResponse,
+    ResponseContextManager,
+    parse_info,
+    request_id_of,
+)
 from .._streaming import AsyncStream, Stream
 from .._parsing import finish as _finish_parse
 from .._parsing import prepare as _prepare_parse
@@ -14,8 +23,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable, Literal, Mapping, Optional, Union, overload
 
-    from .._client import AsyncOpenAI, OpenAI
+    from .._client import AsyncOpenAI, OpenAI, _BaseClient
     from .._config import Messages, Timeout
+
+    # What a call produced: the object `create` returns, the provider's HTTP answer (JSON
+    # from the core) and, for a plain answer, its JSON text.
+    _Sent = tuple[Any, Optional[str], Optional[str]]
 else:
 
     def overload(f):
@@ -103,15 +116,33 @@ class Completions:
         ``extra_query`` are accepted but not forwarded yet (use ``default_headers``).
         """
         body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries)
+        result: Union[ChatCompletion, Stream[ChatCompletionChunk]] = self._send(body, options, bool(stream))[0]
+        return result
+
+    def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
         options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
-                return Stream(native.stream(body, options), ChatCompletionChunk._construct)
-            raw = native.chat(body, options)
+                handle = native.stream(body, options)
+                return Stream(handle, ChatCompletionChunk._construct), handle.response(), None
+            raw, info = native.chat_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
-        return ChatCompletion._construct(_json().loads(raw))
+        completion = ChatCompletion._construct(_json().loads(raw))
+        completion._request_id = request_id_of(info)
+        return completion, info, raw
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create`` returning the provider's raw answer (status, headers, request id);
+        ``.parse()`` gives what ``create`` would have returned."""
+        return CompletionsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> CompletionsWithStreamingResponse:
+        """``create`` as a context manager yielding an :class:`APIResponse`."""
+        return CompletionsWithStreamingResponse(self)
 
     def parse(
         self,
@@ -142,10 +173,11 @@ class Completions:
         body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries)
         options = self._client._auth(options)
         try:
-            raw = self._client._shared.native.chat(body, options)
+            raw, info = self._client._shared.native.chat_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
         completion: ParsedChatCompletion[Any] = ParsedChatCompletion._construct(_json().loads(raw))
+        completion._request_id = request_id_of(info)
         _finish_parse(completion, parse_model, strict_tools)
         return completion
 
@@ -231,15 +263,32 @@ class AsyncCompletions:
     ) -> Union[ChatCompletion, AsyncStream[ChatCompletionChunk]]:
         """As :meth:`Completions.create`, awaited; never blocks the event loop."""
         body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries)
+        result: Union[ChatCompletion, AsyncStream[ChatCompletionChunk]] = (await self._send(body, options, bool(stream)))[0]
+        return result
+
+    async def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
         options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
-                return AsyncStream(await native.astream(body, options), ChatCompletionChunk._construct)
-            raw = await native.achat(body, options)
+                handle = await native.astream(body, options)
+                return AsyncStream(handle, ChatCompletionChunk._construct), handle.response(), None
+            raw, info = await native.achat_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
-        return ChatCompletion._construct(_json().loads(raw))
+        completion = ChatCompletion._construct(_json().loads(raw))
+        completion._request_id = request_id_of(info)
+        return completion, info, raw
+
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """As :attr:`Completions.with_raw_response`, awaited."""
+        return AsyncCompletionsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncCompletionsWithStreamingResponse:
+        """As :attr:`Completions.with_streaming_response`, with ``async with``."""
+        return AsyncCompletionsWithStreamingResponse(self)
 
     async def parse(
         self,
@@ -266,10 +315,11 @@ class AsyncCompletions:
         body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries)
         options = await self._client._aauth(options)
         try:
-            raw = await self._client._shared.native.achat(body, options)
+            raw, info = await self._client._shared.native.achat_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
         completion: ParsedChatCompletion[Any] = ParsedChatCompletion._construct(_json().loads(raw))
+        completion._request_id = request_id_of(info)
         _finish_parse(completion, parse_model, strict_tools)
         return completion
 
@@ -279,3 +329,173 @@ class AsyncChat:
 
     def __init__(self, client: AsyncOpenAI) -> None:
         self.completions = AsyncCompletions(client)
+
+
+# --- raw responses --------------------------------------------------------------------------
+
+
+def _raw_args(client: _BaseClient, kwargs: dict[str, Any]) -> tuple[str, Optional[str], bool]:
+    """``create``'s keyword arguments as the request body and call options."""
+    kw = dict(kwargs)
+    stream = bool(kw.pop("stream", None))
+    model = kw.pop("model")
+    messages = kw.pop("messages")
+    extra_body = kw.pop("extra_body", None)
+    kestrel = kw.pop("kestrel", None)
+    timeout = kw.pop("timeout", None)
+    max_retries = kw.pop("max_retries", None)
+    kw.pop("extra_headers", None)
+    kw.pop("extra_query", None)
+    body, options = client._request(model, messages, stream, kw, extra_body, kestrel, timeout, max_retries)
+    return body, options, stream
+
+
+def _chat_url(client: _BaseClient) -> str:
+    return f"{(client.base_url or 'https://api.openai.com/v1').rstrip('/')}/chat/completions"
+
+
+def _raw(cls: Any, client: _BaseClient, sent: _Sent, stream: bool, is_async: bool) -> Any:
+    result, info, text = sent
+    return cls(
+        info=parse_info(info),
+        parsed=result,
+        content=text.encode() if text is not None else None,
+        is_stream=stream,
+        is_async=is_async,
+        url=_chat_url(client),
+    )
+
+
+class CompletionsWithRawResponse:
+    """``client.chat.completions.with_raw_response``."""
+
+    __slots__ = ("_completions",)
+
+    def __init__(self, completions: Completions) -> None:
+        self._completions = completions
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: Optional[Literal[False]] = None, **kwargs: Any
+    ) -> LegacyAPIResponse[ChatCompletion]: ...
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: Literal[True], **kwargs: Any
+    ) -> LegacyAPIResponse[Stream[ChatCompletionChunk]]: ...
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: bool, **kwargs: Any
+    ) -> LegacyAPIResponse[Union[ChatCompletion, Stream[ChatCompletionChunk]]]: ...
+
+    def create(self, **kwargs: Any) -> LegacyAPIResponse[Any]:
+        """:meth:`Completions.create` (same arguments), as the raw response."""
+        c = self._completions
+        body, options, stream = _raw_args(c._client, kwargs)
+        raw: LegacyAPIResponse[Any] = _raw(LegacyAPIResponse, c._client, c._send(body, options, stream), stream, False)
+        return raw
+
+
+class CompletionsWithStreamingResponse:
+    """``client.chat.completions.with_streaming_response``."""
+
+    __slots__ = ("_completions",)
+
+    def __init__(self, completions: Completions) -> None:
+        self._completions = completions
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: Optional[Literal[False]] = None, **kwargs: Any
+    ) -> ResponseContextManager[APIResponse[ChatCompletion]]: ...
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: Literal[True], **kwargs: Any
+    ) -> ResponseContextManager[APIResponse[Stream[ChatCompletionChunk]]]: ...
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: bool, **kwargs: Any
+    ) -> ResponseContextManager[APIResponse[Union[ChatCompletion, Stream[ChatCompletionChunk]]]]: ...
+
+    def create(self, **kwargs: Any) -> ResponseContextManager[APIResponse[Any]]:
+        """:meth:`Completions.create` (same arguments), called on entering the ``with``
+        block, which yields the raw response and closes it on leaving."""
+        c = self._completions
+
+        def send() -> APIResponse[Any]:
+            body, options, stream = _raw_args(c._client, kwargs)
+            raw: APIResponse[Any] = _raw(APIResponse, c._client, c._send(body, options, stream), stream, False)
+            return raw
+
+        return ResponseContextManager(send)
+
+
+class AsyncCompletionsWithRawResponse:
+    """``AsyncOpenAI().chat.completions.with_raw_response``."""
+
+    __slots__ = ("_completions",)
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self._completions = completions
+
+    @overload
+    async def create(
+        self, *, model: str, messages: Messages, stream: Optional[Literal[False]] = None, **kwargs: Any
+    ) -> LegacyAPIResponse[ChatCompletion]: ...
+
+    @overload
+    async def create(
+        self, *, model: str, messages: Messages, stream: Literal[True], **kwargs: Any
+    ) -> LegacyAPIResponse[AsyncStream[ChatCompletionChunk]]: ...
+
+    @overload
+    async def create(
+        self, *, model: str, messages: Messages, stream: bool, **kwargs: Any
+    ) -> LegacyAPIResponse[Union[ChatCompletion, AsyncStream[ChatCompletionChunk]]]: ...
+
+    async def create(self, **kwargs: Any) -> LegacyAPIResponse[Any]:
+        """:meth:`AsyncCompletions.create` (same arguments), as the raw response."""
+        c = self._completions
+        body, options, stream = _raw_args(c._client, kwargs)
+        sent = await c._send(body, options, stream)
+        raw: LegacyAPIResponse[Any] = _raw(LegacyAPIResponse, c._client, sent, stream, True)
+        return raw
+
+
+class AsyncCompletionsWithStreamingResponse:
+    """``AsyncOpenAI().chat.completions.with_streaming_response``."""
+
+    __slots__ = ("_completions",)
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self._completions = completions
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: Optional[Literal[False]] = None, **kwargs: Any
+    ) -> AsyncResponseContextManager[AsyncAPIResponse[ChatCompletion]]: ...
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: Literal[True], **kwargs: Any
+    ) -> AsyncResponseContextManager[AsyncAPIResponse[AsyncStream[ChatCompletionChunk]]]: ...
+
+    @overload
+    def create(
+        self, *, model: str, messages: Messages, stream: bool, **kwargs: Any
+    ) -> AsyncResponseContextManager[AsyncAPIResponse[Union[ChatCompletion, AsyncStream[ChatCompletionChunk]]]]: ...
+
+    def create(self, **kwargs: Any) -> AsyncResponseContextManager[AsyncAPIResponse[Any]]:
+        """As :meth:`CompletionsWithStreamingResponse.create`, with ``async with``."""
+        c = self._completions
+
+        async def send() -> AsyncAPIResponse[Any]:
+            body, options, stream = _raw_args(c._client, kwargs)
+            sent = await c._send(body, options, stream)
+            raw: AsyncAPIResponse[Any] = _raw(AsyncAPIResponse, c._client, sent, stream, True)
+            return raw
+
+        return AsyncResponseContextManager(send)

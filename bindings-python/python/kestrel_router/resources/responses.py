@@ -10,6 +10,15 @@ from __future__ import annotations
 from .._config import _json
 from .._errors import from_native
 from .._native import NativeError
+from .._response import (
+    APIResponse,
+    AsyncAPIResponse,
+    AsyncResponseContextManager,
+    LegacyAPIResponse,
+    ResponseContextManager,
+    parse_info,
+    request_id_of,
+)
 from .._streaming import AsyncStream, Stream
 from ..types.responses import Response, ResponseStreamEvent
 
@@ -17,12 +26,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Literal, Mapping, Optional, Tuple, Union, overload
 
-    from .._client import AsyncOpenAI, OpenAI
+    from .._client import AsyncOpenAI, OpenAI, _BaseClient
     from .._config import Timeout
 else:
 
     def overload(f):
         return f
+
+    # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
+    _Sent = Tuple[Any, Optional[str], Optional[str]]
 
 __all__ = ["Responses", "AsyncResponses"]
 
@@ -121,15 +133,32 @@ class Responses:
         ``text={"format": ...}``, ``previous_response_id``, ``store``, ``metadata``, ...
         ``kestrel={...}`` takes per-request routing options, as chat does."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries)
+        result: Union[Response, Stream[ResponseStreamEvent]] = self._send(body, options, bool(stream))[0]
+        return result
+
+    def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
         options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
-                return Stream(native.responses_stream(body, options), _event)
-            raw = native.responses(body, options)
+                handle = native.responses_stream(body, options)
+                return Stream(handle, _event), handle.response(), None
+            raw, info = native.responses_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
-        return Response._construct(_json().loads(raw))
+        response = Response._construct(_json().loads(raw))
+        response._request_id = request_id_of(info)
+        return response, info, raw
+
+    @property
+    def with_raw_response(self) -> ResponsesWithRawResponse:
+        """``create`` returning the provider's raw answer; ``.parse()`` gives the Response."""
+        return ResponsesWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> ResponsesWithStreamingResponse:
+        """``create`` as a context manager yielding an :class:`APIResponse`."""
+        return ResponsesWithStreamingResponse(self)
 
 
 class AsyncResponses:
@@ -200,12 +229,139 @@ class AsyncResponses:
     ) -> Union[Response, AsyncStream[ResponseStreamEvent]]:
         """As :meth:`Responses.create`, awaited; never blocks the event loop."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries)
+        result: Union[Response, AsyncStream[ResponseStreamEvent]] = (await self._send(body, options, bool(stream)))[0]
+        return result
+
+    async def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
         options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
-                return AsyncStream(await native.aresponses_stream(body, options), _event)
-            raw = await native.aresponses(body, options)
+                handle = await native.aresponses_stream(body, options)
+                return AsyncStream(handle, _event), handle.response(), None
+            raw, info = await native.aresponses_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
-        return Response._construct(_json().loads(raw))
+        response = Response._construct(_json().loads(raw))
+        response._request_id = request_id_of(info)
+        return response, info, raw
+
+    @property
+    def with_raw_response(self) -> AsyncResponsesWithRawResponse:
+        """As :attr:`Responses.with_raw_response`, awaited."""
+        return AsyncResponsesWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
+        """As :attr:`Responses.with_streaming_response`, with ``async with``."""
+        return AsyncResponsesWithStreamingResponse(self)
+
+
+# --- raw responses --------------------------------------------------------------------------
+
+
+def _raw_args(client: _BaseClient, kwargs: Mapping[str, Any]) -> Tuple[str, Optional[str], bool]:
+    kw = dict(kwargs)
+    stream = bool(kw.pop("stream", None))
+    model = kw.pop("model")
+    extra_body = kw.pop("extra_body", None)
+    kestrel = kw.pop("kestrel", None)
+    timeout = kw.pop("timeout", None)
+    max_retries = kw.pop("max_retries", None)
+    kw.pop("extra_headers", None)
+    kw.pop("extra_query", None)
+    body, options = _body(client, model, stream, kw, extra_body, kestrel, timeout, max_retries)
+    return body, options, stream
+
+
+def _raw(cls: Any, client: _BaseClient, sent: _Sent, stream: bool, is_async: bool) -> Any:
+    result, info, text = sent
+    return cls(
+        info=parse_info(info),
+        parsed=result,
+        content=text.encode() if text is not None else None,
+        is_stream=stream,
+        is_async=is_async,
+        url=f"{(client.base_url or 'https://api.openai.com/v1').rstrip('/')}/responses",
+        done_marker=False,
+    )
+
+
+class ResponsesWithRawResponse:
+    """``client.responses.with_raw_response``."""
+
+    __slots__ = ("_responses",)
+
+    def __init__(self, responses: Responses) -> None:
+        self._responses = responses
+
+    def create(self, *, model: str, **kwargs: Any) -> LegacyAPIResponse[Union[Response, Stream[ResponseStreamEvent]]]:
+        """:meth:`Responses.create` (same arguments), as the raw response."""
+        r = self._responses
+        body, options, stream = _raw_args(r._client, {"model": model, **kwargs})
+        raw: LegacyAPIResponse[Any] = _raw(LegacyAPIResponse, r._client, r._send(body, options, stream), stream, False)
+        return raw
+
+
+class ResponsesWithStreamingResponse:
+    """``client.responses.with_streaming_response``."""
+
+    __slots__ = ("_responses",)
+
+    def __init__(self, responses: Responses) -> None:
+        self._responses = responses
+
+    def create(
+        self, *, model: str, **kwargs: Any
+    ) -> ResponseContextManager[APIResponse[Union[Response, Stream[ResponseStreamEvent]]]]:
+        """:meth:`Responses.create`, called on entering the ``with`` block."""
+        r = self._responses
+
+        def send() -> APIResponse[Any]:
+            body, options, stream = _raw_args(r._client, {"model": model, **kwargs})
+            raw: APIResponse[Any] = _raw(APIResponse, r._client, r._send(body, options, stream), stream, False)
+            return raw
+
+        return ResponseContextManager(send)
+
+
+class AsyncResponsesWithRawResponse:
+    """``AsyncOpenAI().responses.with_raw_response``."""
+
+    __slots__ = ("_responses",)
+
+    def __init__(self, responses: AsyncResponses) -> None:
+        self._responses = responses
+
+    async def create(
+        self, *, model: str, **kwargs: Any
+    ) -> LegacyAPIResponse[Union[Response, AsyncStream[ResponseStreamEvent]]]:
+        """:meth:`AsyncResponses.create`, as the raw response."""
+        r = self._responses
+        body, options, stream = _raw_args(r._client, {"model": model, **kwargs})
+        sent = await r._send(body, options, stream)
+        raw: LegacyAPIResponse[Any] = _raw(LegacyAPIResponse, r._client, sent, stream, True)
+        return raw
+
+
+class AsyncResponsesWithStreamingResponse:
+    """``AsyncOpenAI().responses.with_streaming_response``."""
+
+    __slots__ = ("_responses",)
+
+    def __init__(self, responses: AsyncResponses) -> None:
+        self._responses = responses
+
+    def create(
+        self, *, model: str, **kwargs: Any
+    ) -> AsyncResponseContextManager[AsyncAPIResponse[Union[Response, AsyncStream[ResponseStreamEvent]]]]:
+        """:meth:`AsyncResponses.create`, called on entering the ``async with`` block."""
+        r = self._responses
+
+        async def send() -> AsyncAPIResponse[Any]:
+            body, options, stream = _raw_args(r._client, {"model": model, **kwargs})
+            sent = await r._send(body, options, stream)
+            raw: AsyncAPIResponse[Any] = _raw(AsyncAPIResponse, r._client, sent, stream, True)
+            return raw
+
+        return AsyncResponseContextManager(send)
