@@ -49,8 +49,8 @@ class OpenAI {
       }
     }
     /** Per-call options a `withOptions` copy applies to every call (JSON, and parsed). */
-    this._callOptions = shared?.callOptions;
-    this._callOptionsBase = shared?.callOptions ? JSON.parse(shared.callOptions) : undefined;
+    this._callOptions = shared?.callOptions ?? callOptions({ query: options.defaultQuery });
+    this._callOptionsBase = this._callOptions ? JSON.parse(this._callOptions) : undefined;
     this.apiKey = typeof options.apiKey === "string" ? options.apiKey : (process.env.OPENAI_API_KEY ?? null);
     this.baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     this.timeout = options.timeout ?? OpenAI.DEFAULT_TIMEOUT;
@@ -80,7 +80,7 @@ class OpenAI {
     const perCall = Object.keys(options).every((k) => k === "timeout" || k === "maxRetries");
     const merged = { ...this._options, ...options };
     if (!perCall) return new OpenAI(merged);
-    const opts = callOptions({ timeout: merged.timeout, maxRetries: merged.maxRetries });
+    const opts = callOptions({ timeout: merged.timeout, maxRetries: merged.maxRetries, query: merged.defaultQuery });
     return new OpenAI(merged, { [SHARED]: true, native: this._native, callOptions: opts });
   }
 

@@ -33,7 +33,8 @@ function snakeKeys(value) {
 }
 
 /** openai-node's options that configure its own HTTP stack: they reach the official client
- * that serves the APIs Kestrel does not route (passthrough.js), not Kestrel's (in Rust). */
+ * that serves the APIs Kestrel does not route (passthrough.js), not Kestrel's (in Rust).
+ * `defaultQuery` reaches routed calls too, as each call's query (callOptions). */
 const SDK_ONLY = new Set([
   "defaultQuery",
   "dangerouslyAllowBrowser",
@@ -86,13 +87,18 @@ function callOptions(options, base) {
   const timeout = seconds(options?.timeout, "timeout") ?? base?.timeout;
   const maxRetries = retries(options?.maxRetries, "maxRetries") ?? base?.max_retries;
   const headers = options?.headers ? strings(options.headers) : undefined;
-  if (timeout === undefined && maxRetries === undefined && headers === undefined) return undefined;
-  return JSON.stringify({ timeout, max_retries: maxRetries, headers });
+  // The call's query over the client's `defaultQuery`; the core sends it to the requested
+  // model's provider only.
+  const query = options?.query || base?.query ? { ...base?.query, ...strings(options?.query) } : undefined;
+  if (timeout === undefined && maxRetries === undefined && headers === undefined && query === undefined) return undefined;
+  return JSON.stringify({ timeout, max_retries: maxRetries, headers, query });
 }
 
 /** Whether per-request `options` set anything the core takes per call. */
 function hasCallOptions(options) {
-  return !!options && (options.timeout != null || options.maxRetries != null || options.headers != null);
+  return (
+    !!options && (options.timeout != null || options.maxRetries != null || options.headers != null || options.query != null)
+  );
 }
 
 module.exports = { config, callOptions, hasCallOptions, seconds, retries };

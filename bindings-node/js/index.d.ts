@@ -203,8 +203,8 @@ export interface RequestOptions {
   signal?: AbortSignal | null;
   /** Sent with this call's provider requests, over `defaultHeaders`. */
   headers?: Record<string, string | null | undefined>;
-  /** Accepted for compatibility and ignored. */
-  query?: Record<string, unknown>;
+  /** Query parameters for this call, over `defaultQuery`: sent to the requested model's provider only. */
+  query?: Record<string, string | number | boolean | null | undefined>;
   idempotencyKey?: string;
 }
 
@@ -627,11 +627,13 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Sent with every provider request. */
   defaultHeaders?: Record<string, string | null | undefined>;
-  /** Accepted for compatibility with openai-node and ignored. */
+  /** Sent to OpenAI as `OpenAI-Organization` / `OpenAI-Project` (env OPENAI_ORG_ID / OPENAI_PROJECT_ID). */
   organization?: string | null;
   project?: string | null;
+  /** Query parameters for every call: a routed call sends them to the requested model's provider only. */
   defaultQuery?: Record<string, string | undefined>;
   dangerouslyAllowBrowser?: boolean;
+  /** Used by the APIs passed through to openai-node's client; routed calls go through Kestrel's own HTTP stack (it honours HTTPS_PROXY). */
   fetch?: unknown;
   fetchOptions?: unknown;
   httpAgent?: unknown;

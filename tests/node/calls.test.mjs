@@ -74,6 +74,17 @@ describe("chat.completions.create", () => {
     assert.equal(req.body.model, "gpt-4o");
   });
 
+  test("per-request headers and query, over defaultQuery, reach the provider", async () => {
+    const c = client({ routing: false, defaultQuery: { team: "search" } });
+    await c.chat.completions.create({ model: "gpt-4o-mini", messages: ask() }, { headers: { "X-Trace": "1", "X-Skip": null }, query: { q: 1, flag: true } });
+    await c.chat.completions.create({ model: "gpt-4o-mini", messages: ask() });
+    const [first, second] = await mock.chatRequests();
+    assert.equal(first.headers["x-trace"], "1");
+    assert.equal(first.headers["x-skip"], undefined);
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(first.query)), { team: "search", q: "1", flag: "true" });
+    assert.equal(second.query, "team=search"); // the client's defaultQuery on every call
+  });
+
   test("per-request kestrel options and unknown params pass through", async () => {
     const r = await client().chat.completions.create({
       model: "gpt-4o",

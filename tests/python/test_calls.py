@@ -211,12 +211,43 @@ def test_extra_body_is_merged(direct: kestrel.OpenAI, mock: Mock) -> None:
     assert body["temperature"] == 0.5
 
 
-def test_extra_headers_and_query_are_accepted(direct: kestrel.OpenAI, mock: Mock) -> None:
-    r = direct.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"),
-                                       extra_headers={"X-Trace": "1"}, extra_query={"q": "1"})
+def test_extra_headers_and_query_reach_the_provider(make_client: Any, mock: Mock) -> None:
+    client = make_client(routing=False, default_query={"team": "search", "dropped": None})
+    r = client.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"),
+                                       extra_headers={"X-Trace": "1", "X-Skip": kestrel.NOT_GIVEN},
+                                       extra_query={"q": "1", "flag": True})
     assert r.choices[0].message.content
-    # Documented: not forwarded yet.
-    assert "x-trace" not in mock.chat_requests()[0]["headers"]
+    sent = mock.chat_requests()[0]
+    assert sent["headers"]["x-trace"] == "1" and "x-skip" not in sent["headers"]
+    assert dict(pair.split("=") for pair in sent["query"].split("&")) == {"team": "search", "q": "1", "flag": "true"}
+    # Streams and the Responses API carry them too.
+    for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"), stream=True,
+                                                extra_headers={"X-Trace": "2"}):
+        pass
+    client.responses.create(model="gpt-4o-mini", input="hi", extra_headers={"X-Trace": "3"}, extra_query={"r": "1"})
+    sent = mock.requests()[-2:]
+    assert [s["headers"]["x-trace"] for s in sent] == ["2", "3"]
+    assert "r=1" in sent[-1]["query"]
+    with pytest.raises(TypeError, match="extra_query"):
+        client.chat.completions.create(model="gpt-4o-mini", messages=ask("hi"), extra_query={"ids": [1, 2]})
+
+
+def test_extra_query_goes_only_to_the_requested_models_provider(make_client: Any, mock: Mock) -> None:
+    # A substitute on another provider gets the headers but not the query (its API gives
+    # the parameters no meaning); the requested model's provider gets both.
+    client = make_client(max_retries=0)
+    messages = ask("What is 2+2?")
+    plan = client.route(model="gpt-4o", messages=messages).plan
+    assert plan[-1] == "gpt-4o" and len(plan) > 1
+    mock.script(models={m: {"status": 500} for m in plan[:-1]})  # every substitute fails
+    client.chat.completions.create(model="gpt-4o", messages=messages, extra_headers={"X-Trace": "t"},
+                                   extra_query={"q": "1"})
+    requests = mock.chat_requests()
+    assert {r["path"].startswith("/openai/") for r in requests} == {True, False}, [r["path"] for r in requests]
+    for sent in requests:
+        assert sent["headers"]["x-trace"] == "t"
+        on_requested_provider = sent["path"].startswith("/openai/")
+        assert ("q=1" in (sent.get("query") or "")) == on_requested_provider, sent["path"]
 
 
 def test_default_headers_reach_the_provider(make_client: Any, mock: Mock) -> None:

@@ -267,9 +267,9 @@ def test_models_raw_response(direct: kestrel.OpenAI, mock: Mock) -> None:
     raw = direct.models.with_raw_response.list()
     page = raw.parse()
     assert raw.status_code == 200 and raw.request_id == raw.headers.get("x-request-id")
-    assert [m["id"] for m in raw.json()["data"]] == [m.id for m in page.data] == ["gpt-4o", "gpt-4o-mini"]
+    assert [m["id"] for m in raw.http_response.json()["data"]] == [m.id for m in page.data] == ["gpt-4o", "gpt-4o-mini"]
     one = direct.models.with_raw_response.retrieve("gpt-4o")
-    assert one.parse().id == "gpt-4o" == one.json()["id"]
+    assert one.parse().id == "gpt-4o" == one.http_response.json()["id"]
     with direct.models.with_streaming_response.list() as response:
         assert [m.id for m in response.parse().data] == ["gpt-4o", "gpt-4o-mini"]
 

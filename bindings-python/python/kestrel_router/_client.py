@@ -75,6 +75,19 @@ class _Shared:
         _LIVE.add(self)
 
 
+def _strings(values: Optional[Mapping[str, Any]], name: str) -> dict[str, str]:
+    """Header or query values as the SDK's httpx sends them (``True`` → ``"true"``); ``None``
+    and ``NOT_GIVEN`` drop a name. Lists have no single-value form: refused, not guessed."""
+    out: dict[str, str] = {}
+    for key, value in (values or {}).items():
+        if value is None or _not_given(value):
+            continue
+        if isinstance(value, (list, tuple, dict, set)):
+            raise TypeError(f"{name}[{key!r}] must be a single value, got {type(value).__name__}")
+        out[str(key)] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
+
+
 class _BaseClient:
     _shared: _Shared
     _settings: dict[str, Any]
@@ -326,6 +339,8 @@ class _BaseClient:
         kestrel: Optional[Mapping[str, Any]],
         timeout: Any,
         max_retries: Any,
+        extra_headers: Optional[Mapping[str, Any]] = None,
+        extra_query: Optional[Mapping[str, Any]] = None,
     ) -> tuple[str, Optional[str]]:
         """The request body and call options as JSON."""
         body: dict[str, Any] = {"model": model, "messages": messages}
@@ -350,7 +365,10 @@ class _BaseClient:
         if policy:
             body["kestrel"] = policy
         options = self._call_options
-        if (timeout is not None and not _not_given(timeout)) or (max_retries is not None and not _not_given(max_retries)):
+        headers = _strings(extra_headers, "extra_headers")
+        query = _strings({**(self._settings.get("default_query") or {}), **(extra_query or {})}, "extra_query")
+        given = lambda v: v is not None and not _not_given(v)  # noqa: E731
+        if given(timeout) or given(max_retries) or headers or query:
             merged = _json().loads(options) if options else {}
             t = _seconds(timeout, "timeout", local=True)
             if t is not None:
@@ -358,6 +376,10 @@ class _BaseClient:
             r = _retries(max_retries, "max_retries", local=True)
             if r is not None:
                 merged["max_retries"] = r
+            if headers:
+                merged["headers"] = {**merged.get("headers", {}), **headers}
+            if query:
+                merged["query"] = query
             options = _dumps(merged) if merged else None
         return _dumps(body), options
 

@@ -21,6 +21,11 @@ pub struct CallOptions {
     /// without the core calling back into the host language.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// Query parameters for this call (the SDKs' `extra_query` / `query`, with the client's
+    /// `default_query`): sent only to the provider the caller addressed, like unknown body
+    /// fields, since another provider's API gives them no meaning.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -29,6 +34,7 @@ impl std::fmt::Debug for CallOptions {
             .field("timeout", &self.timeout)
             .field("max_retries", &self.max_retries)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("query", &self.query.keys().collect::<Vec<_>>())
             .finish()
     }
 }

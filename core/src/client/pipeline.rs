@@ -25,6 +25,7 @@ use crate::usage::{Attempt, ErrorKind};
 struct PerCall {
     timeout: Option<Duration>,
     headers: HeaderMap,
+    query: Vec<(String, String)>,
 }
 
 /// What one successful attempt produced.
@@ -227,7 +228,8 @@ impl Client {
     /// the plan step that answered.
     async fn execute(&self, req: &ChatRequest, ctx: &mut RequestContext, opts: CallOptions) -> Result<Answer> {
         let inner = &*self.inner;
-        let call = PerCall { timeout: opts.timeout()?, headers: opts.header_map()? };
+        let query = opts.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let call = PerCall { timeout: opts.timeout()?, headers: opts.header_map()?, query };
         let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let decision = ctx.decision.as_ref().expect("a request is routed before it is executed");
         let mut counted = Counted::default();
@@ -236,7 +238,10 @@ impl Client {
             if cand.model == decision.requested {
                 // The requested model: the SDK's own retry loop.
                 for retry in 0..=max_retries {
-                    let e = match self.attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &mut ctx.response, &call).await {
+                    let e = match self
+                        .attempt(req, decision, cand, ctx.stream, &mut ctx.attempts, &mut ctx.response, &call)
+                        .await
+                    {
                         Ok(answer) => {
                             ctx.step = step;
                             return Ok(answer);
@@ -297,7 +302,7 @@ impl Client {
         response: &mut Option<crate::ProviderResponse>,
         per_call: &PerCall,
     ) -> Result<Answer> {
-        let PerCall { timeout, headers } = per_call;
+        let PerCall { timeout, headers, query } = per_call;
         let timeout = *timeout;
         let inner = &*self.inner;
         let slot = &inner.slots[cand.provider];
@@ -319,6 +324,8 @@ impl Client {
             None => decision.requested_model.as_str(),
         };
         let seen = Seen::default();
+        let pass_unknown = cand.model == decision.requested
+            || decision.requested.is_some_and(|r| inner.catalog.provider_of(r) == cand.provider);
         let call = Call {
             request: req,
             model,
@@ -326,8 +333,8 @@ impl Client {
             endpoint: &endpoint,
             http: &inner.http,
             timeout,
-            pass_unknown: cand.model == decision.requested
-                || decision.requested.is_some_and(|r| inner.catalog.provider_of(r) == cand.provider),
+            pass_unknown,
+            query: if pass_unknown { query } else { &[] },
             seen: &seen,
         };
         let t0 = Instant::now();

@@ -91,6 +91,9 @@ pub struct Call<'a> {
     /// Request fields Kestrel does not know go only to the provider the caller addressed;
     /// another provider might reject them.
     pub pass_unknown: bool,
+    /// Query parameters the caller added (`extra_query`), already limited to the provider
+    /// the caller addressed.
+    pub query: &'a [(String, String)],
     /// Where the provider's HTTP answer (status, headers, request id) is left for the
     /// caller of the attempt.
     pub seen: &'a http::Seen,
@@ -144,7 +147,17 @@ pub(crate) fn offline_call<T>(
     };
     let http = HTTP.get_or_init(reqwest::Client::new);
     let seen = http::Seen::default();
-    f(&Call { request: req, model, max_output, endpoint: &endpoint, http, timeout: None, pass_unknown, seen: &seen })
+    f(&Call {
+        request: req,
+        model,
+        max_output,
+        endpoint: &endpoint,
+        http,
+        timeout: None,
+        pass_unknown,
+        query: &[],
+        seen: &seen,
+    })
 }
 
 /// The translation functions alone, with no network, for the `translate` benchmark.

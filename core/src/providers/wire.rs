@@ -79,7 +79,13 @@ impl<W: WireFormat> Http<W> {
     /// Sends the encoded body; `timeout` bounds the exchange up to the response headers
     /// (and, for a whole answer, its body).
     async fn send(&self, call: &Call<'_>, body: Vec<u8>, stream: bool) -> Result<reqwest::Response> {
-        let url = self.0.url(call.endpoint, call.model, stream);
+        let mut url = self.0.url(call.endpoint, call.model, stream);
+        if !call.query.is_empty() {
+            let mut parsed = reqwest::Url::parse(&url)
+                .map_err(|e| Error::Config(format!("invalid URL for `{}`: {e}", call.endpoint.provider)))?;
+            parsed.query_pairs_mut().extend_pairs(call.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            url = parsed.into();
+        }
         let defaults = self.0.default_headers();
         // reqwest's own timeout would also cut a stream's body: streams bound the headers only.
         let whole = if stream { None } else { call.timeout };

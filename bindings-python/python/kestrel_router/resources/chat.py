@@ -112,10 +112,11 @@ class Completions:
         ``kestrel={...}``: per-request routing options (``routing``, ``floor``,
         ``ceiling``, ``allow_providers``, ``deny_providers``, ``min_confidence``,
         ``tenant``), never sent to a provider. ``extra_body`` is merged into the request
-        body. ``timeout`` / ``max_retries`` apply to this call. ``extra_headers`` and
-        ``extra_query`` are accepted but not forwarded yet (use ``default_headers``).
+        body. ``timeout`` / ``max_retries`` apply to this call. ``extra_headers`` go with
+        every provider request of this call; ``extra_query`` (over the client's
+        ``default_query``) only to the provider of the requested model.
         """
-        body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries)
+        body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
         result: Union[ChatCompletion, Stream[ChatCompletionChunk]] = self._send(body, options, bool(stream))[0]
         return result
 
@@ -170,7 +171,7 @@ class Completions:
             kwargs["response_format"] = fmt
         if tools is not None:
             kwargs["tools"] = tools
-        body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries)
+        body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
         options = self._client._auth(options)
         try:
             raw, info = self._client._shared.native.chat_raw(body, options)
@@ -262,7 +263,7 @@ class AsyncCompletions:
         **kwargs: Any,
     ) -> Union[ChatCompletion, AsyncStream[ChatCompletionChunk]]:
         """As :meth:`Completions.create`, awaited; never blocks the event loop."""
-        body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries)
+        body, options = self._client._request(model, messages, stream, kwargs, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
         result: Union[ChatCompletion, AsyncStream[ChatCompletionChunk]] = (await self._send(body, options, bool(stream)))[0]
         return result
 
@@ -312,7 +313,7 @@ class AsyncCompletions:
             kwargs["response_format"] = fmt
         if tools is not None:
             kwargs["tools"] = tools
-        body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries)
+        body, options = self._client._request(model, messages, False, kwargs, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
         options = await self._client._aauth(options)
         try:
             raw, info = await self._client._shared.native.achat_raw(body, options)
@@ -344,9 +345,11 @@ def _raw_args(client: _BaseClient, kwargs: dict[str, Any]) -> tuple[str, Optiona
     kestrel = kw.pop("kestrel", None)
     timeout = kw.pop("timeout", None)
     max_retries = kw.pop("max_retries", None)
-    kw.pop("extra_headers", None)
-    kw.pop("extra_query", None)
-    body, options = client._request(model, messages, stream, kw, extra_body, kestrel, timeout, max_retries)
+    extra_headers = kw.pop("extra_headers", None)
+    extra_query = kw.pop("extra_query", None)
+    body, options = client._request(
+        model, messages, stream, kw, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query
+    )
     return body, options, stream
 
 

@@ -28,13 +28,13 @@ if TYPE_CHECKING:
 
     from .._client import AsyncOpenAI, OpenAI, _BaseClient
     from .._config import Timeout
+
+    # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
+    _Sent = Tuple[Any, Optional[str], Optional[str]]
 else:
 
     def overload(f):
         return f
-
-    # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
-    _Sent = Tuple[Any, Optional[str], Optional[str]]
 
 __all__ = ["Responses", "AsyncResponses"]
 
@@ -53,10 +53,14 @@ def _body(
     kestrel: Optional[Mapping[str, Any]],
     timeout: Any,
     max_retries: Any,
+    extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, object]],
 ) -> Tuple[str, Optional[str]]:
     """The request body and call options as JSON: the client's chat body builder (policy,
     ``extra_body``, per-call options), without ``messages``."""
-    body, options = client._request(model, None, stream, params, extra_body, kestrel, timeout, max_retries)
+    body, options = client._request(
+        model, None, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query
+    )
     data = _json().loads(body)
     data.pop("messages", None)
     return _json().dumps(data), options
@@ -132,7 +136,7 @@ class Responses:
         ceiling): ``input``, ``instructions``, function ``tools``, ``tool_choice``,
         ``text={"format": ...}``, ``previous_response_id``, ``store``, ``metadata``, ...
         ``kestrel={...}`` takes per-request routing options, as chat does."""
-        body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries)
+        body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
         result: Union[Response, Stream[ResponseStreamEvent]] = self._send(body, options, bool(stream))[0]
         return result
 
@@ -228,7 +232,7 @@ class AsyncResponses:
         **params: Any,
     ) -> Union[Response, AsyncStream[ResponseStreamEvent]]:
         """As :meth:`Responses.create`, awaited; never blocks the event loop."""
-        body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries)
+        body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
         result: Union[Response, AsyncStream[ResponseStreamEvent]] = (await self._send(body, options, bool(stream)))[0]
         return result
 
@@ -268,9 +272,9 @@ def _raw_args(client: _BaseClient, kwargs: Mapping[str, Any]) -> Tuple[str, Opti
     kestrel = kw.pop("kestrel", None)
     timeout = kw.pop("timeout", None)
     max_retries = kw.pop("max_retries", None)
-    kw.pop("extra_headers", None)
-    kw.pop("extra_query", None)
-    body, options = _body(client, model, stream, kw, extra_body, kestrel, timeout, max_retries)
+    extra_headers = kw.pop("extra_headers", None)
+    extra_query = kw.pop("extra_query", None)
+    body, options = _body(client, model, stream, kw, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
     return body, options, stream
 
 
