@@ -78,6 +78,11 @@ impl Client {
                     stage0.store(lookup, &resp, &meta.model).await;
                 }
                 resp.kestrel = Some(meta);
+                if let (Some(fb), Some(d)) = (self.inner.router.feedback(), &ctx.decision) {
+                    if let (Some(category), Some(tier)) = (d.category, d.tier) {
+                        fb.remember(&resp.id, ctx.tenant.as_deref(), category, tier);
+                    }
+                }
                 Ok(resp)
             }
             Ok(Answer::Stream(..)) => unreachable!("a non-streaming call returns a response"),
