@@ -44,6 +44,7 @@ pub struct ClientBuilder {
     /// `None`: from `KESTREL_REPORT_URL` (with `from_env`); `Some(None)`: off.
     report: Option<Option<ReporterConfig>>,
     tenant: Option<String>,
+    feedback: bool,
     extra_providers: Vec<ProviderSpec>,
     extra_models: Vec<ModelSpec>,
     cache: Option<CacheConfig>,
@@ -74,6 +75,7 @@ impl Default for ClientBuilder {
             ledger: LedgerConfig::default(),
             report: None,
             tenant: None,
+            feedback: false,
             extra_providers: Vec::new(),
             extra_models: Vec::new(),
             cache: None,
@@ -257,6 +259,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Remembers where recent requests went so that [`Client::feedback`] can raise request
+    /// categories whose answers keep failing (off by default).
+    pub fn feedback(mut self, on: bool) -> Self {
+        self.feedback = on;
+        self
+    }
+
     pub fn build(self) -> Result<Client> {
         let mut catalog = match self.catalog {
             Some(c) => c,
@@ -361,6 +370,9 @@ impl ClientBuilder {
         }
         if let Some(s) = self.scorer {
             router = router.with_boxed_scorer(s);
+        }
+        if self.feedback {
+            router = router.with_feedback(Arc::new(crate::router::Feedback::new()));
         }
         let ledger = Arc::new(Ledger::with_reporter(self.ledger, reporter));
         Ok(Client {

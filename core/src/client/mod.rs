@@ -272,11 +272,22 @@ impl Client {
         req.validate()?;
         let requested = self.inner.catalog.requested_provider(&req.model);
         let live = Live { inner: &self.inner, requested };
-        self.inner.router.route(req, &live).map_err(|e| match (&e, requested.and_then(|p| self.inner.missing_key(p))) {
-            // Nothing else could serve it either: say what calling it directly lacks.
-            (Error::NoEligibleModel(_), Some(missing)) => missing,
-            _ => e,
+        let tenant = req.kestrel.as_ref().and_then(|k| k.tenant.as_deref()).or(self.inner.tenant.as_deref());
+        self.inner.router.route_for(req, &live, tenant).map_err(|e| {
+            match (&e, requested.and_then(|p| self.inner.missing_key(p))) {
+                // Nothing else could serve it either: say what calling it directly lacks.
+                (Error::NoEligibleModel(_), Some(missing)) => missing,
+                _ => e,
+            }
         })
+    }
+
+    /// Tells the router how the answer to `request_id` (the response's `id`) turned out.
+    /// With feedback on ([`ClientBuilder::feedback`]), a request category whose answers
+    /// below premium keep failing for a tenant is raised one tier until good outcomes bring
+    /// it back. Returns false when feedback is off or the request is not remembered.
+    pub fn feedback(&self, request_id: &str, outcome: crate::router::Outcome) -> bool {
+        self.inner.router.feedback().is_some_and(|f| f.record(request_id, outcome))
     }
 
     /// A chat completion, routed to the cheapest capable model, with failover.

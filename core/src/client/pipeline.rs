@@ -90,6 +90,11 @@ impl Client {
                 resp.kestrel = Some(meta);
                 // After the store: a cached copy must not replay another call's exchange.
                 resp.provider_response = ctx.response.take().map(Box::new);
+                if let (Some(fb), Some(d)) = (self.inner.router.feedback(), &ctx.decision) {
+                    if let (Some(category), Some(tier)) = (d.category, d.tier) {
+                        fb.remember(&resp.id, ctx.tenant.as_deref(), category, tier);
+                    }
+                }
                 Ok(resp)
             }
             Ok(Answer::Stream(..)) => unreachable!("a non-streaming call returns a response"),

@@ -23,10 +23,11 @@ pub enum Signal {
     Technical,
     Proof,
     Math,
+    MultiStep,
 }
 
 impl Signal {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 15;
     pub const ALL: [Signal; Signal::COUNT] = [
         Signal::ReasoningHigh,
         Signal::ReasoningMid,
@@ -42,6 +43,7 @@ impl Signal {
         Signal::Technical,
         Signal::Proof,
         Signal::Math,
+        Signal::MultiStep,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Signal {
             Signal::Technical => "technical subject",
             Signal::Proof => "proof requested",
             Signal::Math => "mathematics",
+            Signal::MultiStep => "several steps asked",
         }
     }
 }
@@ -109,6 +112,15 @@ pub struct Features {
     pub non_ascii: f32,
     /// `max_tokens` / `max_completion_tokens` as sent.
     pub max_output: Option<u32>,
+    /// A length asked for in words (`about 300 words`, `a 500-word essay`).
+    pub words_asked: Option<u32>,
+    /// Code punctuation (`{};=()[]<>`) per byte of the last user message.
+    pub code_density: f32,
+    /// Arithmetic operators (`+*^=/`) per byte of the last user message.
+    pub math_density: f32,
+    /// The last user message answers an assistant turn: a follow-up, often a short
+    /// acknowledgement that needs little.
+    pub follow_up: bool,
     /// Weighted keyword evidence per [`Signal`], from user turns (the last one counts most).
     pub hits: [f32; Signal::COUNT],
     /// Keyword evidence from system and developer messages.
@@ -144,6 +156,7 @@ struct SignalFile {
     technical: Vec<String>,
     proof: Vec<String>,
     math: Vec<String>,
+    multi_step: Vec<String>,
 }
 
 /// Per pattern: its signal, whether it may be followed by more letters, and whether it is
@@ -187,6 +200,7 @@ impl Keywords {
             (Signal::Technical, file.technical),
             (Signal::Proof, file.proof),
             (Signal::Math, file.math),
+            (Signal::MultiStep, file.multi_step),
         ];
         let mut text = Vec::new();
         let mut info = Vec::new();
@@ -249,6 +263,7 @@ impl Analyzer {
     pub fn analyze(&self, req: &ChatRequest) -> Features {
         let mut f = Features { messages: req.messages.len().min(u16::MAX as usize) as u16, ..Features::default() };
         let last_user = req.messages.iter().rposition(|m| m.role == Role::User);
+        f.follow_up = last_user.is_some_and(|i| i > 0 && req.messages[i - 1].role == Role::Assistant);
         let mut tokens: u64 = 0;
         let mut last_non_ascii = 0usize;
         for (i, m) in req.messages.iter().enumerate() {
@@ -352,6 +367,11 @@ impl Analyzer {
                 f.steps = f.steps.saturating_add(d.steps);
                 f.list_items = f.list_items.saturating_add(d.list_items);
                 f.code_in_last |= fences >= 2 || (d.code_sym >= 12 && d.code_sym * 20 >= d.len);
+                if d.len > 0 {
+                    f.code_density = d.code_sym as f32 / d.len as f32;
+                    f.math_density = d.math_sym as f32 / d.len as f32;
+                }
+                f.words_asked = f.words_asked.or(d.words_asked);
                 *last_non_ascii += non_ascii;
             }
             Place::System => {
@@ -454,6 +474,8 @@ struct Detail {
     steps: u16,
     list_items: u16,
     code_sym: usize,
+    math_sym: usize,
+    words_asked: Option<u32>,
 }
 
 fn detail(bytes: &[u8]) -> Detail {
@@ -461,16 +483,36 @@ fn detail(bytes: &[u8]) -> Detail {
     let mut word = WordShape::default();
     let mut line_start = true;
     let mut prev = b' ';
+    // The last number seen and whether only spaces or a hyphen followed it: `300 words`.
+    let mut number: Option<u32> = None;
+    let mut start = 0usize;
     let count = |shape: Shape, d: &mut Detail| match shape {
         Shape::Number => d.numbers = d.numbers.saturating_add(1),
         Shape::Jargon => d.jargon = d.jargon.saturating_add(1),
         Shape::Plain => {}
     };
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
         if b.is_ascii_alphanumeric() || (b == b'-' && word.len > 0) || (b == b'.' && word.digits > 0) {
+            if word.len == 0 {
+                start = i;
+            }
             word.push(b);
         } else {
+            if word.len > 0 {
+                let w = &bytes[start..i];
+                let digits = w.iter().take_while(|c| c.is_ascii_digit()).count();
+                let rest = &w[digits..];
+                if digits > 0 && (rest.eq_ignore_ascii_case(b"-word") || rest.eq_ignore_ascii_case(b"-words")) {
+                    d.words_asked = d.words_asked.or_else(|| parse_u32(&w[..digits]));
+                } else if (w.eq_ignore_ascii_case(b"words") || w.eq_ignore_ascii_case(b"word")) && number.is_some() {
+                    d.words_asked = d.words_asked.or(number);
+                }
+                number = if digits == w.len() { parse_u32(w) } else { None };
+            }
             count(word.finish(), &mut d);
+            if matches!(b, b'+' | b'*' | b'^' | b'=' | b'/') {
+                d.math_sym += 1;
+            }
             match b {
                 b'{' | b'}' | b';' | b'=' | b'(' | b'[' | b']' | b'<' | b'>' => d.code_sym += 1,
                 b')' => {
@@ -534,6 +576,10 @@ impl WordShape {
             Shape::Plain
         }
     }
+}
+
+fn parse_u32(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, c| n.checked_mul(10)?.checked_add(u32::from(c - b'0')))
 }
 
 fn at_word_boundaries(text: &[u8], start: usize, end: usize, prefix: bool, suffix: bool) -> bool {

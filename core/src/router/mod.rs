@@ -5,6 +5,8 @@
 //! ending with the requested model. It makes no I/O; the client executes the plan.
 
 mod analyze;
+mod feedback;
+mod learned;
 mod policy;
 mod reason;
 mod score;
@@ -14,9 +16,14 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use analyze::{Analyzer, Features, Signal};
+pub use feedback::{Category, CategoryState, Feedback, Outcome};
+pub use learned::{
+    cheapest_safe, feature_vector, fit_platt, fit_softmax, shipped, Calibration, LearnedScorer, ModelFile, Platt,
+    Softmax, FEATURES,
+};
 pub use policy::{ProviderSet, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP};
 pub use reason::Reason;
-pub use score::{HeuristicScorer, Scored, Scorer};
+pub use score::{assess, Assessment, HeuristicScorer, Scored, Scorer};
 pub use select::{Availability, Candidate, Decision, DecisionSummary, EveryProvider};
 
 // The vocabulary routing shares with the rest of the crate lives in `types`; re-exported
@@ -32,6 +39,8 @@ pub struct Router {
     analyzer: Analyzer,
     scorer: Box<dyn Scorer>,
     policy: RoutingPolicy,
+    /// Outcome memory; `None`: outcomes are not used.
+    feedback: Option<Arc<Feedback>>,
     /// The day routing decides for (days since 1970-01-01); `None`: today's UTC date,
     /// read once per request at the entry point.
     today: Option<i64>,
@@ -51,6 +60,7 @@ impl Router {
             analyzer: Analyzer::new(),
             scorer: Box::new(HeuristicScorer),
             policy: RoutingPolicy::default(),
+            feedback: None,
             today: None,
         }
     }
@@ -86,6 +96,16 @@ impl Router {
         self
     }
 
+    /// Lets recorded outcomes raise the tier of request categories that keep failing.
+    pub fn with_feedback(mut self, feedback: Arc<Feedback>) -> Self {
+        self.feedback = Some(feedback);
+        self
+    }
+
+    pub fn feedback(&self) -> Option<&Arc<Feedback>> {
+        self.feedback.as_ref()
+    }
+
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog
     }
@@ -94,10 +114,42 @@ impl Router {
         &self.policy
     }
 
-    /// Decides where `req` goes, given which providers are usable right now.
-    pub fn route(&self, req: &ChatRequest, available: &dyn Availability) -> crate::Result<Decision> {
+    /// The features and the scorer's verdict for `req`, before policy and selection: what
+    /// `kestrel eval` measures calibration on.
+    pub fn score(&self, req: &ChatRequest) -> (Features, Scored) {
         let features = self.analyzer.analyze(req);
         let scored = self.scorer.score(&features);
+        (features, scored)
+    }
+
+    /// Decides where `req` goes, given which providers are usable right now.
+    pub fn route(&self, req: &ChatRequest, available: &dyn Availability) -> crate::Result<Decision> {
+        let tenant = req.kestrel.as_ref().and_then(|k| k.tenant.as_deref());
+        self.route_for(req, available, tenant)
+    }
+
+    /// Like [`Router::route`], for `tenant` (whose recorded outcomes apply).
+    pub fn route_for(
+        &self,
+        req: &ChatRequest,
+        available: &dyn Availability,
+        tenant: Option<&str>,
+    ) -> crate::Result<Decision> {
+        let features = self.analyzer.analyze(req);
+        let mut scored = self.scorer.score(&features);
+        if let Some(fb) = &self.feedback {
+            let category = Category::of(&features);
+            // Raises the scorer's verdict, not the confidence rule's: with a low
+            // confidence the request can end up one tier above the raised one.
+            if let Some(state) = fb.raised(tenant, category).filter(|_| scored.tier < Tier::Premium) {
+                scored.tier = scored.tier.up();
+                scored.reasons.push(Reason::Outcomes {
+                    category: category.name(),
+                    failure_rate: state.failure_rate,
+                    raised_to: scored.tier,
+                });
+            }
+        }
         select::decide(&self.catalog, &self.policy, req, &features, scored, available, self.today())
     }
 }

@@ -12,6 +12,18 @@ pub enum Reason {
         composite: f32,
         tier: Tier,
     },
+    /// The learned scorer's class probabilities (economy, standard, premium, before
+    /// calibration) and the tier they imply.
+    Learned {
+        probs: [f32; 3],
+        tier: Tier,
+    },
+    /// Recorded outcomes raised the request's category one tier.
+    Outcomes {
+        category: &'static str,
+        failure_rate: f32,
+        raised_to: Tier,
+    },
     /// Keyword evidence for a signal: its first keyword and total weight.
     Evidence {
         signal: Signal,
@@ -42,6 +54,16 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::Composite { composite, tier } => write!(f, "composite {composite:.2} → {tier}"),
+            Reason::Learned { probs, tier } => write!(
+                f,
+                "learned scorer: economy {:.2}, standard {:.2}, premium {:.2} → {tier}",
+                probs[0], probs[1], probs[2]
+            ),
+            Reason::Outcomes { category, failure_rate, raised_to } => write!(
+                f,
+                "{category} answers below premium have failed {:.0} % of the time lately: raised to {raised_to}",
+                100.0 * failure_rate
+            ),
             Reason::Evidence { signal, first, weight } => {
                 write!(f, "{}: \"{}\" (weight {weight:.1})", signal.name(), first.map_or("", keyword))
             }

@@ -64,6 +64,8 @@ pub struct Decision {
     pub expected_output_tokens: u32,
     /// Expected cost had the request gone to the requested model.
     pub baseline_cost: f64,
+    /// The kind of request, under which outcomes are recorded ([`super::Feedback`]).
+    pub category: Option<super::Category>,
 }
 
 impl Decision {
@@ -174,6 +176,7 @@ pub(crate) fn decide(
         input_tokens: f.input_tokens,
         expected_output_tokens: out,
         baseline_cost: 0.0,
+        category: Some(super::Category::of(f)),
     };
     let cost = |m: ModelId| catalog.model(m).cost(u64::from(f.input_tokens), u64::from(out), 0, 0);
 
