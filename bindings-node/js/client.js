@@ -172,7 +172,3 @@ for (const name of ["Completions", "Chat", "Embeddings", "Files", "Images", "Aud
 }
 
 module.exports = { OpenAI, Stream, config, callOptions };
-// After the export: azure.js extends this module's OpenAI.
-const { AzureOpenAI } = require("./azure.js");
-OpenAI.AzureOpenAI = AzureOpenAI;
-module.exports.AzureOpenAI = AzureOpenAI;

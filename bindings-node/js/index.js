@@ -4,7 +4,9 @@
 // `const { OpenAI, RateLimitError } = require("kestrel-router")` and `.default` all work.
 
 const { OpenAI } = require("./client.js");
+const { AzureOpenAI } = require("./azure.js");
 const native = require("./native.js");
 
+OpenAI.AzureOpenAI = AzureOpenAI;
 OpenAI.version = native.version();
 module.exports = OpenAI;

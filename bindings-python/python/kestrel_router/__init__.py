@@ -77,7 +77,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._client import Chat, Usage
+    from .resources.chat import Chat
+    from .resources.usage import Usage
     from .resources.kestrel import Kestrel
     from .resources.responses import Responses
 
@@ -117,7 +118,7 @@ def _load_client() -> OpenAI:
         for name, v in values.items()
     )
     if _module_client is None or settings != _module_settings:
-        _module_client = OpenAI(**values)  # type: ignore[arg-type]
+        _module_client = OpenAI(**values)
         _module_settings = settings
     return _module_client
 

@@ -102,7 +102,7 @@ class _WithResponse(APIError):
     @property
     def response(self) -> Any:
         if self._response is None:
-            from ._response import build_http_response
+            from ._http import build_http_response
 
             info = self._response_info
             raw = info.get("body") if info else None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from ._client import _BaseClient
+    from ._base import _BaseClient
 
 # The constructor settings the official client takes under the same names.
 _SDK_ARGS = (
@@ -210,7 +210,8 @@ def convert(e: BaseException) -> BaseException:
     else:
         out = _errors.OpenAIError(str(e))
     out.provider = "openai"
-    return out
+    converted: BaseException = out
+    return converted
 
 
 # --- usage ------------------------------------------------------------------------------

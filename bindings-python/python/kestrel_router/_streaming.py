@@ -54,7 +54,7 @@ class _StreamBase(GenericBase[T]):
         status and headers as sent (rate limits, request id); its body is not readable
         here (iterate the stream). Built on first access."""
         if self._response is None:
-            from ._response import build_http_response, parse_info
+            from ._http import build_http_response, parse_info
 
             self._response = build_http_response(
                 parse_info(self._info), content=b"", content_type="text/event-stream"
@@ -65,7 +65,7 @@ class _StreamBase(GenericBase[T]):
     def request_id(self) -> Optional[str]:
         """The provider's id for the request (``x-request-id``, Anthropic's ``request-id``);
         ``None`` for an answer replayed from the cache."""
-        from ._response import request_id_of
+        from ._http import request_id_of
 
         return request_id_of(self._info)
 

@@ -5,6 +5,7 @@
 //! ending with the requested model. It makes no I/O; the client executes the plan.
 
 mod analyze;
+mod calibration;
 mod feedback;
 mod learned;
 mod policy;
@@ -16,11 +17,11 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use analyze::{Analyzer, Features, Signal};
-pub use feedback::{Category, CategoryState, Feedback, Outcome};
-pub use learned::{
-    cheapest_safe, feature_vector, fit_platt, fit_softmax, shipped, Calibration, LearnedScorer, ModelFile, Platt,
-    Softmax, FEATURES,
+pub use calibration::{
+    cheapest_safe, fit_platt, fit_softmax, shipped, Calibration, ModelFile, Platt, Softmax, FEATURES,
 };
+pub use feedback::{Category, CategoryState, Feedback, Outcome};
+pub use learned::{feature_vector, LearnedScorer};
 pub use policy::{ProviderSet, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP};
 pub use reason::Reason;
 pub use score::{assess, Assessment, HeuristicScorer, Scored, Scorer};

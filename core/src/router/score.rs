@@ -1,5 +1,5 @@
 use super::analyze::{Features, Signal};
-use super::learned::shipped;
+use super::calibration::shipped;
 use super::Reason;
 use crate::types::{Scores, Tier};
 

@@ -10,9 +10,8 @@ from .._response import (
     AsyncResponseContextManager,
     LegacyAPIResponse,
     ResponseContextManager,
-    parse_info,
-    request_id_of,
 )
+from .._http import parse_info, request_id_of
 from .._streaming import AsyncStream, Stream
 from .._parsing import finish as _finish_parse
 from .._parsing import prepare as _prepare_parse
@@ -23,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Iterable, Literal, Mapping, Optional, Union, overload
 
-    from .._client import AsyncOpenAI, OpenAI, _BaseClient
+    from .._base import _BaseClient
     from .._config import Messages, Timeout
 
     # What a call produced: the object `create` returns, the provider's HTTP answer (JSON
@@ -40,7 +39,7 @@ class Completions:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: _BaseClient) -> None:
         self._client = client
 
     @overload
@@ -188,7 +187,7 @@ class Chat:
 
     __slots__ = ("completions",)
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: _BaseClient) -> None:
         self.completions = Completions(client)
 
 
@@ -197,7 +196,7 @@ class AsyncCompletions:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncOpenAI) -> None:
+    def __init__(self, client: _BaseClient) -> None:
         self._client = client
 
     @overload
@@ -328,7 +327,7 @@ class AsyncCompletions:
 class AsyncChat:
     __slots__ = ("completions",)
 
-    def __init__(self, client: AsyncOpenAI) -> None:
+    def __init__(self, client: _BaseClient) -> None:
         self.completions = AsyncCompletions(client)
 
 

@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List
 
-    from .._client import _BaseClient
+    from .._base import _BaseClient
 
 
 class Kestrel:

@@ -16,9 +16,8 @@ from .._response import (
     AsyncResponseContextManager,
     LegacyAPIResponse,
     ResponseContextManager,
-    parse_info,
-    request_id_of,
 )
+from .._http import parse_info, request_id_of
 from .._streaming import AsyncStream, Stream
 from ..types.responses import Response, ResponseStreamEvent
 
@@ -26,7 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Literal, Mapping, Optional, Tuple, Union, overload
 
-    from .._client import AsyncOpenAI, OpenAI, _BaseClient
+    from .._base import _BaseClient
     from .._config import Timeout
 
     # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
@@ -71,7 +70,7 @@ class Responses:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: _BaseClient) -> None:
         self._client = client
 
     @overload
@@ -170,7 +169,7 @@ class AsyncResponses:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: AsyncOpenAI) -> None:
+    def __init__(self, client: _BaseClient) -> None:
         self._client = client
 
     @overload
@@ -218,7 +217,7 @@ class AsyncResponses:
         **params: Any,
     ) -> Union[Response, AsyncStream[ResponseStreamEvent]]: ...
 
-    async def create(  # type: ignore[misc]
+    async def create(
         self,
         *,
         model: str,

@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, List, Optional, Union
 
-    from .._client import _BaseClient
+    from .._base import _BaseClient
 
 class Usage:
     """What the client has spent and saved (``client.usage``): local reads, no network.
