@@ -344,7 +344,8 @@ impl Stage0 {
             },
             (Some(_), None) => false,
         };
-        let mut hit = self.bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold, &accept)).await.flatten();
+        let mut hit =
+            self.bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold, &accept)).await.flatten();
         let swaps = swaps.into_inner().unwrap_or_else(|p| p.into_inner());
         if hit.is_none() && !swaps.is_empty() {
             let mut synonyms = Vec::new();
@@ -358,7 +359,10 @@ impl Stage0 {
                     (Some(q), Some(theirs)) => anchor::compatible(q, theirs) || synonyms.contains(theirs),
                     _ => false,
                 };
-                hit = self.bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold, &accept)).await.flatten();
+                hit = self
+                    .bounded(self.store.nearest(&l.ns, block, &vector, self.cfg.threshold, &accept))
+                    .await
+                    .flatten();
             }
         }
         *stored = Some(vector);
@@ -370,9 +374,7 @@ impl Stage0 {
     /// "merge", or "fastest" and "safest", fall apart. Embedder failures say no.
     async fn same_sense(&self, x: &str, y: &str) -> bool {
         match (self.embedder.embed(x).await, self.embedder.embed(y).await) {
-            (Ok(a), Ok(b)) => {
-                embed::cosine(&a, &b) >= SWAP_THRESHOLD
-            }
+            (Ok(a), Ok(b)) => embed::cosine(&a, &b) >= SWAP_THRESHOLD,
             _ => false,
         }
     }
