@@ -255,20 +255,40 @@ fn names(message: &str) -> Vec<String> {
 
 /// Whether two messages with equal anchors may share an answer (see the module docs).
 pub fn compatible(a: &Question, b: &Question) -> bool {
+    matches!(judge(a, b), Verdict::Yes)
+}
+
+/// What the pairwise checks make of two messages with equal anchors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Yes,
+    No,
+    /// All else equal, one short span was swapped for another: a synonym ("unclog" /
+    /// "unblock") is a rewording, another word ("rebase" / "merge") a new question. The
+    /// whole-sentence cosine cannot tell them apart (both are near 0.9), so the caller
+    /// compares the two spans themselves.
+    Swap(String, String),
+}
+
+/// [`compatible`], keeping the swapped spans for the caller to compare.
+pub fn judge(a: &Question, b: &Question) -> Verdict {
     let has = |q: &Question, w: &String| q.words.contains(w);
-    if !a.names.iter().all(|n| has(b, n)) || !b.names.iter().all(|n| has(a, n)) {
-        return false;
+    if !a.names.iter().all(|n| has(b, n)) || !b.names.iter().all(|n| has(a, n)) || !same_links(a, b) {
+        return Verdict::No;
     }
     let (x, y) = (&a.content, &b.content);
     let prefix = x.iter().zip(y).take_while(|(p, q)| p == q).count();
     let rest = x.len().min(y.len()) - prefix;
     let suffix = x.iter().rev().zip(y.iter().rev()).take(rest).take_while(|(p, q)| p == q).count();
     let (mid_x, mid_y) = (&x[prefix..x.len() - suffix], &y[prefix..y.len() - suffix]);
-    // One short span swapped for another, all else equal: an edit, not a rewording. Unless
-    // the spans hold the same words (reordered), or the same stems ("cancel", "cancelled").
-    // Spans that share a word are a reordering with a change, left to the similarity.
+    // Spans that hold the same words (reordered), the same stems ("cancel", "cancelled"),
+    // or share a word (a reordering with a change) are left to the similarity.
     let edit = !mid_x.is_empty() && !mid_y.is_empty() && mid_x.len() <= 2 && mid_y.len() <= 2;
-    (!edit || same_words(mid_x, mid_y) || mid_x.iter().any(|w| mid_y.contains(w))) && same_links(a, b)
+    if !edit || same_words(mid_x, mid_y) || mid_x.iter().any(|w| mid_y.contains(w)) {
+        return Verdict::Yes;
+    }
+    let span = |m: &[String]| m.iter().map(|t| plain(t)).collect::<Vec<_>>().join(" ");
+    Verdict::Swap(span(mid_x), span(mid_y))
 }
 
 /// Words that link two things in one direction ("a list *to* a string"): swapping what
