@@ -112,7 +112,7 @@ pub const DEFAULT_THRESHOLD: f32 = 0.80;
 const MAX_SWAPS: usize = 3;
 
 /// How close two swapped spans must be, alone, to count as synonyms (see
-/// [`Stage0::same_sense`]). Tuned on the dev, eval and first held-out sets: the closest
+/// `Stage0::same_sense`). Tuned on the dev, eval and first held-out sets: the closest
 /// change of meaning seen there was "farthest" / "closest" (0.66), the synonyms let through
 /// "fastest" / "quickest" (0.72) and "formula" / "calculate" (0.71).
 pub const SWAP_THRESHOLD: f32 = 0.70;

@@ -47,7 +47,7 @@ impl Calibration {
     }
 }
 
-/// A multinomial logistic regression over [`feature_vector`], standardized.
+/// A multinomial logistic regression over [`feature_vector`](crate::router::feature_vector), standardized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Softmax {
     pub mean: Vec<f32>,
