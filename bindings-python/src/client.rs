@@ -142,6 +142,13 @@ impl NativeClient {
         )
     }
 
+    /// Why a Responses request must go unchanged to OpenAI's Responses API (through the
+    /// official SDK) instead of being routed; `None` when it is routed. The core decides.
+    fn responses_passthrough(&self, request_json: &str) -> PyResult<Option<String>> {
+        let req = ResponsesRequest::from_json(request_json).map_err(to_py)?;
+        Ok(self.client.responses_passthrough(&req))
+    }
+
     /// A Response (Responses API), routed like `chat`; blocks without the GIL.
     #[pyo3(signature = (request_json, options_json=None))]
     fn responses(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<String> {

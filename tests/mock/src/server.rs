@@ -37,6 +37,9 @@ mod listing;
 // Declared here (not in lib.rs) so the Azure route stays within this file's registration.
 #[path = "azure.rs"]
 mod azure;
+// OpenAI's own Responses API, for what Kestrel passes through unrouted.
+#[path = "responses.rs"]
+mod responses;
 use crate::script::{Behaviour, Script};
 use crate::wire::{self, Meta};
 
@@ -452,6 +455,14 @@ async fn provider(
         return azure::handle(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;
     }
 
+    if responses::is_route(&path) && !path.contains("/v1beta/") {
+        let required = required_key(&shared.lock().script, &path).map(str::to_string);
+        if let Err(body) = check_key(&headers, required.as_deref()) {
+            return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
+        }
+        return responses::handle(method.as_str(), &path, &body_json, seq);
+    }
+
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
     let is_messages = method == Method::POST && path.ends_with("/v1/messages");
     let is_cohere = method == Method::POST && path.ends_with("/v2/chat");
@@ -597,8 +608,14 @@ fn stream_response(
             cut_body(sent.collect(), delay)
         }
         None => {
-            let chunks: Vec<Bytes> = events.into_iter().map(|e| Bytes::from(e.data)).collect();
-            delayed_body(chunks, delay, None)
+            // The role chunk goes out with the first token (as OpenAI flushes them):
+            // `chunk_delay_ms` is the time between tokens.
+            let mut data: Vec<String> = events.into_iter().map(|e| e.data).collect();
+            if data.len() > 1 {
+                let role = data.remove(0);
+                data[0].insert_str(0, &role);
+            }
+            delayed_body(data.into_iter().map(Bytes::from).collect(), delay, None)
         }
     };
     with_headers(status, "text/event-stream; charset=utf-8", body, seq)

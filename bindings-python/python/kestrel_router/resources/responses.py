@@ -18,6 +18,7 @@ from .._response import (
     ResponseContextManager,
 )
 from .._http import parse_info, request_id_of
+from .._passthrough import delegate_member, official_create
 from .._streaming import AsyncStream, Stream
 from ..types.responses import Response, ResponseStreamEvent
 
@@ -41,6 +42,30 @@ __all__ = ["Responses", "AsyncResponses"]
 def _event(data: Any) -> ResponseStreamEvent:
     event: ResponseStreamEvent = ResponseStreamEvent._construct(data)
     return event
+
+
+def _needs_openai(client: _BaseClient, body: str) -> bool:
+    """Whether the core sends this request unchanged to OpenAI's Responses API instead of
+    routing it (built-in tools, stored state, items only OpenAI knows)."""
+    try:
+        return client._shared.native.responses_passthrough(body) is not None
+    except NativeError as e:
+        raise from_native(e) from None
+
+
+def _sdk_args(
+    params: Mapping[str, Any],
+    stream: Any,
+    timeout: Any,
+    extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, object]],
+    extra_body: Optional[Mapping[str, object]],
+) -> dict[str, Any]:
+    """A ``create`` call's arguments as the official SDK takes them (``kestrel`` left out:
+    a request that is not routed has no routing options)."""
+    args = dict(params)
+    args.update(stream=stream, timeout=timeout, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body)
+    return args
 
 
 def _body(
@@ -136,8 +161,21 @@ class Responses:
         ``text={"format": ...}``, ``previous_response_id``, ``store``, ``metadata``, ...
         ``kestrel={...}`` takes per-request routing options, as chat does."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            sdk_args = _sdk_args(params, stream, timeout, extra_headers, extra_query, extra_body)
+            sent: Union[Response, Stream[ResponseStreamEvent]] = official_create(
+                self._client, False, "responses", model, sdk_args, max_retries
+            )
+            return sent
         result: Union[Response, Stream[ResponseStreamEvent]] = self._send(body, options, bool(stream))[0]
         return result
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest of the Responses API (``retrieve``, ``delete``, ``cancel``,
+        ``input_items``, ...): responses stored on OpenAI's servers, so the official
+        client's. (Responses Kestrel routed live in this client only, for
+        ``previous_response_id``.)"""
+        return delegate_member(self._client, "responses", name, is_async=False)
 
     def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
         options = self._client._auth(options)
@@ -232,8 +270,18 @@ class AsyncResponses:
     ) -> Union[Response, AsyncStream[ResponseStreamEvent]]:
         """As :meth:`Responses.create`, awaited; never blocks the event loop."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            sdk_args = _sdk_args(params, stream, timeout, extra_headers, extra_query, extra_body)
+            sent: Union[Response, AsyncStream[ResponseStreamEvent]] = await official_create(
+                self._client, True, "responses", model, sdk_args, max_retries
+            )
+            return sent
         result: Union[Response, AsyncStream[ResponseStreamEvent]] = (await self._send(body, options, bool(stream)))[0]
         return result
+
+    def __getattr__(self, name: str) -> Any:
+        """As :meth:`Responses.__getattr__`, with the official ``AsyncOpenAI``."""
+        return delegate_member(self._client, "responses", name, is_async=True)
 
     async def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
         options = await self._client._aauth(options)
