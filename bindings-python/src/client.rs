@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use serde::Serialize;
 
 use crate::errors::{json_error, to_py};
-use crate::runtime::{init_async, until_exit, wait};
+use crate::runtime::{awaitable, wait};
 use crate::stream::NativeStream;
 
 #[pyclass(module = "kestrel._native", frozen)]
@@ -55,16 +55,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let resp = client.chat_with(req, opts).await.map_err(to_py)?;
-                json(&resp)
-            }),
-        )
+        awaitable(py, async move {
+            let resp = client.chat_with(req, opts).await.map_err(to_py)?;
+            json(&resp)
+        })
     }
 
     /// Opens a stream (failover happens before the first chunk); blocks without the GIL.
@@ -84,16 +80,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let stream = client.chat_stream_with(req, opts).await.map_err(to_py)?;
-                Ok(NativeStream::new(stream))
-            }),
-        )
+        awaitable(py, async move {
+            let stream = client.chat_stream_with(req, opts).await.map_err(to_py)?;
+            Ok(NativeStream::new(stream))
+        })
     }
 
     /// The routing decision for a request, without calling anyone.
