@@ -56,6 +56,10 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The body as JSON; a body that is not JSON is kept as a string, an empty one as null.
     pub body: Value,
+    /// When it arrived: milliseconds since the server started (monotonic), so tests can
+    /// measure the pauses between a client's attempts (backoff, `Retry-After`).
+    #[serde(default)]
+    pub at_ms: u64,
 }
 
 impl RecordedRequest {
@@ -74,6 +78,7 @@ impl RecordedRequest {
 #[derive(Debug)]
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
+    started: std::time::Instant,
     seq: AtomicU64,
     collector: Collector,
 }
@@ -97,6 +102,7 @@ impl Shared {
                 requests: Vec::new(),
                 cached_prefixes: HashSet::new(),
             }),
+            started: std::time::Instant::now(),
             seq: AtomicU64::new(0),
             collector: Collector::default(),
         }
@@ -418,12 +424,14 @@ async fn provider(
 ) -> Response {
     let path = uri.path().to_string();
     let body_json = parse_body(&body);
+    let at_ms = shared.started.elapsed().as_millis() as u64;
     shared.lock().requests.push(RecordedRequest {
         method: method.to_string(),
         path: path.clone(),
         query: uri.query().map(str::to_string),
         headers: header_map(&headers),
         body: body_json.clone(),
+        at_ms,
     });
     let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
     if method == Method::POST && gemini::is_route(&path) {

@@ -303,6 +303,7 @@ async fn requests_are_recorded_with_path_headers_and_body() {
     assert_eq!(recorded[0].model(), Some("gpt-4o-mini"));
     assert_eq!(recorded[0].body["messages"][0]["content"], "/groq/openai/v1");
     assert_eq!(recorded[1].path, "/v1/chat/completions");
+    assert!(recorded[0].at_ms <= recorded[1].at_ms);
 
     // The same record over HTTP, for the Python and Node tests.
     let over_http: Value =
@@ -382,6 +383,17 @@ async fn script_can_be_replaced_over_http() {
     let health: Value =
         client.get(format!("{}/_mock/health", server.url())).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
+}
+
+#[tokio::test]
+async fn arrival_times_show_the_pause_between_requests() {
+    let server = MockServer::start(Script::new()).await.unwrap();
+    post(&server, &user("one")).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    post(&server, &user("two")).await;
+    let recorded = server.requests();
+    let pause = recorded[1].at_ms - recorded[0].at_ms;
+    assert!((150..1_000).contains(&pause), "{pause} ms");
 }
 
 #[tokio::test]
