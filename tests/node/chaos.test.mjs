@@ -250,6 +250,27 @@ describe("5xx storms", () => {
   });
 });
 
+// Kestrel sends no retry counter (the SDKs send x-stainless-retry-count), so "the first
+// attempt fails" is scripted as a queue: the first request for that model fails, the rest
+// answer; the same for both clients.
+describe("faults on the first attempt only", () => {
+  test("on both: the SDK's retry serves it, and Kestrel's", async () => {
+    const c = new Chaos({ maxRetries: 1 });
+    const first = [{ status: 503 }, {}];
+    const { sdk, kes } = await c.compare({ [c.sub]: first, [REQUESTED]: first });
+    assert.ok(sdk.ok && sdk.attempts.length === 2, sdk.describe);
+    assert.deepEqual(kes.models, [c.sub, REQUESTED, REQUESTED]);
+    await c.servedNext();
+  });
+
+  test("on the requested model: Kestrel is served by the substitute at once", async () => {
+    const c = new Chaos({ maxRetries: 1 });
+    const { sdk, kes } = await c.compare({ [REQUESTED]: [{ status: 429, retry_after: 0.1 }, {}] });
+    assert.ok(sdk.ok && sdk.attempts.length === 2, sdk.describe);
+    assert.deepEqual(kes.models, [c.sub]);
+  });
+});
+
 describe("a retired substitute, a rejected key", () => {
   test("404 model_not_found on the substitute: served, retired, never tried again", async () => {
     const c = new Chaos();

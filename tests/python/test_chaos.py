@@ -282,6 +282,28 @@ def test_an_open_breaker_never_keeps_the_requested_model_out(chaos: Callable[...
     c.served_next(2, max_attempts=2)
 
 
+# --- faults on the first attempt only --------------------------------------------------------
+# Kestrel sends no retry counter (the SDKs send x-stainless-retry-count), so "the first
+# attempt fails" is scripted as a queue: the first request for that model fails, the rest
+# answer; the same for both clients.
+
+
+def test_first_attempt_fails_on_both(chaos: Callable[..., Chaos]) -> None:
+    c = chaos(max_retries=1)
+    first = [{"status": 503}, {}]
+    sdk, kes = c.compare({c.sub: first, REQUESTED: first})
+    assert sdk.ok and len(sdk.attempts) == 2
+    assert kes.ok and kes.models == [c.sub, REQUESTED, REQUESTED]
+    c.served_next()
+
+
+def test_first_attempt_fails_on_the_requested_model(chaos: Callable[..., Chaos]) -> None:
+    c = chaos(max_retries=1)
+    sdk, kes = c.compare({REQUESTED: [{"status": 429, "retry_after": 0.1}, {}]})
+    assert sdk.ok and len(sdk.attempts) == 2
+    assert kes.ok and kes.models == [c.sub]
+
+
 # --- a retired substitute, a rejected key ----------------------------------------------------
 
 
