@@ -249,14 +249,17 @@ pub fn transport_error(provider: &str, e: &reqwest::Error) -> Error {
     }
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);
+    let mut io = false;
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
+        io |= s.is::<std::io::Error>();
         source = s.source();
     }
-    // A body that cannot be decoded is the provider's fault; one cut off mid-read is the
-    // connection's, as the SDKs see it (`APIConnectionError`, retried).
-    if e.is_decode() {
+    // A body that cannot be decoded is the provider's fault; one cut off mid-read (an I/O
+    // error under reqwest's "error decoding response body") is the connection's, as the
+    // SDKs see it (`APIConnectionError`, retried).
+    if e.is_decode() && !io {
         return Error::Provider { provider: provider.to_string(), status: 0, message, body: None };
     }
     Error::Connection { provider: provider.to_string(), message }
