@@ -68,27 +68,7 @@ pub enum Input {
 
 impl<'de> Deserialize<'de> for Input {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> de::Visitor<'de> for V {
-            type Value = Input;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string or an array of input items")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Input, E> {
-                Ok(Input::Text(s.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Input, E> {
-                Ok(Input::Text(s))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Input, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-                while let Some(p) = seq.next_element()? {
-                    items.push(p);
-                }
-                Ok(Input::Items(items))
-            }
-        }
-        d.deserialize_any(V)
+        crate::types::text_or_list(d, "a string or an array of input items", Input::Text, Input::Items)
     }
 }
 
@@ -140,11 +120,22 @@ pub struct InputMessage {
 }
 
 /// A message's content: text, or a list of parts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum MessageContent {
     Text(String),
     Parts(Vec<InputContent>),
+}
+
+impl<'de> Deserialize<'de> for MessageContent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::types::text_or_list(
+            d,
+            "a string or an array of content parts",
+            MessageContent::Text,
+            MessageContent::Parts,
+        )
+    }
 }
 
 /// One content part of a message item.
