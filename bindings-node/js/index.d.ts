@@ -743,7 +743,20 @@ export declare class Completions {
     body: ChatCompletionCreateParamsBase,
     options?: RequestOptions,
   ): APIPromise<Stream<ChatCompletionChunk> | ChatCompletion>;
+  /**
+   * openai-node's streaming helper (`ChatCompletionStream`: `.on("content.delta", ...)`,
+   * `for await`, `finalChatCompletion()`, `finalContent()`, `toReadableStream()`) over a
+   * routed stream. The final completion also carries `kestrel` metadata.
+   */
+  stream: OfficialChatCompletions["stream"];
+  /**
+   * openai-node's tool-calling loop (`ChatCompletionRunner`; with `stream: true`,
+   * `ChatCompletionStreamingRunner`), every request routed.
+   */
+  runTools: OfficialChatCompletions["runTools"];
 }
+
+type OfficialChatCompletions = import("openai/resources/chat/completions").Completions;
 
 export declare class Chat {
   completions: Completions;

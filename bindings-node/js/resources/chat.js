@@ -1,7 +1,9 @@
 "use strict";
 // `client.chat.completions`: create (plain or streamed) and parse, through the core.
 
-const { fromNative, APIUserAbortError, OpenAIError } = require("../errors.js");
+const errors = require("../errors.js");
+
+const { fromNative, APIUserAbortError, OpenAIError } = errors;
 const { Stream } = require("../streaming.js");
 const { validateInputTools, parseChatCompletion } = require("../parsing.js");
 const { callOptions, hasCallOptions } = require("../config.js");
@@ -79,6 +81,57 @@ class Completions {
     }
     return this.create(body, options)._thenUnwrap((completion) => parseChatCompletion(completion, body));
   }
+
+  /**
+   * openai-node's streaming helper (its own `ChatCompletionStream`: events `chunk`,
+   * `content.delta`, `tool_calls.function.arguments.*`, ..., `finalChatCompletion()`,
+   * `finalContent()`, `toReadableStream()`), driving this client's routed `create()`.
+   * The final completion keeps the last chunk's `kestrel` metadata.
+   */
+  stream(body, options) {
+    const { ChatCompletionStream } = require("openai/lib/ChatCompletionStream");
+    return withKestrelErrors(ChatCompletionStream.createChatCompletion(this._client, body, options));
+  }
+
+  /**
+   * openai-node's tool-calling loop (`ChatCompletionRunner`, or with `stream: true`
+   * `ChatCompletionStreamingRunner`): calls the tools' `function`s and sends their results
+   * back until the model answers, every request routed through this client.
+   */
+  runTools(body, options) {
+    if (body?.stream) {
+      const { ChatCompletionStreamingRunner } = require("openai/lib/ChatCompletionStreamingRunner");
+      return withKestrelErrors(ChatCompletionStreamingRunner.runTools(this._client, body, options));
+    }
+    const { ChatCompletionRunner } = require("openai/lib/ChatCompletionRunner");
+    return withKestrelErrors(ChatCompletionRunner.runTools(this._client, body, options));
+  }
+}
+
+/**
+ * An openai-node runner whose failures are this package's error classes, as `create()`'s
+ * are: the runner wraps errors that are not openai-node's in its `OpenAIError` (the
+ * original as `cause`), and raises its own abort and finish-reason errors; `error` and
+ * `abort` listeners and the rejected promises get Kestrel's instead. The runner starts on
+ * a later tick, so the hook is in place before anything is emitted.
+ */
+function withKestrelErrors(runner) {
+  const emit = runner._emit;
+  runner._emit = function (event, ...args) {
+    if (event === "error" || event === "abort") args[0] = kestrelError(args[0]);
+    return emit.call(this, event, ...args);
+  };
+  return runner;
+}
+
+function kestrelError(error) {
+  if (error instanceof OpenAIError) return error;
+  const cause = error?.cause;
+  if (cause instanceof OpenAIError && cause.message === error.message) return cause;
+  const name = error?.constructor?.name;
+  if (name === "APIUserAbortError") return new APIUserAbortError();
+  if (name === "LengthFinishReasonError" || name === "ContentFilterFinishReasonError") return new errors[name]();
+  return error;
 }
 
 class Chat {

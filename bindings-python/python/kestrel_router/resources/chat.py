@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .._base import _BaseClient
     from openai.lib._parsing import ResponseFormatT
 
-    from .._chat_stream import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
+    from .._stream_helpers import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
     from .._config import Messages, Timeout
 
     # What a call produced: the object `create` returns, the provider's HTTP answer (JSON
@@ -205,7 +205,7 @@ class Completions:
         ``get_final_completion()``, ``until_done()`` and ``current_completion_snapshot``.
         ``response_format`` and ``tools`` take pydantic classes as in :meth:`parse`; the
         final completion carries ``kestrel`` metadata. Arguments as :meth:`create`."""
-        from .._chat_stream import ChatCompletionStreamManager, sdk_chunk
+        from .._stream_helpers import ChatCompletionStreamManager, sdk_chunk
 
         body, options, sdk_format, sdk_tools = _stream_request(
             self._client, model, messages, response_format, tools, kwargs, extra_body, kestrel, timeout, max_retries,
@@ -375,7 +375,7 @@ class AsyncCompletions:
         **kwargs: Any,
     ) -> AsyncChatCompletionStreamManager[ResponseFormatT]:
         """As :meth:`Completions.stream`, with ``async with`` / ``async for``."""
-        from .._chat_stream import AsyncChatCompletionStreamManager, sdk_chunk
+        from .._stream_helpers import AsyncChatCompletionStreamManager, sdk_chunk
 
         body, options, sdk_format, sdk_tools = _stream_request(
             self._client, model, messages, response_format, tools, kwargs, extra_body, kestrel, timeout, max_retries,
@@ -414,7 +414,7 @@ def _stream_request(
     when there is none) and the input tools."""
     import openai
 
-    from .._chat_stream import sdk_input_tools
+    from .._stream_helpers import sdk_input_tools
 
     kwargs.pop("stream", None)
     fmt, wire_tools, _, _ = _prepare_parse(response_format, tools)

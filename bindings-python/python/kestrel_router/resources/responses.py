@@ -23,10 +23,14 @@ from ..types.responses import Response, ResponseStreamEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Literal, Mapping, Optional, Tuple, Union, overload
+    from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Tuple, Union, overload
+
+    from openai.lib._parsing._responses import TextFormatT
+    from openai.types.responses import ParsedResponse
 
     from .._base import _BaseClient
     from .._config import Timeout
+    from .._stream_helpers import AsyncResponseStreamManager, ResponseStreamManager
 
     # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
     _Sent = Tuple[Any, Optional[str], Optional[str]]
@@ -36,6 +40,13 @@ else:
         return f
 
 __all__ = ["Responses", "AsyncResponses"]
+
+
+def _given(value: Any) -> Any:
+    """The SDK's "not given" for ``None`` (what its stream and parser take)."""
+    import openai
+
+    return openai.NOT_GIVEN if value is None else value
 
 
 def _event(data: Any) -> ResponseStreamEvent:
@@ -139,13 +150,13 @@ class Responses:
         result: Union[Response, Stream[ResponseStreamEvent]] = self._send(body, options, bool(stream))[0]
         return result
 
-    def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
+    def _send(self, body: str, options: Optional[str], stream: bool, event: Callable[[Any], Any] = _event) -> _Sent:
         options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
                 handle = native.responses_stream(body, options)
-                return Stream(handle, _event), handle.response(), None
+                return Stream(handle, event), handle.response(), None
             raw, info = native.responses_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
@@ -162,6 +173,61 @@ class Responses:
     def with_streaming_response(self) -> ResponsesWithStreamingResponse:
         """``create`` as a context manager yielding an :class:`APIResponse`."""
         return ResponsesWithStreamingResponse(self)
+
+    def stream(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> ResponseStreamManager[TextFormatT]:
+        """The SDK's Responses streaming helper over a routed stream: ``with`` the result to
+        get a ``ResponseStream`` of the SDK's events, with ``get_final_response()`` (a
+        ``ParsedResponse``: ``output_parsed`` from ``text_format``, strict tools'
+        ``parsed_arguments``, and ``kestrel``) and ``until_done()``."""
+        from .._stream_helpers import ResponseStreamManager, responses_parse_args, sdk_response_event
+
+        params.pop("stream", None)
+        input_tools = responses_parse_args(params, text_format, tools)
+        body, options = _body(self._client, model, True, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+
+        def api_request() -> Any:
+            return self._send(body, options, True, sdk_response_event)[0]
+
+        return ResponseStreamManager(api_request, text_format=_given(text_format), input_tools=_given(input_tools))
+
+    def parse(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> ParsedResponse[TextFormatT]:
+        """A routed Response parsed as the SDK's ``responses.parse`` parses it:
+        ``output_parsed`` (an instance of ``text_format``) and strict function tools'
+        ``parsed_arguments``; the SDK's ``ParsedResponse`` type, with ``kestrel``."""
+        from .._stream_helpers import parsed_response, responses_parse_args
+
+        params.pop("stream", None)
+        input_tools = responses_parse_args(params, text_format, tools)
+        body, options = _body(self._client, model, False, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        routed, _, raw = self._send(body, options, False)
+        parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
+        return parsed
 
 
 class AsyncResponses:
@@ -235,13 +301,13 @@ class AsyncResponses:
         result: Union[Response, AsyncStream[ResponseStreamEvent]] = (await self._send(body, options, bool(stream)))[0]
         return result
 
-    async def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
+    async def _send(self, body: str, options: Optional[str], stream: bool, event: Callable[[Any], Any] = _event) -> _Sent:
         options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
                 handle = await native.aresponses_stream(body, options)
-                return AsyncStream(handle, _event), handle.response(), None
+                return AsyncStream(handle, event), handle.response(), None
             raw, info = await native.aresponses_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
@@ -258,6 +324,57 @@ class AsyncResponses:
     def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
         """As :attr:`Responses.with_streaming_response`, with ``async with``."""
         return AsyncResponsesWithStreamingResponse(self)
+
+    def stream(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> AsyncResponseStreamManager[TextFormatT]:
+        """As :meth:`Responses.stream`, with ``async with`` / ``async for``."""
+        from .._stream_helpers import AsyncResponseStreamManager, responses_parse_args, sdk_response_event
+
+        params.pop("stream", None)
+        input_tools = responses_parse_args(params, text_format, tools)
+        body, options = _body(self._client, model, True, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+
+        async def api_request() -> Any:
+            return (await self._send(body, options, True, sdk_response_event))[0]
+
+        return AsyncResponseStreamManager(api_request(), text_format=_given(text_format), input_tools=_given(input_tools))
+
+    async def parse(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> ParsedResponse[TextFormatT]:
+        """As :meth:`Responses.parse`, awaited."""
+        from .._stream_helpers import parsed_response, responses_parse_args
+
+        params.pop("stream", None)
+        input_tools = responses_parse_args(params, text_format, tools)
+        body, options = _body(self._client, model, False, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        routed, _, raw = await self._send(body, options, False)
+        parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
+        return parsed
+
 
 
 # --- raw responses --------------------------------------------------------------------------
