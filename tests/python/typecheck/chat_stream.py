@@ -52,3 +52,14 @@ async def ages(client: AsyncOpenAI) -> List[int]:
                 print(event.parsed.name)
         final = await stream.get_final_completion()
     return [c.message.parsed.age for c in final.choices if c.message.parsed is not None]
+
+
+def responses_helpers(client: OpenAI) -> Optional[Person]:
+    with client.responses.stream(model="gpt-4o", input="Who?", text_format=Person) as stream:
+        for event in stream:
+            if event.type == "response.output_text.delta":
+                print(event.delta, event.snapshot)
+        final = stream.get_final_response()
+    print(final.output_text)
+    parsed: Optional[Person] = client.responses.parse(model="gpt-4o", input="Who?", text_format=Person).output_parsed
+    return parsed or final.output_parsed
