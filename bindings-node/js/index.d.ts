@@ -946,7 +946,13 @@ export declare class Responses {
   /** A routed Response, as a stream of Responses events. */
   create(body: ResponseCreateParamsStreaming, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent>>;
   create(body: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent> | Response>;
+  /** openai-node's Responses streaming helper (`ResponseStream`) over a routed stream. */
+  stream: OfficialResponses["stream"];
+  /** A routed Response parsed as openai-node's `responses.parse` does (`output_parsed`). */
+  parse: OfficialResponses["parse"];
 }
+
+type OfficialResponses = import("openai/resources/responses/responses").Responses;
 
 /** `client.kestrel`: Kestrel's own views beside the SDK's surface (local, synchronous). */
 export declare class Kestrel {

@@ -285,6 +285,44 @@ describe("chat.completions.runTools", () => {
   });
 });
 
+// The mock speaks Chat Completions only (the core translates a routed Response into the
+// provider's chat call): these check openai-node's helper values directly.
+describe("responses.stream and responses.parse", () => {
+  test("stream: openai-node's ResponseStream events and final response", async () => {
+    const stream = direct().responses.stream({ model: MODEL, input: "hello there" });
+    const types = [];
+    const deltas = [];
+    stream.on("event", (e) => types.push(e.type));
+    stream.on("response.output_text.delta", (e) => deltas.push(e));
+    const final = await stream.finalResponse();
+    assert.equal(types[0], "response.created");
+    assert.equal(types.at(-1), "response.completed");
+    assert.ok(deltas.length > 1);
+    // openai-node's stream adds the text so far to each delta event.
+    assert.equal(deltas.at(-1).snapshot, deltas.map((d) => d.delta).join(""));
+    assert.equal(final.output_text, 'Mock answer from gpt-4o-mini: you said "hello there".');
+    assert.equal(final.kestrel.model, MODEL);
+  });
+
+  test("parse and stream with zodTextFormat fill output_parsed", async () => {
+    const { zodTextFormat } = await import("kestrel-router/helpers/zod");
+    const client = direct();
+    const text = { format: zodTextFormat(Person, "person") };
+    const parsed = await client.responses.parse({ model: MODEL, input: "Who?", text });
+    assert.deepEqual(parsed.output_parsed, { name: "example", age: 1 });
+    assert.equal(parsed.kestrel.requested_model, MODEL);
+    const final = await client.responses.stream({ model: MODEL, input: "Who?", text }).finalResponse();
+    assert.deepEqual(final.output_parsed, { name: "example", age: 1 });
+    const fmt = (await mock.chatRequests())[0].body.response_format;
+    assert.equal(fmt.json_schema.name, "person");
+  });
+
+  test("errors are Kestrel's classes", async () => {
+    await mock.script({ models: { [MODEL]: { status: 429, error_message: "slow down" } } });
+    await assert.rejects(direct().responses.stream({ model: MODEL, input: "hi" }).finalResponse(), kestrel.RateLimitError);
+  });
+});
+
 describe("subpath imports", () => {
   test("helpers, lib and resources modules are openai-node's, through ESM and CommonJS", () => {
     // Each module format gives openai-node's module of the same format.

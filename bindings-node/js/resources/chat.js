@@ -1,13 +1,11 @@
 "use strict";
 // `client.chat.completions`: create (plain or streamed) and parse, through the core.
 
-const errors = require("../errors.js");
-
-const { fromNative, APIUserAbortError, OpenAIError } = errors;
+const { fromNative, APIUserAbortError, OpenAIError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
 const { validateInputTools, parseChatCompletion } = require("../parsing.js");
 const { callOptions, hasCallOptions } = require("../config.js");
-const { nextAbortId, rethrow, hidden, AUTHORIZED } = require("./shared.js");
+const { nextAbortId, rethrow, hidden, withKestrelErrors, AUTHORIZED } = require("./shared.js");
 const { APIPromise, addRequestID } = require("../api-promise.js");
 
 class Completions {
@@ -106,32 +104,6 @@ class Completions {
     const { ChatCompletionRunner } = require("openai/lib/ChatCompletionRunner");
     return withKestrelErrors(ChatCompletionRunner.runTools(this._client, body, options));
   }
-}
-
-/**
- * An openai-node runner whose failures are this package's error classes, as `create()`'s
- * are: the runner wraps errors that are not openai-node's in its `OpenAIError` (the
- * original as `cause`), and raises its own abort and finish-reason errors; `error` and
- * `abort` listeners and the rejected promises get Kestrel's instead. The runner starts on
- * a later tick, so the hook is in place before anything is emitted.
- */
-function withKestrelErrors(runner) {
-  const emit = runner._emit;
-  runner._emit = function (event, ...args) {
-    if (event === "error" || event === "abort") args[0] = kestrelError(args[0]);
-    return emit.call(this, event, ...args);
-  };
-  return runner;
-}
-
-function kestrelError(error) {
-  if (error instanceof OpenAIError) return error;
-  const cause = error?.cause;
-  if (cause instanceof OpenAIError && cause.message === error.message) return cause;
-  const name = error?.constructor?.name;
-  if (name === "APIUserAbortError") return new APIUserAbortError();
-  if (name === "LengthFinishReasonError" || name === "ContentFilterFinishReasonError") return new errors[name]();
-  return error;
 }
 
 class Chat {

@@ -6,7 +6,7 @@
 const { fromNative, APIUserAbortError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
 const { callOptions, hasCallOptions } = require("../config.js");
-const { nextAbortId, hidden, AUTHORIZED } = require("./shared.js");
+const { nextAbortId, hidden, withKestrelErrors, AUTHORIZED } = require("./shared.js");
 const { APIPromise, addRequestID } = require("../api-promise.js");
 
 /** Sets `output_text`: every `output_text` part of every message, joined (openai-node's `addOutputText`). */
@@ -40,6 +40,24 @@ class Responses {
    */
   create(body, options) {
     return new APIPromise(this._exchange(body, options));
+  }
+
+  /**
+   * openai-node's Responses streaming helper (its `ResponseStream`: events,
+   * `finalResponse()`, `text_format` parsing) over a routed stream.
+   */
+  stream(body, options) {
+    const { ResponseStream } = require("openai/lib/responses/ResponseStream");
+    return withKestrelErrors(ResponseStream.createResponse(this._client, body, options));
+  }
+
+  /**
+   * `create()`, then openai-node's Responses parsing: `output_parsed` (from `text.format`,
+   * e.g. `zodTextFormat`) and strict function calls' `parsed_arguments`.
+   */
+  parse(body, options) {
+    const { parseResponse } = require("openai/lib/ResponsesParser");
+    return this.create(body, options)._thenUnwrap((response) => parseResponse(response, body));
   }
 
   /** The call behind `create()`: the answer and the provider's HTTP answer (an Exchange). */

@@ -1,7 +1,7 @@
 // Type-level tests of the chat helpers: `stream()` and `runTools()` keep openai-node's types
 // (events, parsed content, runner results), and the subpath modules give openai-node's names.
 import OpenAI from "kestrel-router";
-import { zodFunction, zodResponseFormat } from "kestrel-router/helpers/zod";
+import { zodFunction, zodResponseFormat, zodTextFormat } from "kestrel-router/helpers/zod";
 import { ChatCompletionStream } from "kestrel-router/lib/ChatCompletionStream";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "kestrel-router/resources/chat/completions";
 import { z } from "zod";
@@ -56,4 +56,15 @@ export async function checkRunTools(client: OpenAI): Promise<void> {
   });
   streaming.on("content", (delta: string) => void delta);
   void answer;
+}
+
+export async function checkResponses(client: OpenAI): Promise<void> {
+  const Person = z.object({ name: z.string() });
+  const parsed = await client.responses.parse({ model: "gpt-4o", input: "Who?", text: { format: zodTextFormat(Person, "p") } });
+  const name: string | undefined = parsed.output_parsed?.name;
+  const stream = client.responses.stream({ model: "gpt-4o", input: "hi" });
+  stream.on("response.output_text.delta", (e) => void e.delta);
+  const final = await stream.finalResponse();
+  const text: string = final.output_text;
+  void name, text;
 }
