@@ -12,6 +12,7 @@ from .._response import (
     ResponseContextManager,
 )
 from .._http import parse_info, request_id_of
+from .._sdk_streams import given
 from .._streaming import AsyncStream, Stream
 from .._parsing import finish as _finish_parse
 from .._parsing import prepare as _prepare_parse
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from .._base import _BaseClient
     from openai.lib._parsing import ResponseFormatT
 
-    from .._stream_helpers import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
+    from .._chat_stream import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
     from .._config import Messages, Timeout
 
     # What a call produced: the object `create` returns, the provider's HTTP answer (JSON
@@ -205,7 +206,7 @@ class Completions:
         ``get_final_completion()``, ``until_done()`` and ``current_completion_snapshot``.
         ``response_format`` and ``tools`` take pydantic classes as in :meth:`parse`; the
         final completion carries ``kestrel`` metadata. Arguments as :meth:`create`."""
-        from .._stream_helpers import ChatCompletionStreamManager, sdk_chunk
+        from .._chat_stream import ChatCompletionStreamManager, sdk_chunk
 
         body, options, sdk_format, sdk_tools = _stream_request(
             self._client, model, messages, response_format, tools, kwargs, extra_body, kestrel, timeout, max_retries,
@@ -375,7 +376,7 @@ class AsyncCompletions:
         **kwargs: Any,
     ) -> AsyncChatCompletionStreamManager[ResponseFormatT]:
         """As :meth:`Completions.stream`, with ``async with`` / ``async for``."""
-        from .._stream_helpers import AsyncChatCompletionStreamManager, sdk_chunk
+        from .._chat_stream import AsyncChatCompletionStreamManager, sdk_chunk
 
         body, options, sdk_format, sdk_tools = _stream_request(
             self._client, model, messages, response_format, tools, kwargs, extra_body, kestrel, timeout, max_retries,
@@ -412,9 +413,7 @@ def _stream_request(
     """``stream()``'s request (body and call options, validated before any network call)
     and what the SDK's stream parses with: the response format (the SDK's "not given"
     when there is none) and the input tools."""
-    import openai
-
-    from .._stream_helpers import sdk_input_tools
+    from .._chat_stream import sdk_input_tools
 
     kwargs.pop("stream", None)
     fmt, wire_tools, _, _ = _prepare_parse(response_format, tools)
@@ -423,8 +422,7 @@ def _stream_request(
     if wire_tools is not None:
         kwargs["tools"] = wire_tools
     body, options = client._request(model, messages, True, kwargs, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
-    sdk_format = openai.NOT_GIVEN if response_format is None else response_format
-    return body, options, sdk_format, sdk_input_tools(wire_tools)
+    return body, options, given(response_format), sdk_input_tools(wire_tools)
 
 
 # --- raw responses --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from .._response import (
     ResponseContextManager,
 )
 from .._http import parse_info, request_id_of
+from .._sdk_streams import given
 from .._streaming import AsyncStream, Stream
 from ..types.responses import Response, ResponseStreamEvent
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from .._base import _BaseClient
     from .._config import Timeout
-    from .._stream_helpers import AsyncResponseStreamManager, ResponseStreamManager
+    from .._responses_stream import AsyncResponseStreamManager, ResponseStreamManager
 
     # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
     _Sent = Tuple[Any, Optional[str], Optional[str]]
@@ -40,13 +41,6 @@ else:
         return f
 
 __all__ = ["Responses", "AsyncResponses"]
-
-
-def _given(value: Any) -> Any:
-    """The SDK's "not given" for ``None`` (what its stream and parser take)."""
-    import openai
-
-    return openai.NOT_GIVEN if value is None else value
 
 
 def _event(data: Any) -> ResponseStreamEvent:
@@ -192,7 +186,7 @@ class Responses:
         get a ``ResponseStream`` of the SDK's events, with ``get_final_response()`` (a
         ``ParsedResponse``: ``output_parsed`` from ``text_format``, strict tools'
         ``parsed_arguments``, and ``kestrel``) and ``until_done()``."""
-        from .._stream_helpers import ResponseStreamManager, responses_parse_args, sdk_response_event
+        from .._responses_stream import ResponseStreamManager, responses_parse_args, sdk_response_event
 
         params.pop("stream", None)
         input_tools = responses_parse_args(params, text_format, tools)
@@ -201,7 +195,7 @@ class Responses:
         def api_request() -> Any:
             return self._send(body, options, True, sdk_response_event)[0]
 
-        return ResponseStreamManager(api_request, text_format=_given(text_format), input_tools=_given(input_tools))
+        return ResponseStreamManager(api_request, text_format=given(text_format), input_tools=given(input_tools))
 
     def parse(
         self,
@@ -220,7 +214,7 @@ class Responses:
         """A routed Response parsed as the SDK's ``responses.parse`` parses it:
         ``output_parsed`` (an instance of ``text_format``) and strict function tools'
         ``parsed_arguments``; the SDK's ``ParsedResponse`` type, with ``kestrel``."""
-        from .._stream_helpers import parsed_response, responses_parse_args
+        from .._responses_stream import parsed_response, responses_parse_args
 
         params.pop("stream", None)
         input_tools = responses_parse_args(params, text_format, tools)
@@ -340,7 +334,7 @@ class AsyncResponses:
         **params: Any,
     ) -> AsyncResponseStreamManager[TextFormatT]:
         """As :meth:`Responses.stream`, with ``async with`` / ``async for``."""
-        from .._stream_helpers import AsyncResponseStreamManager, responses_parse_args, sdk_response_event
+        from .._responses_stream import AsyncResponseStreamManager, responses_parse_args, sdk_response_event
 
         params.pop("stream", None)
         input_tools = responses_parse_args(params, text_format, tools)
@@ -349,7 +343,7 @@ class AsyncResponses:
         async def api_request() -> Any:
             return (await self._send(body, options, True, sdk_response_event))[0]
 
-        return AsyncResponseStreamManager(api_request(), text_format=_given(text_format), input_tools=_given(input_tools))
+        return AsyncResponseStreamManager(api_request(), text_format=given(text_format), input_tools=given(input_tools))
 
     async def parse(
         self,
@@ -366,7 +360,7 @@ class AsyncResponses:
         **params: Any,
     ) -> ParsedResponse[TextFormatT]:
         """As :meth:`Responses.parse`, awaited."""
-        from .._stream_helpers import parsed_response, responses_parse_args
+        from .._responses_stream import parsed_response, responses_parse_args
 
         params.pop("stream", None)
         input_tools = responses_parse_args(params, text_format, tools)
