@@ -12,7 +12,7 @@ does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, Iterator, Optional, cast
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Iterator, Optional, cast
 
 import openai
 from openai._models import construct_type
@@ -24,12 +24,11 @@ from openai.types.chat import ChatCompletionChunk as _SDKChunk
 
 from ._errors import ContentFilterFinishReasonError, LengthFinishReasonError
 from ._parsing import PydanticFunctionTool
+from ._response import AsyncResponseContextManager, ResponseContextManager
 from ._sdk_streams import AsyncRoutedChunks, RoutedChunks, with_routing
 from ._types import KestrelMetadata
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from openai.lib.streaming.chat import ChatCompletionStreamEvent
     from openai.types.chat import ParsedChatCompletion
 
@@ -107,28 +106,14 @@ class ChatCompletionStream(_SDKStream[ResponseFormatT]):
         return with_routing(completion, self._routed.kestrel, self._routed.request_id)
 
 
-class ChatCompletionStreamManager(Generic[ResponseFormatT]):
+class ChatCompletionStreamManager(ResponseContextManager[ChatCompletionStream[ResponseFormatT]]):
     """What ``chat.completions.stream(...)`` returns: ``with`` it to send the request and get
     the :class:`ChatCompletionStream`; leaving the block closes the stream (cancelling the
     upstream request if it is still running)."""
 
     def __init__(self, api_request: Callable[[], Stream[_SDKChunk]], *, response_format: Any, input_tools: Any) -> None:
-        self._api_request = api_request
-        self._response_format = response_format
-        self._input_tools = input_tools
-        self._stream: Optional[ChatCompletionStream[ResponseFormatT]] = None
-
-    def __enter__(self) -> ChatCompletionStream[ResponseFormatT]:
-        self._stream = ChatCompletionStream(
-            raw_stream=self._api_request(), response_format=self._response_format, input_tools=self._input_tools
-        )
-        return self._stream
-
-    def __exit__(
-        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> None:
-        if self._stream is not None:
-            self._stream.close()
+        super().__init__(lambda: ChatCompletionStream(
+            raw_stream=api_request(), response_format=response_format, input_tools=input_tools))
 
 
 class AsyncChatCompletionStream(_SDKAsyncStream[ResponseFormatT]):
@@ -160,25 +145,14 @@ class AsyncChatCompletionStream(_SDKAsyncStream[ResponseFormatT]):
         return with_routing(completion, self._routed.kestrel, self._routed.request_id)
 
 
-class AsyncChatCompletionStreamManager(Generic[ResponseFormatT]):
+class AsyncChatCompletionStreamManager(AsyncResponseContextManager[AsyncChatCompletionStream[ResponseFormatT]]):
     """As :class:`ChatCompletionStreamManager`, with ``async with``."""
 
     def __init__(
         self, api_request: Awaitable[AsyncStream[_SDKChunk]], *, response_format: Any, input_tools: Any
     ) -> None:
-        self._api_request = api_request
-        self._response_format = response_format
-        self._input_tools = input_tools
-        self._stream: Optional[AsyncChatCompletionStream[ResponseFormatT]] = None
+        async def open_stream() -> AsyncChatCompletionStream[ResponseFormatT]:
+            return AsyncChatCompletionStream(
+                raw_stream=await api_request, response_format=response_format, input_tools=input_tools)
 
-    async def __aenter__(self) -> AsyncChatCompletionStream[ResponseFormatT]:
-        self._stream = AsyncChatCompletionStream(
-            raw_stream=await self._api_request, response_format=self._response_format, input_tools=self._input_tools
-        )
-        return self._stream
-
-    async def __aexit__(
-        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> None:
-        if self._stream is not None:
-            await self._stream.close()
+        super().__init__(open_stream)

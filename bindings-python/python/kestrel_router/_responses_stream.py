@@ -7,7 +7,7 @@ every routed answer does."""
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, Optional, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, cast
 
 from openai._models import construct_type
 from openai.lib._parsing._responses import TextFormatT, parse_response, type_to_text_format_param
@@ -17,12 +17,11 @@ from openai.lib.streaming.responses import ResponseStream as _SDKResponseStream
 from openai.types.responses import Response as _SDKResponse
 from openai.types.responses import ResponseStreamEvent as _SDKResponseEvent
 
+from ._response import AsyncResponseContextManager, ResponseContextManager
 from ._sdk_streams import AsyncRoutedChunks, RoutedChunks, given, with_routing
 from ._types import KestrelMetadata
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from openai.types.responses import ParsedResponse
 
     from ._streaming import AsyncStream, Stream
@@ -134,27 +133,12 @@ class ResponseStream(_SDKResponseStream[TextFormatT]):
         return final
 
 
-class ResponseStreamManager(Generic[TextFormatT]):
+class ResponseStreamManager(ResponseContextManager[ResponseStream[TextFormatT]]):
     """What ``responses.stream(...)`` returns: ``with`` it to send the request and get the
     :class:`ResponseStream`; leaving the block closes the stream."""
 
     def __init__(self, api_request: Callable[[], Stream[Any]], *, text_format: Any, input_tools: Any) -> None:
-        self._api_request = api_request
-        self._text_format = text_format
-        self._input_tools = input_tools
-        self._stream: Optional[ResponseStream[TextFormatT]] = None
-
-    def __enter__(self) -> ResponseStream[TextFormatT]:
-        self._stream = ResponseStream(
-            raw_stream=self._api_request(), text_format=self._text_format, input_tools=self._input_tools
-        )
-        return self._stream
-
-    def __exit__(
-        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> None:
-        if self._stream is not None:
-            self._stream.close()
+        super().__init__(lambda: ResponseStream(raw_stream=api_request(), text_format=text_format, input_tools=input_tools))
 
 
 class AsyncResponseStream(_SDKAsyncResponseStream[TextFormatT]):
@@ -177,23 +161,11 @@ class AsyncResponseStream(_SDKAsyncResponseStream[TextFormatT]):
         return final
 
 
-class AsyncResponseStreamManager(Generic[TextFormatT]):
+class AsyncResponseStreamManager(AsyncResponseContextManager[AsyncResponseStream[TextFormatT]]):
     """As :class:`ResponseStreamManager`, with ``async with``."""
 
     def __init__(self, api_request: Awaitable[AsyncStream[Any]], *, text_format: Any, input_tools: Any) -> None:
-        self._api_request = api_request
-        self._text_format = text_format
-        self._input_tools = input_tools
-        self._stream: Optional[AsyncResponseStream[TextFormatT]] = None
+        async def open_stream() -> AsyncResponseStream[TextFormatT]:
+            return AsyncResponseStream(raw_stream=await api_request, text_format=text_format, input_tools=input_tools)
 
-    async def __aenter__(self) -> AsyncResponseStream[TextFormatT]:
-        self._stream = AsyncResponseStream(
-            raw_stream=await self._api_request, text_format=self._text_format, input_tools=self._input_tools
-        )
-        return self._stream
-
-    async def __aexit__(
-        self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> None:
-        if self._stream is not None:
-            await self._stream.close()
+        super().__init__(open_stream)

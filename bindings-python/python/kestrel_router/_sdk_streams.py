@@ -1,19 +1,18 @@
-"""What the SDK's stream helpers (``_chat_stream``, ``_responses_stream``) need of a routed
-stream: the routed :class:`Stream` in the shape the SDK's helper classes read, and Kestrel's
-metadata put on their final answer. Imports nothing of the SDK at load."""
+"""What the SDK's stream helpers (``_chat_stream``, ``_responses_stream``) share: the routed
+:class:`Stream` in the shape the SDK's helper classes read, and Kestrel's metadata put on
+their final answer. Loaded only when a helper is used."""
 
 from __future__ import annotations
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any, AsyncIterator, Iterator, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Optional, TypeVar
 
+if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
     from ._types import KestrelMetadata
 
-    _Answer = TypeVar("_Answer")
-
 __all__ = ["RoutedChunks", "AsyncRoutedChunks", "with_routing", "given"]
+
+_Answer = TypeVar("_Answer")
 
 
 def with_routing(answer: _Answer, kestrel: Optional[KestrelMetadata], request_id: Optional[str]) -> _Answer:
@@ -57,3 +56,4 @@ def given(value: Any) -> Any:
     import openai
 
     return openai.NOT_GIVEN if value is None else value
+

@@ -12,7 +12,6 @@ from .._response import (
     ResponseContextManager,
 )
 from .._http import parse_info, request_id_of
-from .._sdk_streams import given
 from .._streaming import AsyncStream, Stream
 from .._parsing import finish as _finish_parse
 from .._parsing import prepare as _prepare_parse
@@ -414,6 +413,7 @@ def _stream_request(
     and what the SDK's stream parses with: the response format (the SDK's "not given"
     when there is none) and the input tools."""
     from .._chat_stream import sdk_input_tools
+    from .._sdk_streams import given
 
     kwargs.pop("stream", None)
     fmt, wire_tools, _, _ = _prepare_parse(response_format, tools)

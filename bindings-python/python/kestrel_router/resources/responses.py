@@ -18,7 +18,6 @@ from .._response import (
     ResponseContextManager,
 )
 from .._http import parse_info, request_id_of
-from .._sdk_streams import given
 from .._streaming import AsyncStream, Stream
 from ..types.responses import Response, ResponseStreamEvent
 
@@ -187,6 +186,7 @@ class Responses:
         ``ParsedResponse``: ``output_parsed`` from ``text_format``, strict tools'
         ``parsed_arguments``, and ``kestrel``) and ``until_done()``."""
         from .._responses_stream import ResponseStreamManager, responses_parse_args, sdk_response_event
+        from .._sdk_streams import given
 
         params.pop("stream", None)
         input_tools = responses_parse_args(params, text_format, tools)
@@ -335,6 +335,7 @@ class AsyncResponses:
     ) -> AsyncResponseStreamManager[TextFormatT]:
         """As :meth:`Responses.stream`, with ``async with`` / ``async for``."""
         from .._responses_stream import AsyncResponseStreamManager, responses_parse_args, sdk_response_event
+        from .._sdk_streams import given
 
         params.pop("stream", None)
         input_tools = responses_parse_args(params, text_format, tools)
