@@ -159,6 +159,11 @@ function decode(e) {
   }
 }
 
+/** A Python-style option name (`base_url`) as openai-node spells it (`baseURL`). */
+function camelOption(name) {
+  return name.replace(/_([a-z])/g, (_m, c) => c.toUpperCase()).replace(/^baseUrl/, "baseURL");
+}
+
 /** Maps an addon error onto the openai-node class for it; other errors pass unchanged. */
 function fromNative(e) {
   const { headersOf } = require("./api-promise.js");
@@ -174,11 +179,12 @@ function fromNative(e) {
       err = new APIUserAbortError();
       break;
     case "config":
-      // The core names options as Python does (`tier_floor`); say them as they were given.
+      // The core names options as Python does (`tier_floor`, `api_key`); say them as they
+      // are given here (`tierFloor`, `apiKey`).
       err = new ConfigurationError(
-        message.replace(/(client configuration: )([a-z_.]+)/, (_, head, path) =>
-          head + path.replace(/_([a-z])/g, (_m, c) => c.toUpperCase()).replace(/^baseUrl/, "baseURL"),
-        ),
+        message
+          .replace(/(client configuration: )([a-z_.]+)/, (_, head, path) => head + camelOption(path))
+          .replace(/`([a-z]+(?:_[a-z]+)+)`/g, (_, name) => "`" + camelOption(name) + "`"),
       );
       break;
     case "invalid_request":

@@ -940,7 +940,22 @@ export type ResponseStreamEvent =
     })
   | (ResponseEventBase & { type: "error"; code: string | null; message: string; param: string | null });
 
+/** The official client's type, for the APIs Kestrel passes through to it. */
+type OfficialClient = import("openai").OpenAI;
+type OfficialResponses = OfficialClient["responses"];
+
+/**
+ * `client.responses`: `create` is routed unless the request needs OpenAI's own Responses API
+ * (built-in tools, stored state, `background`, items only it knows: then sent unchanged by
+ * the official client); the rest (`retrieve`, `delete`, `cancel`, `inputItems`, ...) is the
+ * official client's.
+ */
 export declare class Responses {
+  retrieve: OfficialResponses["retrieve"];
+  delete: OfficialResponses["delete"];
+  cancel: OfficialResponses["cancel"];
+  compact: OfficialResponses["compact"];
+  inputItems: OfficialResponses["inputItems"];
   /** A routed Response (the requested model is the ceiling). */
   create(body: ResponseCreateParamsNonStreaming, options?: RequestOptions): APIPromise<Response>;
   /** A routed Response, as a stream of Responses events. */
@@ -962,8 +977,6 @@ export declare class Kestrel {
   model(id: string): Model;
 }
 
-/** The official client's type, for the APIs Kestrel passes through to it. */
-type OfficialClient = import("openai").OpenAI;
 
 /** A drop-in for openai-node's `OpenAI` whose chat completions are routed by Kestrel. */
 export declare class OpenAI {

@@ -64,10 +64,24 @@ function officialNames() {
 function delegate(client, name) {
   if (typeof name !== "string" || name.startsWith("_") || ROUTED.has(name)) return undefined;
   if (!officialNames().has(name)) return undefined;
+  const sdk = official(client);
+  return wrap(sdk[name], sdk);
+}
+
+/** The official client configured like `client`, built on first use. */
+function official(client) {
   if (!client._sdk) {
     Object.defineProperty(client, "_sdk", { value: officialClient(client), enumerable: false });
   }
-  return wrap(client._sdk[name], client._sdk);
+  return client._sdk;
+}
+
+/** `client.<resource>.<name>` that Kestrel does not route (`responses.retrieve`,
+ * `responses.inputItems`, ...): the official client's, or `undefined`. */
+function delegateMember(client, resource, name) {
+  if (typeof name !== "string" || name.startsWith("_") || ROUTED.has(name)) return undefined;
+  const res = official(client)[resource];
+  return name in res ? wrap(res[name], res) : undefined;
 }
 
 function officialClient(client) {
@@ -205,4 +219,4 @@ function endpointOf(path) {
   return parts.length > 1 && /^[a-z]+$/.test(parts[1]) ? `${parts[0]}.${parts[1]}` : parts[0];
 }
 
-module.exports = { delegate };
+module.exports = { delegate, delegateMember, official, wrap };

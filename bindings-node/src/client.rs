@@ -148,6 +148,14 @@ impl NativeClient {
         }))
     }
 
+    /// Why a Responses request must go unchanged to OpenAI's Responses API (through the
+    /// official SDK) instead of being routed; `null` when it is routed. The core decides.
+    #[napi]
+    pub fn responses_passthrough(&self, request_json: String) -> Result<Option<String>> {
+        let req = ResponsesRequest::from_json(&request_json).map_err(to_js)?;
+        Ok(self.client.responses_passthrough(&req))
+    }
+
     /// A Response (Responses API) as JSON, routed like `chat`.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn responses<'env>(

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use serde::Serialize;
 
 use crate::errors::{failure_to_py, json_error, to_py};
-use crate::runtime::{init_async, until_exit, wait};
+use crate::runtime::{awaitable, wait};
 use crate::stream::NativeStream;
 
 #[pyclass(module = "kestrel_router._native", frozen)]
@@ -81,16 +81,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
-                exchanged(&resp, resp.provider_response.as_deref())
-            }),
-        )
+        awaitable(py, async move {
+            let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
+            exchanged(&resp, resp.provider_response.as_deref())
+        })
     }
 
     /// A completion as an awaitable, on the shared runtime; never blocks the event loop.
@@ -101,16 +97,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
-                json(&resp)
-            }),
-        )
+        awaitable(py, async move {
+            let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
+            json(&resp)
+        })
     }
 
     /// Opens a stream (failover happens before the first chunk); blocks without the GIL.
@@ -130,16 +122,19 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let stream = client.try_chat_stream(req, opts).await.map_err(failure_to_py)?;
-                Ok(NativeStream::new(stream))
-            }),
-        )
+        awaitable(py, async move {
+            let stream = client.try_chat_stream(req, opts).await.map_err(failure_to_py)?;
+            Ok(NativeStream::new(stream))
+        })
+    }
+
+    /// Why a Responses request must go unchanged to OpenAI's Responses API (through the
+    /// official SDK) instead of being routed; `None` when it is routed. The core decides.
+    fn responses_passthrough(&self, request_json: &str) -> PyResult<Option<String>> {
+        let req = ResponsesRequest::from_json(request_json).map_err(to_py)?;
+        Ok(self.client.responses_passthrough(&req))
     }
 
     /// A Response (Responses API), routed like `chat`; blocks without the GIL.
@@ -168,16 +163,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse_responses(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
-                exchanged(&resp, resp.provider_response.as_deref())
-            }),
-        )
+        awaitable(py, async move {
+            let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
+            exchanged(&resp, resp.provider_response.as_deref())
+        })
     }
 
     /// A Response as an awaitable.
@@ -188,16 +179,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse_responses(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
-                json(&resp)
-            }),
-        )
+        awaitable(py, async move {
+            let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
+            json(&resp)
+        })
     }
 
     /// Opens a stream of Responses events; blocks without the GIL.
@@ -222,16 +209,12 @@ impl NativeClient {
         request_json: &str,
         options_json: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let (req, opts) = parse_responses(request_json, options_json)?;
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            until_exit(async move {
-                let stream = client.try_responses_stream(req, opts).await.map_err(failure_to_py)?;
-                Ok(NativeStream::responses(stream))
-            }),
-        )
+        awaitable(py, async move {
+            let stream = client.try_responses_stream(req, opts).await.map_err(failure_to_py)?;
+            Ok(NativeStream::responses(stream))
+        })
     }
 
     /// The routing decision for a request, without calling anyone.

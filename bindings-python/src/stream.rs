@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use tokio::sync::Mutex;
 
 use crate::errors::{json_error, to_py};
-use crate::runtime::{init_async, runtime, until_exit, wait};
+use crate::runtime::{awaitable, handle, wait};
 
 /// Either kind of routed stream (boxed: both are large, and only one is ever held).
 enum Inner {
@@ -81,9 +81,8 @@ impl NativeStream {
 
     /// The next chunk as an awaitable; `None` at the end.
     fn anext<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        init_async();
         let slot = self.slot.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, until_exit(pull(slot)))
+        awaitable(py, pull(slot))
     }
 
     /// The provider's HTTP answer that opened the stream (status, headers, request id) as
@@ -98,10 +97,14 @@ impl NativeStream {
             *guard = None;
             return;
         }
-        // A pull is in flight (another thread or task): close right after it.
+        // A pull is in flight (another thread or task): close right after it. Once the
+        // runtime is shut down (the interpreter is exiting) that pull is gone, and the
+        // stream goes with this object.
         let slot = self.slot.clone();
-        runtime().spawn(async move {
-            *slot.lock().await = None;
-        });
+        if let Ok(rt) = handle() {
+            rt.spawn(async move {
+                *slot.lock().await = None;
+            });
+        }
     }
 }

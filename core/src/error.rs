@@ -87,6 +87,18 @@ impl Error {
         }
     }
 
+    /// Whether this is a 404 about the model itself (an unknown, retired or inaccessible
+    /// model, or an Azure deployment), as every provider words it, rather than about the
+    /// URL (a wrong base URL answers a bare `Not Found`). Only the former retires a model.
+    pub(crate) fn is_unknown_model(&self) -> bool {
+        let Error::NotFound { message, body, .. } = self else { return false };
+        let code = body.as_deref().and_then(|b| b.get("error")?.get("code")?.as_str());
+        let message = message.to_ascii_lowercase();
+        matches!(code, Some("model_not_found" | "model_not_available" | "DeploymentNotFound"))
+            || message.contains("model")
+            || message.contains("deployment")
+    }
+
     /// The provider the error came from, when one was involved.
     pub fn provider(&self) -> Option<&str> {
         match self {

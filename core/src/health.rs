@@ -5,8 +5,9 @@
 //!   attempts it made; after repeated ones the provider stops standing in for other models
 //!   until a probe succeeds. A 401/403 marks the key rejected until it is replaced.
 //! - a model: a 429 is back-pressure, not an outage: the model sits out the `Retry-After`
-//!   (`Cooldowns`). A 404 `model_not_found` retires the model (`Retired`) for the
-//!   client's lifetime: the provider no longer serves it.
+//!   (`Cooldowns`). A 404 about the model (`model_not_found`, an unknown deployment, a
+//!   message naming the model) retires it (`Retired`) for the client's lifetime: the
+//!   provider no longer serves it. A bare 404 is about the URL and counts as an outage.
 //!
 //! None of this ever keeps a request from its requested model: that one is always tried, as
 //! the official SDK would, so its own answer or error is what the caller gets.
@@ -224,7 +225,7 @@ impl Health {
                 breaker.release();
                 return !self.key_rejected[provider].swap(true, Ordering::AcqRel);
             }
-            Error::NotFound { .. } => {
+            Error::NotFound { .. } if e.is_unknown_model() => {
                 breaker.release();
                 return model.is_some_and(|m| self.retired.insert(m));
             }
@@ -234,7 +235,8 @@ impl Health {
                 }
                 breaker.release();
             }
-            Error::Timeout { .. } | Error::Connection { .. } | Error::Provider { .. } => {
+            // A 404 about the URL, not the model (see above) is an outage of that endpoint.
+            Error::NotFound { .. } | Error::Timeout { .. } | Error::Connection { .. } | Error::Provider { .. } => {
                 let bit = 1u64 << (provider % 64);
                 if counted.0 & bit == 0 {
                     counted.0 |= bit;

@@ -168,6 +168,22 @@ async fn a_retired_substitute_is_not_tried_again() {
 }
 
 #[tokio::test]
+async fn a_404_about_the_url_does_not_retire_the_model() {
+    // A bare `Not Found` (a wrong path or proxy) says nothing about the model: the model
+    // stays routable, and the failure counts against the endpoint like an outage.
+    let bare = Behaviour::error(404).error_message("Not Found").error_code("");
+    let script = Script::new().model_queue("openai/gpt-oss-20b", [bare, Behaviour::reply("back")]);
+    let (mock, client) = setup(script).await;
+    assert_eq!(client.chat(easy()).await.unwrap().kestrel.unwrap().model, "gpt-4o");
+    let groq = client.health().into_iter().find(|h| h.provider == "groq").unwrap();
+    assert!(groq.retired_models.is_empty(), "{groq:?}");
+    assert_eq!(groq.consecutive_failures, 1);
+    mock.clear_requests();
+    assert_eq!(client.chat(easy()).await.unwrap().kestrel.unwrap().model, "openai/gpt-oss-20b");
+    assert_eq!(paths(&mock), ["/groq/openai/v1/chat/completions openai/gpt-oss-20b"]);
+}
+
+#[tokio::test]
 async fn every_candidate_rate_limited_is_a_typed_error_with_the_wait() {
     let (mock, client) = setup(Script::new().default_behaviour(Behaviour::error(429).retry_after(7.0))).await;
     match client.chat(easy()).await.unwrap_err() {
@@ -253,6 +269,20 @@ async fn streams_fail_over_only_before_the_first_chunk() {
     assert!(e.to_string().contains("interrupted"), "{e}");
     assert_eq!(mock.requests().len(), 1, "never a duplicated answer");
     assert_eq!(client.usage().records(None, 1)[0].error, Some(ErrorKind::StreamInterrupted));
+}
+
+#[tokio::test]
+async fn a_stream_cut_before_any_content_still_fails_over() {
+    // The substitute sends its role chunk and breaks: the caller has seen nothing yet, so
+    // the requested model answers instead of the caller getting `StreamInterrupted`.
+    let script = Script::new().model("openai/gpt-oss-20b", Behaviour::reply("lost").cut_after_chunks(0));
+    let (mock, client) = setup(script).await;
+    let chunks: Vec<_> = client.chat_stream(easy()).await.unwrap().map(Result::unwrap).collect().await;
+    let meta = chunks.last().unwrap().kestrel.clone().unwrap();
+    assert_eq!((meta.provider.as_str(), meta.attempts), ("openai", 2));
+    assert_eq!(chunks.iter().filter(|c| c.choices.first().is_some_and(|c| c.delta.role.is_some())).count(), 1);
+    assert!(chunks.iter().all(|c| c.model == chunks[0].model), "every chunk from the one answer shown");
+    assert_eq!(mock.requests().len(), 2);
 }
 
 #[tokio::test]

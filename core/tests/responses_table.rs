@@ -425,12 +425,59 @@ fn bad_requests_are_refused_with_the_field_named() {
     };
     assert_eq!(err(json!({"model": "gpt-4o"})), "input");
     assert_eq!(err(json!({"model": "gpt-4o", "input": 3})), "input");
-    assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "tools": [{"type": "web_search"}]})), "tools[0].type");
-    assert_eq!(err(json!({"model": "gpt-4o", "input": [{"type": "reasoning", "summary": []}]})), "input[0].type");
     assert_eq!(err(json!({"model": "gpt-4o", "input": [{"role": "robot", "content": "x"}]})), "input[0].role");
     assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "tool_choice": "sometimes"})), "tool_choice");
-    assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "conversation": "conv_1"})), "conversation");
-    assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "background": true})), "background");
+    assert_eq!(err(json!({"model": "gpt-4o", "input": "hi", "tools": [{"type": "function"}]})), "tools[0].name");
+    assert_eq!(
+        err(
+            json!({"model": "gpt-4o", "input": [{"role": "assistant", "content": [{"type": "input_image", "image_url": "x"}]}]})
+        ),
+        "input[0].content[0]"
+    );
+}
+
+/// What only OpenAI's Responses API serves is well formed: it is not refused as invalid
+/// but named for the bindings to send unchanged through the official SDK; routed alone
+/// (the Rust API), it is refused before any network call.
+#[tokio::test]
+async fn what_only_openai_serves_is_passed_through_not_routed() {
+    let mock = MockServer::start(Script::new()).await.unwrap();
+    let client = Client::builder()
+        .from_env(false)
+        .api_key("openai", "key-openai-test")
+        .base_url("openai", mock.provider_base_urls().into_iter().find(|p| p.0 == "openai").unwrap().1)
+        .build()
+        .unwrap();
+    let cases = [
+        (json!({"input": "hi", "tools": [{"type": "web_search"}]}), "tools[0].type"),
+        (json!({"input": "hi", "tool_choice": {"type": "file_search"}}), "tool_choice"),
+        (json!({"input": [{"type": "reasoning", "id": "rs_1", "summary": []}]}), "input[0].type"),
+        (json!({"input": [{"type": "item_reference", "id": "msg_1"}]}), "input[0].type"),
+        (
+            json!({"input": [{"role": "user", "content": [{"type": "input_file", "file_id": "file-1"}]}]}),
+            "input[0].content[0]",
+        ),
+        (json!({"input": "hi", "conversation": "conv_1"}), "conversation"),
+        (json!({"input": "hi", "prompt": {"id": "pmpt_1"}}), "prompt"),
+        (json!({"input": "hi", "background": true}), "background"),
+        (json!({"input": "and?", "previous_response_id": "resp_made_elsewhere"}), "previous_response_id"),
+    ];
+    for (body, field) in cases {
+        let req = request("gpt-4o", body.clone());
+        let why = client.responses_passthrough(&req).unwrap_or_else(|| panic!("{body}: routable?"));
+        assert!(why.starts_with(field), "{body}: {why}");
+        let refused = client.responses(req).await.unwrap_err();
+        assert!(matches!(refused, Error::InvalidRequest { .. } | Error::NotFound { .. }), "{refused:?}");
+    }
+    assert!(mock.requests().is_empty(), "nothing was sent");
+
+    // Everything Kestrel translates is routed, follow-ups to its own responses included.
+    let first = client
+        .responses(request("gpt-4o", json!({"input": "hi", "tools": [{"type": "function", "name": "f"}]})))
+        .await
+        .unwrap();
+    let follow = request("gpt-4o", json!({"input": "and?", "previous_response_id": first.id}));
+    assert_eq!(client.responses_passthrough(&follow), None);
 }
 
 #[test]

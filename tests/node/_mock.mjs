@@ -76,6 +76,17 @@ export class Mock {
     return this.control("PUT", "/_mock/script", script);
   }
 
+  /** Sets one model's behaviour, queue (array) or cycle (`{cycle: [...]}`), leaving the rest
+   * of the script alone; that model's queue starts over. */
+  setModel(model, steps) {
+    return this.control("PUT", `/_mock/models/${encodeURI(model)}`, steps);
+  }
+
+  /** Back to the script's default for `model`. */
+  removeModel(model) {
+    return this.control("DELETE", `/_mock/models/${encodeURI(model)}`);
+  }
+
   requests() {
     return this.control("GET", "/_mock/requests");
   }

@@ -113,6 +113,10 @@ describe("Kestrel's own failures", () => {
     const e = await failure(c.chat.completions.create({ model: "claude-sonnet-4", messages: ask() }));
     assert.ok(e instanceof ConfigurationError, e.constructor.name);
     assert.match(e.message, /ANTHROPIC_API_KEY/);
+    // ... and the option as openai-node spells it.
+    assert.match(e.message, /`apiKey`/);
+    assert.match(e.message, /`providerKeys`/);
+    assert.doesNotMatch(e.message, /api_key/);
   });
 
   test("a bad configuration throws ConfigurationError", () => {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 
 import OpenAI, { NotFoundError, Stream } from "kestrel-router";
+import OfficialOpenAI from "openai";
 import { Mock, clientOptions } from "./_mock.mjs";
 
 let mock;
@@ -74,11 +75,80 @@ describe("responses", () => {
     assert.ok(events.at(-1).response.kestrel);
   });
 
-  test("an unknown previous_response_id is a 404 before any call", async () => {
+  test("an unknown previous_response_id is OpenAI's to answer: its 404", async () => {
+    // Not a response this client stored: OpenAI may hold it, so it is asked, as the SDK would.
     await assert.rejects(
       direct().responses.create({ model: "gpt-4o", input: "hi", previous_response_id: "resp_missing" }),
       (e) => e instanceof NotFoundError && e.status === 404 && /Previous response with id 'resp_missing' not found/.test(e.message),
     );
-    assert.deepEqual(await mock.requests(), []);
+    assert.deepEqual(
+      (await mock.requests()).map((r) => r.path),
+      ["/openai/v1/responses"],
+    );
+  });
+});
+
+describe("what only OpenAI's Responses API serves", () => {
+  const official = () => new OfficialOpenAI({ apiKey: "sk-test", baseURL: mock.baseURL("openai"), maxRetries: 0 });
+  const cases = [
+    { input: "Today's news?", tools: [{ type: "web_search" }] },
+    { input: "Find the refund policy.", tools: [{ type: "file_search", vector_store_ids: ["vs_1"] }] },
+    { input: [{ type: "item_reference", id: "msg_1" }] },
+    { input: "Go on.", previous_response_id: "resp_mock" + "0".repeat(44) },
+    { input: "Write an essay.", background: true },
+  ];
+
+  test("goes there unchanged, with the official SDK's answer", async () => {
+    const client = direct();
+    for (const body of cases) {
+      const want = await official().responses.create({ model: "gpt-4o", ...body });
+      await mock.clear();
+      const got = await client.responses.create({ model: "gpt-4o", kestrel: { routing: false }, ...body });
+      assert.deepEqual(
+        got.output.map((o) => o.type),
+        want.output.map((o) => o.type),
+      );
+      assert.deepEqual([got.status, got.output_text, got.usage], [want.status, want.output_text, want.usage]);
+      const sent = await mock.requests();
+      assert.deepEqual(
+        sent.map((r) => r.path),
+        ["/openai/v1/responses"],
+      );
+      assert.equal(sent[0].body.kestrel, undefined);
+      assert.deepEqual(sent[0].body.input, body.input);
+    }
+    const records = client.usage.records().slice(-cases.length);
+    assert.deepEqual([...new Set(records.map((r) => r.endpoint))], ["responses"]);
+  });
+
+  test("a stream is the SDK's", async () => {
+    const body = { model: "gpt-4o", input: "Today's news?", tools: [{ type: "web_search_preview" }], stream: true };
+    const types = async (s) => {
+      const out = [];
+      for await (const e of s) out.push(e.type);
+      return out;
+    };
+    const want = await types(await official().responses.create(body));
+    const got = await types(await direct().responses.create(body));
+    assert.deepEqual(got, want);
+    assert.equal(got.at(-1), "response.completed");
+  });
+
+  test("stored responses are the official client's: retrieve, inputItems, delete, cancel", async () => {
+    const client = direct();
+    const id = "resp_mock" + "1".repeat(44);
+    assert.equal((await client.responses.retrieve(id)).id, id);
+    const items = [];
+    for await (const item of client.responses.inputItems.list(id)) items.push(item.id);
+    assert.deepEqual(items, ["msg_in0"]);
+    await client.responses.delete(id);
+    assert.equal((await client.responses.cancel(id)).status, "cancelled");
+    assert.deepEqual(
+      (await mock.requests()).slice(-2).map((r) => [r.method, r.path]),
+      [
+        ["DELETE", `/openai/v1/responses/${id}`],
+        ["POST", `/openai/v1/responses/${id}/cancel`],
+      ],
+    );
   });
 });

@@ -113,7 +113,7 @@ describe("streams", () => {
     await sleep(50);
     ac.abort();
     await consumed; // would take 5 s per chunk if the pending pull were not cancelled
-    assert.ok(seen.length <= 1);
+    assert.ok(seen.length <= 2, `${seen.length} chunks`); // the role chunk and the first token
     assert.ok(stream.controller.signal.aborted);
     assert.equal((await recorded(c)).length, 1);
   });

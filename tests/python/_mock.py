@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import threading
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -103,6 +104,15 @@ class Mock:
     def script(self, script: Optional[Dict[str, Any]] = None, **models: Any) -> None:
         """Replaces the script; `mock.script(models={...})` or `mock.script({...})`."""
         set_script(self.url, dict(script or {}, **models))
+
+    def set_model(self, model: str, steps: Any) -> None:
+        """Sets one model's behaviour, queue (list) or cycle (`{"cycle": [...]}`), leaving the
+        rest of the script alone; that model's queue starts over."""
+        control(self.url, "PUT", "/_mock/models/" + urllib.parse.quote(model, safe="/"), steps)
+
+    def remove_model(self, model: str) -> None:
+        """Back to the script's default for `model`."""
+        control(self.url, "DELETE", "/_mock/models/" + urllib.parse.quote(model, safe="/"))
 
     def requests(self) -> List[Dict[str, Any]]:
         return recorded(self.url)

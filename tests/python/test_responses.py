@@ -76,12 +76,69 @@ def test_stream_yields_typed_events(make_client: Callable[..., kestrel.OpenAI]) 
     assert stream.kestrel is not None and stream.kestrel.model == "gpt-4o"
 
 
-def test_an_unknown_previous_response_id_is_a_404(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
+def test_an_unknown_previous_response_id_is_openais_to_answer(make_client: Callable[..., kestrel.OpenAI],
+                                                              mock: Mock) -> None:
+    # Not a response this client stored: OpenAI may hold it, so it is asked, as the SDK
+    # would; here it does not, and the SDK's 404 comes back.
     client = make_client()
     with pytest.raises(kestrel.NotFoundError) as info:
         client.responses.create(model="gpt-4o", input="hi", previous_response_id="resp_missing")
     assert "Previous response with id 'resp_missing' not found." in str(info.value)
-    assert mock.requests() == []
+    assert [r["path"] for r in mock.requests()] == ["/openai/v1/responses"]
+
+
+def _official(mock: Mock) -> Any:
+    import openai
+
+    return openai.OpenAI(api_key="sk-test", base_url=mock.base_url("openai"), max_retries=0)
+
+
+def test_what_only_openai_serves_goes_there_unchanged(make_client: Callable[..., kestrel.OpenAI],
+                                                      mock: Mock) -> None:
+    # Built-in tools, OpenAI's stored state, its own items: sent as the official SDK sends
+    # them (to /responses, not translated to chat), with the same answer.
+    requests: list[dict[str, Any]] = [
+        {"input": "Today's news?", "tools": [{"type": "web_search"}]},
+        {"input": "Find the refund policy.", "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}]},
+        {"input": [{"type": "item_reference", "id": "msg_1"}]},
+        {"input": "Go on.", "previous_response_id": "resp_mock" + "0" * 44},
+        {"input": "Write an essay.", "background": True},
+    ]
+    client = make_client()
+    for body in requests:
+        want = _official(mock).responses.create(model="gpt-4o", **body)
+        mock.clear()
+        got = client.responses.create(model="gpt-4o", kestrel={"routing": False}, **body)
+        assert [o.type for o in got.output] == [o.type for o in want.output], body
+        assert (got.status, got.output_text, got.usage) == (want.status, want.output_text, want.usage), body
+        sent = mock.requests()
+        assert [r["path"] for r in sent] == ["/openai/v1/responses"], body
+        assert "kestrel" not in sent[0]["body"] and sent[0]["body"]["input"] == body["input"]
+    records = client.usage.records()[-len(requests):]
+    assert {r.endpoint for r in records} == {"responses"}, records
+    assert all(r.prompt_tokens == 12 and r.completion_tokens == 9 for r in records)
+
+
+def test_a_passed_through_stream_is_the_sdks(make_client: Callable[..., kestrel.OpenAI], mock: Mock) -> None:
+    body: dict[str, Any] = {"input": "Today's news?", "tools": [{"type": "web_search_preview"}], "stream": True}
+    want = [e.type for e in _official(mock).responses.create(model="gpt-4o", **body)]
+    got = [e.type for e in make_client().responses.create(model="gpt-4o", **body)]
+    assert got == want and got[0] == "response.created" and got[-1] == "response.completed"
+    assert "response.output_item.added" in got
+
+
+def test_stored_responses_are_served_by_the_official_client(make_client: Callable[..., kestrel.OpenAI],
+                                                            mock: Mock) -> None:
+    client, sdk = make_client(), _official(mock)
+    rid = "resp_mock" + "1" * 44
+    assert client.responses.retrieve(rid).id == sdk.responses.retrieve(rid).id == rid
+    assert [i.id for i in client.responses.input_items.list(rid)] == [i.id for i in sdk.responses.input_items.list(rid)]
+    client.responses.delete(rid)
+    assert client.responses.cancel(rid).status == "cancelled"
+    assert [(r["method"], r["path"]) for r in mock.requests()][-2:] == [
+        ("DELETE", f"/openai/v1/responses/{rid}"), ("POST", f"/openai/v1/responses/{rid}/cancel")]
+    with pytest.raises(AttributeError):
+        client.responses._not_an_api  # noqa: B018
 
 
 def test_async_responses(make_async_client: Callable[..., kestrel.AsyncOpenAI]) -> None:

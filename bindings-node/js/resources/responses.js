@@ -8,6 +8,7 @@ const { Stream } = require("../streaming.js");
 const { callOptions, hasCallOptions } = require("../config.js");
 const { nextAbortId, hidden, withKestrelErrors, AUTHORIZED } = require("./shared.js");
 const { APIPromise, addRequestID } = require("../api-promise.js");
+const { delegateMember, official, wrap } = require("../passthrough.js");
 
 /** Sets `output_text`: every `output_text` part of every message, joined (openai-node's `addOutputText`). */
 function addOutputText(response) {
@@ -30,6 +31,12 @@ function parseEvent(text) {
 class Responses {
   constructor(client) {
     hidden(this, "_client", client);
+    // The rest of the Responses API (`retrieve`, `delete`, `cancel`, `inputItems`, ...):
+    // responses stored on OpenAI's servers, so the official client's (passthrough.js).
+    return new Proxy(this, {
+      get: (target, prop, receiver) =>
+        prop in target ? Reflect.get(target, prop, receiver) : delegateMember(target._client, "responses", prop),
+    });
   }
 
   /**
@@ -39,6 +46,13 @@ class Responses {
    * `options`: `{timeout (ms), maxRetries, signal}`.
    */
   create(body, options) {
+    if (this._needsOpenAI(body)) {
+      // What only OpenAI's Responses API serves (its stored state, built-in tools, items
+      // only it knows; the core decides) goes unchanged through the official client.
+      const { kestrel: _routing, ...sent } = body;
+      const sdk = official(this._client);
+      return wrap(sdk.responses, sdk).create(sent, options);
+    }
     return new APIPromise(this._exchange(body, options));
   }
 
@@ -58,6 +72,15 @@ class Responses {
   parse(body, options) {
     const { parseResponse } = require("openai/lib/ResponsesParser");
     return this.create(body, options)._thenUnwrap((response) => parseResponse(response, body));
+  }
+
+  /** Whether the core routes this request; a malformed one is routed (to fail there). */
+  _needsOpenAI(body) {
+    try {
+      return this._client._native.responsesPassthrough(JSON.stringify(body)) != null;
+    } catch {
+      return false;
+    }
   }
 
   /** The call behind `create()`: the answer and the provider's HTTP answer (an Exchange). */

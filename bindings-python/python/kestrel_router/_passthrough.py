@@ -95,11 +95,43 @@ def delegate(client: _BaseClient, name: str, is_async: bool) -> Any:
     # never builds a client.
     if not hasattr(openai.AsyncOpenAI if is_async else openai.OpenAI, name):
         raise missing
+    return wrap(getattr(official(client, is_async), name))
+
+
+def official(client: _BaseClient, is_async: bool) -> Any:
+    """The official client configured like ``client``, built on first use."""
     sdk = client.__dict__.get("_sdk")
     if sdk is None:
         sdk = sdk_client(client, is_async)
         client.__dict__["_sdk"] = sdk
-    return wrap(getattr(sdk, name))
+    return sdk
+
+
+def delegate_member(client: _BaseClient, resource: str, name: str, is_async: bool) -> Any:
+    """``client.<resource>.<name>`` that Kestrel does not route (``responses.retrieve``,
+    ``responses.input_items``, ...): the official client's."""
+    if name.startswith("_"):
+        raise AttributeError(f"{resource!r} has no attribute {name!r}")
+    return wrap(getattr(getattr(official(client, is_async), resource), name))
+
+
+def official_create(
+    client: _BaseClient,
+    is_async: bool,
+    resource: str,
+    model: Any,
+    params: dict[str, Any],
+    max_retries: Optional[int],
+    method: str = "create",
+) -> Any:
+    """``<resource>.create`` (or the SDK's ``stream``/``parse`` helper, ``method``) sent
+    unchanged by the official client, for a request the core does not route (``params``
+    holds every SDK argument; Kestrel's own are left out)."""
+    sdk = official(client, is_async)
+    if max_retries is not None:
+        sdk = sdk.with_options(max_retries=max_retries)
+    sent = {k: v for k, v in params.items() if v is not None}
+    return getattr(wrap(getattr(sdk, resource)), method)(model=model, **sent)
 
 
 def wrap(target: Any) -> Any:

@@ -257,7 +257,8 @@ impl Client {
                     if retry == max_retries || !sdk_retries(&e) {
                         return Err(e);
                     }
-                    tokio::time::sleep(sdk_wait(e.retry_after(), retry)).await;
+                    let asked = e.retry_after().or_else(|| ctx.response.as_ref()?.retry_after());
+                    tokio::time::sleep(sdk_wait(asked, retry)).await;
                 }
             }
             if substitutes == inner.failover_attempts {
@@ -396,10 +397,10 @@ fn sdk_retries(e: &Error) -> bool {
 }
 
 /// The SDKs' wait before retry `n` (0-based): the provider's `Retry-After` when it is
-/// between 0 and 60 s, else 0.5 s doubling to 8 s, less up to 25 % jitter.
+/// above 0 and at most 60 s, else 0.5 s doubling to 8 s, less up to 25 % jitter.
 fn sdk_wait(retry_after: Option<Duration>, n: u32) -> Duration {
     match retry_after {
-        Some(ra) if ra <= MAX_RETRY_AFTER => ra,
+        Some(ra) if !ra.is_zero() && ra <= MAX_RETRY_AFTER => ra,
         _ => {
             let base = 0.5 * 2f64.powi(n.min(4) as i32);
             let jitter = 1.0 - 0.25 * (crate::clock::unix_ms() % 1000) as f64 / 1000.0;
@@ -422,6 +423,10 @@ fn fresh_completion_id() -> String {
     format!("chatcmpl-kc{}", &h.finalize().to_hex()[..24])
 }
 
+/// Role-only chunks held back before a stream commits; a stream that sends more than this
+/// without any content commits anyway.
+const MAX_HELD_CHUNKS: usize = 8;
+
 /// What an attempt opened, before the watch is attached.
 enum Opened {
     Complete(ChatResponse),
@@ -439,16 +444,36 @@ async fn run_attempt(imp: &dyn Provider, call: Call<'_>, stream: bool, watch: Wa
         }
         let mut s = imp.stream(call).await?;
         guard.touch();
-        match s.next().await {
-            Some(Ok(first)) => Ok(Opened::Stream(s, first)),
-            Some(Err(e)) => Err(e),
-            None => Err(Error::Provider {
-                provider: provider.clone(),
-                status: 200,
-                message: "the stream ended before any chunk".into(),
-                body: None,
-            }),
+        // Chunks that only announce the role are held back until one carries part of the
+        // answer: a stream that breaks before then can still fail over, unseen.
+        let mut held = Vec::new();
+        loop {
+            match s.next().await {
+                Some(Ok(chunk)) => {
+                    guard.touch();
+                    let commits = chunk.carries_answer() || held.len() >= MAX_HELD_CHUNKS;
+                    held.push(chunk);
+                    if commits {
+                        break;
+                    }
+                }
+                Some(Err(e)) => return Err(e),
+                None if !held.is_empty() => break,
+                None => {
+                    return Err(Error::Provider {
+                        provider: provider.clone(),
+                        status: 200,
+                        message: "the stream ended before any chunk".into(),
+                        body: None,
+                    })
+                }
+            }
         }
+        let mut held = held.into_iter();
+        let first = held.next().expect("at least one chunk was held");
+        let rest: ChunkStream =
+            if held.len() == 0 { s } else { Box::pin(futures_util::stream::iter(held.map(Ok)).chain(s)) };
+        Ok(Opened::Stream(rest, first))
     };
     let opened = tokio::select! {
         biased;
@@ -459,4 +484,21 @@ async fn run_attempt(imp: &dyn Provider, call: Call<'_>, stream: bool, watch: Wa
         Opened::Complete(r) => Answer::Complete(r),
         Opened::Stream(s, first) => Answer::Stream(s, first, Watch { guard, expired }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_as_asked_between_zero_and_sixty_seconds_else_back_off() {
+        let asked = Duration::from_millis(100);
+        assert_eq!(sdk_wait(Some(asked), 0), asked);
+        assert_eq!(sdk_wait(Some(asked), 3), asked, "the provider's wait wins over the backoff");
+        let backoff = |d: Duration| d > Duration::from_millis(370) && d <= Duration::from_millis(500);
+        assert!(backoff(sdk_wait(None, 0)));
+        assert!(backoff(sdk_wait(Some(Duration::ZERO), 0)), "0 is not a wait (as in the SDKs)");
+        assert!(backoff(sdk_wait(Some(Duration::from_secs(61)), 0)), "longer than 60 s is ignored");
+        assert!(sdk_wait(None, 10) <= Duration::from_secs(8), "capped");
+    }
 }

@@ -117,6 +117,12 @@ impl ProviderResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// The wait the provider asked for (`retry-after-ms` or `Retry-After`), whatever the
+    /// status: the SDKs honour it on every response they retry, not only on 429s.
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after_from(|name| self.header(name))
+    }
 }
 
 /// `url` as it may be shown: a key put in the user info or the query (`?key=` is how
@@ -243,14 +249,17 @@ pub fn transport_error(provider: &str, e: &reqwest::Error) -> Error {
     }
     let mut message = e.to_string();
     let mut source = std::error::Error::source(e);
+    let mut io = false;
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
+        io |= s.is::<std::io::Error>();
         source = s.source();
     }
-    // A body that cannot be decoded is the provider's fault; one cut off mid-read is the
-    // connection's, as the SDKs see it (`APIConnectionError`, retried).
-    if e.is_decode() {
+    // A body that cannot be decoded is the provider's fault; one cut off mid-read (an I/O
+    // error under reqwest's "error decoding response body") is the connection's, as the
+    // SDKs see it (`APIConnectionError`, retried).
+    if e.is_decode() && !io {
         return Error::Provider { provider: provider.to_string(), status: 0, message, body: None };
     }
     Error::Connection { provider: provider.to_string(), message }
@@ -336,7 +345,12 @@ pub fn classify(
 
 /// `retry-after-ms` (OpenAI's), else `Retry-After` in seconds or as an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    retry_after_from(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+}
+
+/// [`retry_after`] over any header lookup.
+fn retry_after_from<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<Duration> {
+    let get = |name: &str| header(name).map(str::trim);
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
             return Some(Duration::from_secs_f64(ms / 1000.0));
@@ -492,6 +506,24 @@ mod tests {
         let mut bad = HeaderMap::new();
         bad.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&bad), None);
+    }
+
+    #[test]
+    fn a_responses_retry_after_is_read_whatever_its_status() {
+        let resp = |headers: &[(&str, &str)]| ProviderResponse {
+            provider: "openai".into(),
+            method: "POST".into(),
+            url: "http://127.0.0.1/v1/chat/completions".into(),
+            status: 503,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            request_id: None,
+            elapsed_ms: 0.0,
+            retries_taken: 0,
+            body: None,
+        };
+        assert_eq!(resp(&[("retry-after", "0.1")]).retry_after(), Some(Duration::from_millis(100)));
+        assert_eq!(resp(&[("Retry-After-Ms", "40")]).retry_after(), Some(Duration::from_millis(40)));
+        assert_eq!(resp(&[("x-request-id", "req_1")]).retry_after(), None);
     }
 
     #[test]

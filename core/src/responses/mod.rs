@@ -133,10 +133,36 @@ impl Client {
         Ok(ResponseStream::new(chat, skeleton, remember))
     }
 
+    /// Why this request cannot be routed, if it cannot: it needs OpenAI's Responses API
+    /// itself (its stored state, a built-in tool, an item only it knows, or a
+    /// `previous_response_id` this client did not store). The bindings then send it
+    /// unchanged through the official SDK, where the caller sent it, so such a call
+    /// behaves exactly as without Kestrel; [`Client::responses`] refuses it.
+    pub fn responses_passthrough(&self, req: &ResponsesRequest) -> Option<String> {
+        let (field, why) = self.needs_openai(req)?;
+        Some(format!("{field}: {why}"))
+    }
+
+    fn needs_openai(&self, req: &ResponsesRequest) -> Option<(String, String)> {
+        translate::needs_openai(req).or_else(|| {
+            let id = req.previous_response_id.as_deref()?;
+            let tenant = self.tenant_of(req);
+            let known = self.conversations().get(tenant.as_deref(), id).is_some();
+            (!known).then(|| ("previous_response_id".into(), "not a response this client stored".into()))
+        })
+    }
+
+    fn tenant_of(&self, req: &ResponsesRequest) -> Option<String> {
+        req.kestrel.as_ref().and_then(|k| k.tenant.clone()).or_else(|| self.default_tenant())
+    }
+
     /// Validates, expands `previous_response_id` and translates, all before any I/O.
     fn prepare_responses(&self, req: &ResponsesRequest) -> Result<Prepared> {
         translate::validate(req)?;
-        let tenant = req.kestrel.as_ref().and_then(|k| k.tenant.clone()).or_else(|| self.default_tenant());
+        if let Some((field, why)) = translate::needs_openai(req) {
+            return Err(Error::invalid(field, format!("{why}: send it with OpenAI's own SDK (Kestrel's bindings do)")));
+        }
+        let tenant = self.tenant_of(req);
         let mut conversation = match &req.previous_response_id {
             Some(id) => {
                 let history = self.conversations().get(tenant.as_deref(), id).ok_or_else(|| unknown_previous(id))?;

@@ -24,7 +24,9 @@ pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", &h.finalize().to_hex()[..48])
 }
 
-/// Checks what the chat validation cannot see, naming Responses fields, before any I/O.
+/// Checks what the chat validation cannot see, naming Responses fields, before any I/O:
+/// what would be malformed anywhere. What only OpenAI's Responses API can serve is
+/// [`needs_openai`]'s to say.
 pub(crate) fn validate(req: &ResponsesRequest) -> Result<()> {
     if req.model.trim().is_empty() {
         return Err(Error::invalid("model", "must not be empty"));
@@ -41,29 +43,14 @@ pub(crate) fn validate(req: &ResponsesRequest) -> Result<()> {
         }
         _ => {}
     }
-    // Fields whose meaning lives on OpenAI's servers: refused rather than silently dropped.
-    for field in ["conversation", "prompt"] {
-        if req.extra.get(field).is_some_and(|v| !v.is_null()) {
-            return Err(Error::invalid(field, "needs OpenAI's stored state; Kestrel routes self-contained requests"));
-        }
-    }
-    if req.extra.get("background").and_then(Value::as_bool) == Some(true) {
-        return Err(Error::invalid("background", "background responses are not routed; call without it"));
-    }
     for (i, t) in req.tools.iter().flatten().enumerate() {
-        if t.kind != "function" {
-            return Err(Error::invalid(
-                format!("tools[{i}].type"),
-                format!("`{}` is a built-in tool of OpenAI's Responses API; Kestrel routes function tools", t.kind),
-            ));
-        }
-        if t.name.as_deref().is_none_or(str::is_empty) {
+        if t.kind == "function" && t.name.as_deref().is_none_or(str::is_empty) {
             return Err(Error::invalid(format!("tools[{i}].name"), "required for a function tool"));
         }
     }
     if let Some(ResponsesToolChoice::Named { kind, name, .. }) = &req.tool_choice {
-        if kind != "function" || name.is_none() {
-            return Err(Error::invalid("tool_choice", "Kestrel routes `none`, `auto`, `required` or a named function"));
+        if kind == "function" && name.is_none() {
+            return Err(Error::invalid("tool_choice.name", "required for a function"));
         }
     }
     if let Some(ResponsesToolChoice::Mode(m)) = &req.tool_choice {
@@ -74,42 +61,83 @@ pub(crate) fn validate(req: &ResponsesRequest) -> Result<()> {
     Ok(())
 }
 
-fn validate_item(i: usize, item: &InputItem) -> Result<()> {
-    match item {
-        InputItem::Message(m) => {
-            if !matches!(m.role.as_str(), "user" | "assistant" | "system" | "developer") {
-                return Err(Error::invalid(format!("input[{i}].role"), format!("`{}` is not a message role", m.role)));
-            }
-            if let MessageContent::Parts(parts) = &m.content {
+/// What in a well-formed request only OpenAI's Responses API serves (its stored state,
+/// its built-in tools, items that are not messages or function calls), as `(field,
+/// why)`; `None` when the request can be translated and routed. Such a request goes,
+/// unchanged, where the caller sent it (the bindings pass it to the official SDK).
+pub(crate) fn needs_openai(req: &ResponsesRequest) -> Option<(String, String)> {
+    let why = |field: String, why: String| Some((field, why));
+    for field in ["conversation", "prompt"] {
+        if req.extra.get(field).is_some_and(|v| !v.is_null()) {
+            return why(field.into(), "needs OpenAI's stored state".into());
+        }
+    }
+    if req.extra.get("background").and_then(Value::as_bool) == Some(true) {
+        return why("background".into(), "background responses run on OpenAI's servers".into());
+    }
+    for (i, t) in req.tools.iter().flatten().enumerate() {
+        if t.kind != "function" {
+            return why(
+                format!("tools[{i}].type"),
+                format!("`{}` is a built-in tool of OpenAI's Responses API", t.kind),
+            );
+        }
+    }
+    if let Some(ResponsesToolChoice::Named { kind, .. }) = &req.tool_choice {
+        if kind != "function" {
+            return why("tool_choice".into(), format!("`{kind}` names a built-in tool or an allowed-tools list"));
+        }
+    }
+    let Some(Input::Items(items)) = &req.input else { return None };
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            InputItem::Message(m) => {
+                let MessageContent::Parts(parts) = &m.content else { continue };
                 for (j, p) in parts.iter().enumerate() {
-                    let ok = match p {
-                        InputContent::InputText { .. } => true,
-                        InputContent::OutputText { .. } | InputContent::Refusal { .. } => m.role == "assistant",
-                        InputContent::InputImage { image_url, .. } => m.role == "user" && image_url.is_some(),
-                        InputContent::InputFile { file_data, .. } => m.role == "user" && file_data.is_some(),
+                    let by_id = match p {
+                        InputContent::InputImage { image_url, .. } => image_url.is_none(),
+                        InputContent::InputFile { file_data, .. } => file_data.is_none(),
+                        _ => false,
                     };
-                    if !ok {
-                        return Err(Error::invalid(
+                    if by_id {
+                        return why(
                             format!("input[{i}].content[{j}]"),
-                            format!(
-                                "this part is not allowed in a `{}` message (files and images by file_id need OpenAI's own API)",
-                                m.role
-                            ),
-                        ));
+                            "a file or image by id or URL lives on OpenAI's servers".into(),
+                        );
                     }
                 }
             }
-            Ok(())
+            InputItem::FunctionCall(_) | InputItem::FunctionCallOutput(_) => {}
+            InputItem::Other(v) => {
+                let kind = v.get("type").and_then(Value::as_str).unwrap_or("?");
+                return why(format!("input[{i}].type"), format!("`{kind}` items are OpenAI's Responses API's own"));
+            }
         }
-        InputItem::FunctionCall(_) | InputItem::FunctionCallOutput(_) => Ok(()),
-        InputItem::Other(v) => Err(Error::invalid(
-            format!("input[{i}].type"),
-            format!(
-                "`{}` items are not translated; Kestrel routes message, function_call and function_call_output items",
-                v.get("type").and_then(Value::as_str).unwrap_or("?")
-            ),
-        )),
     }
+    None
+}
+
+fn validate_item(i: usize, item: &InputItem) -> Result<()> {
+    let InputItem::Message(m) = item else { return Ok(()) };
+    if !matches!(m.role.as_str(), "user" | "assistant" | "system" | "developer") {
+        return Err(Error::invalid(format!("input[{i}].role"), format!("`{}` is not a message role", m.role)));
+    }
+    if let MessageContent::Parts(parts) = &m.content {
+        for (j, p) in parts.iter().enumerate() {
+            let ok = match p {
+                InputContent::InputText { .. } => true,
+                InputContent::OutputText { .. } | InputContent::Refusal { .. } => m.role == "assistant",
+                InputContent::InputImage { .. } | InputContent::InputFile { .. } => m.role == "user",
+            };
+            if !ok {
+                return Err(Error::invalid(
+                    format!("input[{i}].content[{j}]"),
+                    format!("this part is not allowed in a `{}` message", m.role),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// This request's own input as items (a string is one user message).

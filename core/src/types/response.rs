@@ -247,6 +247,25 @@ impl ChatChunk {
     }
 }
 
+impl ChatChunk {
+    /// Whether the chunk carries any part of the answer (text, a refusal, a tool call, a
+    /// finish, usage, logprobs or a provider extra such as reasoning), as opposed to a
+    /// bare role announcement. Until one does, a stream can still fail over unseen.
+    pub(crate) fn carries_answer(&self) -> bool {
+        self.usage.is_some()
+            || self.choices.iter().any(|c| {
+                let d = &c.delta;
+                c.finish_reason.is_some()
+                    || c.logprobs.as_ref().is_some_and(|l| !l.is_null())
+                    || d.content.as_deref().is_some_and(|t| !t.is_empty())
+                    || d.refusal.as_deref().is_some_and(|t| !t.is_empty())
+                    || d.tool_calls.as_ref().is_some_and(|t| !t.is_empty())
+                    || d.function_call.is_some()
+                    || d.extra.values().any(|v| !v.is_null())
+            })
+    }
+}
+
 impl ChunkChoice {
     pub fn new(index: u32, delta: Delta, finish_reason: Option<String>) -> Self {
         ChunkChoice { index, delta, finish_reason, logprobs: None, extra: Extra::new() }

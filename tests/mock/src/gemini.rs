@@ -547,7 +547,7 @@ fn error(status: u16, model: &str, behaviour: &Behaviour) -> Value {
         403 => ("PERMISSION_DENIED", "The caller does not have permission".to_string()),
         404 => (
             "NOT_FOUND",
-            format!("models/{model} is not found for API version v1beta, or is not supported for generateContent."),
+            format!("models/{model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."),
         ),
         429 => (
             "RESOURCE_EXHAUSTED",

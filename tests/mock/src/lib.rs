@@ -18,6 +18,8 @@
 //! - `GET …/models`: the scripted model names as an OpenAI model list.
 //! - `GET /_mock/requests`, `DELETE /_mock/requests`: the record of provider requests.
 //! - `PUT /_mock/script` (and `GET`): replace (read) the script as JSON.
+//! - `PUT /_mock/models/MODEL` (and `DELETE`): set (remove) one model's behaviour, queue or
+//!   cycle, leaving the rest of the script alone.
 //! - `POST /v1/usage`: a usage collector for Kestrel's reporter (gzip JSON batches);
 //!   `GET`/`DELETE /_mock/usage` reads/forgets what it received, `PUT /_mock/usage/fail`
 //!   `{"status": 503, "times": 2}` makes it fail (without `times`, until the DELETE).

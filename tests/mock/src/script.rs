@@ -64,19 +64,26 @@ impl Script {
 
     /// Makes `model` always behave as `behaviour`.
     pub fn model(mut self, model: impl Into<String>, behaviour: Behaviour) -> Self {
-        self.models.insert(model.into(), Steps(vec![behaviour]));
+        self.models.insert(model.into(), Steps::queue([behaviour]));
         self
     }
 
     /// Makes successive requests for `model` take successive behaviours; the last one repeats.
     pub fn model_queue(mut self, model: impl Into<String>, behaviours: impl IntoIterator<Item = Behaviour>) -> Self {
-        self.models.insert(model.into(), Steps(behaviours.into_iter().collect()));
+        self.models.insert(model.into(), Steps::queue(behaviours));
+        self
+    }
+
+    /// Makes successive requests for `model` take successive behaviours, starting over after
+    /// the last: `[Behaviour::error(503), Behaviour::new()]` fails every other request.
+    pub fn model_cycle(mut self, model: impl Into<String>, behaviours: impl IntoIterator<Item = Behaviour>) -> Self {
+        self.models.insert(model.into(), Steps::cycle(behaviours));
         self
     }
 
     /// Sets the behaviour of models that are not listed.
     pub fn default_behaviour(mut self, behaviour: Behaviour) -> Self {
-        self.default = Some(Steps(vec![behaviour]));
+        self.default = Some(Steps::queue([behaviour]));
         self
     }
 
@@ -105,25 +112,58 @@ impl Script {
     }
 }
 
-/// One behaviour or a queue of them; in JSON a single object or an array.
+/// One behaviour, a queue of them, or a cycle of them; in JSON a single object, an array, or
+/// `{"cycle": [...]}`.
 ///
 /// A queue lets a test say "fail twice, then succeed": each request takes the next entry and
-/// the last entry repeats forever. An empty queue means the built-in default.
+/// the last entry repeats forever. A cycle starts over after its last entry, so
+/// `{"cycle": [{"status": 503}, {}]}` fails every other request for good: a transient fault
+/// that any client retrying once gets past, however many requests run at the same time
+/// (each request takes its place in the cycle under one lock). An empty queue or cycle means
+/// the built-in default.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Steps(pub Vec<Behaviour>);
+pub struct Steps {
+    /// The behaviours, in the order requests take them.
+    pub behaviours: Vec<Behaviour>,
+    /// Start over after the last behaviour instead of repeating it.
+    pub cycle: bool,
+}
 
 impl Steps {
+    /// A queue: successive requests take successive behaviours; the last one repeats.
+    pub fn queue(behaviours: impl IntoIterator<Item = Behaviour>) -> Self {
+        Steps { behaviours: behaviours.into_iter().collect(), cycle: false }
+    }
+
+    /// A cycle: successive requests take successive behaviours, starting over after the last.
+    pub fn cycle(behaviours: impl IntoIterator<Item = Behaviour>) -> Self {
+        Steps { behaviours: behaviours.into_iter().collect(), cycle: true }
+    }
+
     /// The behaviour for the `n`-th request (0-based) under this entry.
     pub fn nth(&self, n: usize) -> Behaviour {
-        self.0.get(n).or_else(|| self.0.last()).cloned().unwrap_or_default()
+        let picked = match self.behaviours.len() {
+            0 => None,
+            len if self.cycle => self.behaviours.get(n % len),
+            _ => self.behaviours.get(n).or_else(|| self.behaviours.last()),
+        };
+        picked.cloned().unwrap_or_default()
     }
+}
+
+/// The JSON form of a cycle.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CycleForm {
+    cycle: Vec<Behaviour>,
 }
 
 impl Serialize for Steps {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0.as_slice() {
-            [one] => one.serialize(serializer),
-            many => many.serialize(serializer),
+        match (self.cycle, self.behaviours.as_slice()) {
+            (true, many) => CycleForm { cycle: many.to_vec() }.serialize(serializer),
+            (false, [one]) => one.serialize(serializer),
+            (false, many) => many.serialize(serializer),
         }
     }
 }
@@ -134,17 +174,19 @@ impl<'de> Deserialize<'de> for Steps {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         let steps = if value.is_array() {
-            serde_json::from_value::<Vec<Behaviour>>(value)
+            serde_json::from_value::<Vec<Behaviour>>(value).map(Steps::queue)
+        } else if value.get("cycle").is_some() {
+            serde_json::from_value::<CycleForm>(value).map(|c| Steps::cycle(c.cycle))
         } else {
-            serde_json::from_value::<Behaviour>(value).map(|b| vec![b])
+            serde_json::from_value::<Behaviour>(value).map(|b| Steps::queue([b]))
         };
-        steps.map(Steps).map_err(serde::de::Error::custom)
+        steps.map_err(serde::de::Error::custom)
     }
 }
 
 impl From<Behaviour> for Steps {
     fn from(behaviour: Behaviour) -> Self {
-        Steps(vec![behaviour])
+        Steps::queue([behaviour])
     }
 }
 
@@ -363,11 +405,31 @@ mod tests {
 
     #[test]
     fn queue_repeats_last_and_empty_is_default() {
-        let steps = Steps(vec![Behaviour::error(500), Behaviour::reply("ok")]);
+        let steps = Steps::queue([Behaviour::error(500), Behaviour::reply("ok")]);
         assert_eq!(steps.nth(0).status, Some(500));
         assert_eq!(steps.nth(1).text.as_deref(), Some("ok"));
         assert_eq!(steps.nth(7).text.as_deref(), Some("ok"));
         assert_eq!(Steps::default().nth(3), Behaviour::default());
+    }
+
+    #[test]
+    fn cycles_start_over() {
+        let steps = Steps::cycle([Behaviour::error(503), Behaviour::new()]);
+        let statuses: Vec<_> = (0..5).map(|n| steps.nth(n).status).collect();
+        assert_eq!(statuses, [Some(503), None, Some(503), None, Some(503)]);
+        assert_eq!(Steps::cycle([]).nth(4), Behaviour::default());
+    }
+
+    #[test]
+    fn cycle_json_round_trip() {
+        let script = Script::new().model_cycle("m", [Behaviour::error(503), Behaviour::new()]);
+        let value = serde_json::to_value(&script).unwrap();
+        assert_eq!(value, json!({"models": {"m": {"cycle": [{"status": 503}, {}]}}}));
+        assert_eq!(serde_json::from_value::<Script>(value).unwrap(), script);
+        let err = Script::from_json(r#"{"models": {"m": {"cycle": [{"stauts": 503}]}}}"#).unwrap_err();
+        assert!(err.to_string().contains("stauts"), "{err}");
+        let err = Script::from_json(r#"{"models": {"m": {"cycle": [], "text": "x"}}}"#).unwrap_err();
+        assert!(err.to_string().contains("text"), "{err}");
     }
 
     #[test]

@@ -37,7 +37,10 @@ mod listing;
 // Declared here (not in lib.rs) so the Azure route stays within this file's registration.
 #[path = "azure.rs"]
 mod azure;
-use crate::script::{Behaviour, Script};
+// OpenAI's own Responses API, for what Kestrel passes through unrouted.
+#[path = "responses.rs"]
+mod responses;
+use crate::script::{Behaviour, Script, Steps};
 use crate::wire::{self, Meta};
 
 /// Pause before aborting a response, so hyper flushes what was already sent and the client
@@ -61,6 +64,10 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The body as JSON; a body that is not JSON is kept as a string, an empty one as null.
     pub body: Value,
+    /// When it arrived: milliseconds since the server started (monotonic), so tests can
+    /// measure the pauses between a client's attempts (backoff, `Retry-After`).
+    #[serde(default)]
+    pub at_ms: u64,
 }
 
 impl RecordedRequest {
@@ -79,6 +86,7 @@ impl RecordedRequest {
 #[derive(Debug)]
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
+    started: std::time::Instant,
     seq: AtomicU64,
     collector: Collector,
 }
@@ -102,6 +110,7 @@ impl Shared {
                 requests: Vec::new(),
                 cached_prefixes: HashSet::new(),
             }),
+            started: std::time::Instant::now(),
             seq: AtomicU64::new(0),
             collector: Collector::default(),
         }
@@ -117,6 +126,17 @@ impl Shared {
         let mut inner = self.lock();
         inner.script = script;
         inner.cursors.clear();
+    }
+
+    /// Sets (`Some`) or removes (`None`) one model's entry, leaving the rest of the script
+    /// alone, and restarts that model's queue.
+    fn set_model(&self, model: &str, steps: Option<Steps>) {
+        let mut inner = self.lock();
+        match steps {
+            Some(steps) => inner.script.models.insert(model.to_string(), steps),
+            None => inner.script.models.remove(model),
+        };
+        inner.cursors.remove(model);
     }
 
     /// Takes the next behaviour for `model` from its queue (or the default queue).
@@ -301,6 +321,17 @@ impl MockServer {
     pub fn set_script(&self, script: Script) {
         self.shared.set_script(script);
     }
+
+    /// Sets one model's behaviour (one, a queue or a cycle) and restarts its queue, leaving
+    /// the rest of the script as it is.
+    pub fn set_model(&self, model: &str, steps: impl Into<Steps>) {
+        self.shared.set_model(model, Some(steps.into()));
+    }
+
+    /// Removes one model's entry: it gets the script's `default` again.
+    pub fn remove_model(&self, model: &str) {
+        self.shared.set_model(model, None);
+    }
 }
 
 impl Drop for MockServer {
@@ -354,6 +385,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_mock/health", get(health))
         .route("/_mock/requests", get(list_requests).delete(clear_requests))
         .route("/_mock/script", get(get_script).put(put_script))
+        .route("/_mock/models/{*model}", put(put_model).delete(delete_model))
         .route("/v1/usage", post(receive_usage))
         .route("/_mock/usage", get(list_usage).delete(reset_usage))
         .route("/_mock/usage/fail", put(fail_usage))
@@ -415,6 +447,32 @@ async fn put_script(State(shared): State<Arc<Shared>>, body: Bytes) -> Response 
     }
 }
 
+/// `PUT /_mock/models/MODEL`: one model's behaviour, queue or cycle (the JSON of one
+/// `models` entry), without touching the rest of the script; restarts that model's queue.
+async fn put_model(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(model): axum::extract::Path<String>,
+    body: Bytes,
+) -> Response {
+    match serde_json::from_slice::<Steps>(&body) {
+        Ok(steps) => {
+            shared.set_model(&model, Some(steps));
+            Json(json!({"ok": true})).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": format!("invalid behaviour for {model}: {e}")})))
+            .into_response(),
+    }
+}
+
+/// `DELETE /_mock/models/MODEL`: back to the script's `default` for that model.
+async fn delete_model(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(model): axum::extract::Path<String>,
+) -> Json<Value> {
+    shared.set_model(&model, None);
+    Json(json!({"ok": true}))
+}
+
 /// Everything that is not a control route: the OpenAI-compatible API (and Anthropic's
 /// Messages API, `…/v1/messages`) under any prefix.
 async fn provider(
@@ -426,12 +484,14 @@ async fn provider(
 ) -> Response {
     let path = uri.path().to_string();
     let body_json = parse_body(&body);
+    let at_ms = shared.started.elapsed().as_millis() as u64;
     shared.lock().requests.push(RecordedRequest {
         method: method.to_string(),
         path: path.clone(),
         query: uri.query().map(str::to_string),
         headers: header_map(&headers),
         body: body_json.clone(),
+        at_ms,
     });
     let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
     if method == Method::GET && path.ends_with("/models") {
@@ -450,6 +510,14 @@ async fn provider(
     if method == Method::POST && azure::is_route(&path) {
         let required = required_key(&shared.lock().script, &path).map(str::to_string);
         return azure::handle(&shared, &path, uri.query(), &headers, required.as_deref(), &body_json, seq).await;
+    }
+
+    if responses::is_route(&path) && !path.contains("/v1beta/") {
+        let required = required_key(&shared.lock().script, &path).map(str::to_string);
+        if let Err(body) = check_key(&headers, required.as_deref()) {
+            return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
+        }
+        return responses::handle(method.as_str(), &path, &body_json, seq);
     }
 
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
@@ -597,8 +665,14 @@ fn stream_response(
             cut_body(sent.collect(), delay)
         }
         None => {
-            let chunks: Vec<Bytes> = events.into_iter().map(|e| Bytes::from(e.data)).collect();
-            delayed_body(chunks, delay, None)
+            // The role chunk goes out with the first token (as OpenAI flushes them):
+            // `chunk_delay_ms` is the time between tokens.
+            let mut data: Vec<String> = events.into_iter().map(|e| e.data).collect();
+            if data.len() > 1 {
+                let role = data.remove(0);
+                data[0].insert_str(0, &role);
+            }
+            delayed_body(data.into_iter().map(Bytes::from).collect(), delay, None)
         }
     };
     with_headers(status, "text/event-stream; charset=utf-8", body, seq)
@@ -799,5 +873,23 @@ mod tests {
         assert_eq!(shared.next_behaviour("m").text.as_deref(), Some("ok"));
         shared.set_script(Script::new().model_queue("m", [Behaviour::error(500), Behaviour::reply("ok")]));
         assert_eq!(shared.next_behaviour("m").status, Some(500));
+    }
+
+    #[test]
+    fn one_model_is_set_without_touching_the_others() {
+        let shared = Shared::new(
+            Script::new()
+                .model_queue("a", [Behaviour::error(429), Behaviour::reply("a ok")])
+                .model("b", Behaviour::reply("b")),
+        );
+        assert_eq!(shared.next_behaviour("a").status, Some(429));
+        shared.set_model("b", Some(Steps::cycle([Behaviour::error(503), Behaviour::new()])));
+        // "a" keeps its place in its queue; "b" starts its new cycle from the top.
+        assert_eq!(shared.next_behaviour("a").text.as_deref(), Some("a ok"));
+        let b: Vec<_> = (0..4).map(|_| shared.next_behaviour("b").status).collect();
+        assert_eq!(b, [Some(503), None, Some(503), None]);
+        shared.set_model("b", None);
+        assert_eq!(shared.next_behaviour("b"), Behaviour::default());
+        assert_eq!(shared.lock().script.models.len(), 1);
     }
 }

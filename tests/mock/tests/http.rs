@@ -482,3 +482,102 @@ async fn retired_models_get_each_providers_404() {
     assert_eq!(scripted.status(), 200);
     assert!(kestrel_mock::is_retired("models/gemini-2.5-flash") && !kestrel_mock::is_retired("gemini-3.8-flash"));
 }
+
+/// A 404 `model_not_found` in each provider's own error body, as its official SDK parses it
+/// (the body a router needs to tell "this model is gone" from other failures).
+#[tokio::test]
+async fn model_not_found_in_each_providers_body() {
+    let server = MockServer::start(Script::new().model("gone", Behaviour::error(404))).await.unwrap();
+    let http = reqwest::Client::new();
+    let root = server.url();
+    let messages = json!([{"role": "user", "content": "hi"}]);
+
+    let openai = http
+        .post(format!("{root}/openai/v1/chat/completions"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "gone", "messages": messages}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(openai.status(), 404);
+    let body: Value = openai.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"error": {
+            "message": "The model `gone` does not exist or you do not have access to it.",
+            "type": "invalid_request_error", "param": null, "code": "model_not_found"
+        }})
+    );
+
+    let anthropic = http
+        .post(format!("{root}/anthropic/v1/messages"))
+        .header("x-api-key", KEY)
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({"model": "gone", "max_tokens": 16, "messages": messages}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anthropic.status(), 404);
+    let body: Value = anthropic.json().await.unwrap();
+    assert_eq!(body["type"], "error");
+    assert_eq!(body["error"], json!({"type": "not_found_error", "message": "model: gone"}));
+
+    let gemini = http
+        .post(format!("{root}/gemini/v1beta/models/gone:generateContent"))
+        .header("x-goog-api-key", KEY)
+        .json(&json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gemini.status(), 404);
+    let body: Value = gemini.json().await.unwrap();
+    assert_eq!(body["error"]["code"], 404);
+    assert_eq!(body["error"]["status"], "NOT_FOUND");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("models/gone is not found for API version v1beta"), "{message}");
+    assert!(message.ends_with("Call ListModels to see the list of available models and their supported methods."));
+
+    let cohere = http
+        .post(format!("{root}/cohere/v2/chat"))
+        .bearer_auth(KEY)
+        .json(&json!({"model": "gone", "messages": messages}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cohere.status(), 404);
+    let body: Value = cohere.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"message": "model 'gone' not found, make sure the correct model ID was used and that you have access to the model."})
+    );
+}
+
+/// `PUT /_mock/models/MODEL` sets one model (names with slashes too) without touching the
+/// rest of the script; a cycle fails every other request; `DELETE` restores the default.
+#[tokio::test]
+async fn one_model_is_scripted_over_http() {
+    let server = MockServer::start(Script::new().model("gpt-4o-mini", Behaviour::reply("kept"))).await.unwrap();
+    let http = reqwest::Client::new();
+    let model = "openai/gpt-oss-20b"; // a name with a slash
+    let control = format!("{}/_mock/models/{model}", server.url());
+    let put = http.put(&control).json(&json!({"cycle": [{"status": 503}, {"text": "up"}]})).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let resp = post(&server, &json!({"model": model, "messages": [{"role": "user", "content": "x"}]})).await;
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses, [503, 200, 503, 200]);
+    let kept: Value = post(&server, &user("x")).await.json().await.unwrap();
+    assert_eq!(kept["choices"][0]["message"]["content"], "kept");
+
+    let bad = http.put(&control).json(&json!({"stauts": 503})).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("stauts"));
+
+    assert_eq!(http.delete(&control).send().await.unwrap().status(), 200);
+    let resp = post(&server, &json!({"model": model, "messages": [{"role": "user", "content": "x"}]})).await;
+    assert_eq!(resp.status(), 200);
+    let script: Value = http.get(format!("{}/_mock/script", server.url())).send().await.unwrap().json().await.unwrap();
+    assert_eq!(script, json!({"models": {"gpt-4o-mini": {"text": "kept"}}}));
+}

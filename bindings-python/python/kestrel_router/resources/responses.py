@@ -18,6 +18,7 @@ from .._response import (
     ResponseContextManager,
 )
 from .._http import parse_info, request_id_of
+from .._passthrough import delegate_member, official_create
 from .._streaming import AsyncStream, Stream
 from ..types.responses import Response, ResponseStreamEvent
 
@@ -45,6 +46,30 @@ __all__ = ["Responses", "AsyncResponses"]
 def _event(data: Any) -> ResponseStreamEvent:
     event: ResponseStreamEvent = ResponseStreamEvent._construct(data)
     return event
+
+
+def _needs_openai(client: _BaseClient, body: str) -> bool:
+    """Whether the core sends this request unchanged to OpenAI's Responses API instead of
+    routing it (built-in tools, stored state, items only OpenAI knows)."""
+    try:
+        return client._shared.native.responses_passthrough(body) is not None
+    except NativeError as e:
+        raise from_native(e) from None
+
+
+def _sdk_args(
+    params: Mapping[str, Any],
+    stream: Any,
+    timeout: Any,
+    extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, object]],
+    extra_body: Optional[Mapping[str, object]],
+) -> dict[str, Any]:
+    """A ``create`` call's arguments as the official SDK takes them (``kestrel`` left out:
+    a request that is not routed has no routing options)."""
+    args = dict(params)
+    args.update(stream=stream, timeout=timeout, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body)
+    return args
 
 
 def _body(
@@ -140,8 +165,21 @@ class Responses:
         ``text={"format": ...}``, ``previous_response_id``, ``store``, ``metadata``, ...
         ``kestrel={...}`` takes per-request routing options, as chat does."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            sdk_args = _sdk_args(params, stream, timeout, extra_headers, extra_query, extra_body)
+            sent: Union[Response, Stream[ResponseStreamEvent]] = official_create(
+                self._client, False, "responses", model, sdk_args, max_retries
+            )
+            return sent
         result: Union[Response, Stream[ResponseStreamEvent]] = self._send(body, options, bool(stream))[0]
         return result
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest of the Responses API (``retrieve``, ``delete``, ``cancel``,
+        ``input_items``, ...): responses stored on OpenAI's servers, so the official
+        client's. (Responses Kestrel routed live in this client only, for
+        ``previous_response_id``.)"""
+        return delegate_member(self._client, "responses", name, is_async=False)
 
     def _send(self, body: str, options: Optional[str], stream: bool, event: Callable[[Any], Any] = _event) -> _Sent:
         options = self._client._auth(options)
@@ -189,8 +227,12 @@ class Responses:
         from .._sdk_streams import given
 
         params.pop("stream", None)
-        input_tools = responses_parse_args(params, text_format, tools)
-        body, options = _body(self._client, model, True, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        sent = dict(params)
+        input_tools = responses_parse_args(sent, text_format, tools)
+        body, options = _body(self._client, model, True, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
+            return official_create(self._client, False, "responses", model, args, max_retries, method="stream")  # type: ignore[no-any-return]
 
         def api_request() -> Any:
             return self._send(body, options, True, sdk_response_event)[0]
@@ -217,8 +259,12 @@ class Responses:
         from .._responses_stream import parsed_response, responses_parse_args
 
         params.pop("stream", None)
-        input_tools = responses_parse_args(params, text_format, tools)
-        body, options = _body(self._client, model, False, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        sent = dict(params)
+        input_tools = responses_parse_args(sent, text_format, tools)
+        body, options = _body(self._client, model, False, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
+            return official_create(self._client, False, "responses", model, args, max_retries, method="parse")  # type: ignore[no-any-return]
         routed, _, raw = self._send(body, options, False)
         parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
         return parsed
@@ -292,8 +338,18 @@ class AsyncResponses:
     ) -> Union[Response, AsyncStream[ResponseStreamEvent]]:
         """As :meth:`Responses.create`, awaited; never blocks the event loop."""
         body, options = _body(self._client, model, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            sdk_args = _sdk_args(params, stream, timeout, extra_headers, extra_query, extra_body)
+            sent: Union[Response, AsyncStream[ResponseStreamEvent]] = await official_create(
+                self._client, True, "responses", model, sdk_args, max_retries
+            )
+            return sent
         result: Union[Response, AsyncStream[ResponseStreamEvent]] = (await self._send(body, options, bool(stream)))[0]
         return result
+
+    def __getattr__(self, name: str) -> Any:
+        """As :meth:`Responses.__getattr__`, with the official ``AsyncOpenAI``."""
+        return delegate_member(self._client, "responses", name, is_async=True)
 
     async def _send(self, body: str, options: Optional[str], stream: bool, event: Callable[[Any], Any] = _event) -> _Sent:
         options = await self._client._aauth(options)
@@ -338,8 +394,12 @@ class AsyncResponses:
         from .._sdk_streams import given
 
         params.pop("stream", None)
-        input_tools = responses_parse_args(params, text_format, tools)
-        body, options = _body(self._client, model, True, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        sent = dict(params)
+        input_tools = responses_parse_args(sent, text_format, tools)
+        body, options = _body(self._client, model, True, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
+            return official_create(self._client, True, "responses", model, args, max_retries, method="stream")  # type: ignore[no-any-return]
 
         async def api_request() -> Any:
             return (await self._send(body, options, True, sdk_response_event))[0]
@@ -364,8 +424,12 @@ class AsyncResponses:
         from .._responses_stream import parsed_response, responses_parse_args
 
         params.pop("stream", None)
-        input_tools = responses_parse_args(params, text_format, tools)
-        body, options = _body(self._client, model, False, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        sent = dict(params)
+        input_tools = responses_parse_args(sent, text_format, tools)
+        body, options = _body(self._client, model, False, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+        if _needs_openai(self._client, body):
+            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
+            return await official_create(self._client, True, "responses", model, args, max_retries, method="parse")  # type: ignore[no-any-return]
         routed, _, raw = await self._send(body, options, False)
         parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
         return parsed
