@@ -285,9 +285,27 @@ describe("chat.completions.runTools", () => {
   });
 });
 
-// The mock speaks Chat Completions only (the core translates a routed Response into the
-// provider's chat call): these check openai-node's helper values directly.
+// A routed Response reaches the mock as a chat call (the core translates it): the checks
+// are on openai-node's helper values; beside the official client, what only OpenAI serves
+// goes to OpenAI unchanged.
 describe("responses.stream and responses.parse", () => {
+  const program = async (client, body) => {
+    const stream = client.responses.stream({ model: MODEL, ...body });
+    const types = [];
+    stream.on("event", (e) => types.push(e.type));
+    const final = await stream.finalResponse();
+    return { types: types.filter((t, i) => i === 0 || t !== types[i - 1]), text: final.output_text };
+  };
+
+  test("what only OpenAI serves goes to OpenAI unchanged", async () => {
+    const body = { input: "Today's news?", tools: [{ type: "web_search_preview" }] };
+    const expected = await program(official(), body);
+    await mock.clear();
+    const got = await program(direct(), body);
+    assert.deepEqual(got, expected);
+    assert.deepEqual((await mock.requests()).map((r) => r.path), ["/openai/v1/responses"]);
+  });
+
   test("stream: openai-node's ResponseStream events and final response", async () => {
     const stream = direct().responses.stream({ model: MODEL, input: "hello there" });
     const types = [];

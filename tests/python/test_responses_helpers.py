@@ -1,15 +1,15 @@
 """`client.responses.stream(...)` and `client.responses.parse(...)`: the SDK's Responses
 helpers (its `ResponseStream` events, `ParsedResponse` parsing) over routed Responses.
 
-The mock speaks Chat Completions only (the core translates a routed Response into the
-provider's chat call), so these check the SDK's types and values directly rather than
-beside an official client."""
+A routed Response reaches the mock as a chat call (the core translates it), so the checks
+are on the SDK's types and values; beside the official client: what only OpenAI serves is
+handed to the official SDK's helpers, with the same events and answer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
 
 import openai
 import pydantic
@@ -17,7 +17,7 @@ import pytest
 from openai.types.responses import ParsedResponse
 
 import kestrel_router as kestrel
-from _mock import Mock
+from _mock import PROVIDER_KEYS, Mock
 
 MODEL = "gpt-4o-mini"
 
@@ -102,3 +102,28 @@ def test_async_stream_and_parse(make_async_client: Callable[..., kestrel.AsyncOp
     assert types[-1] == "response.completed" and "response.output_text.done" in types
     assert final.output_parsed == parsed.output_parsed == Person(name="example", age=1)
     assert final.kestrel.model == parsed.kestrel.model == MODEL
+
+
+@pytest.fixture
+def sdk(mock: Mock) -> openai.OpenAI:
+    return openai.OpenAI(base_url=mock.base_url("openai"), api_key=PROVIDER_KEYS["openai"], max_retries=0)
+
+
+def _program(client: Any, **params: Any) -> tuple[List[str], str]:
+    with client.responses.stream(model=MODEL, **params) as stream:
+        types = [e.type for e in stream]
+        final = stream.get_final_response()
+    return types, final.output_text
+
+
+def test_what_only_openai_serves_goes_to_the_official_helpers(sdk: openai.OpenAI, direct: kestrel.OpenAI, mock: Mock) -> None:
+    body: Dict[str, Any] = {"input": "Today's news?", "tools": [{"type": "web_search_preview"}]}
+    want = _program(sdk, **body)
+    mock.clear()
+    got = _program(direct, **body)
+    assert got == want and got[0][-1] == "response.completed"
+    assert [r["path"] for r in mock.requests()] == ["/openai/v1/responses"]
+    mock.clear()
+    parsed = direct.responses.parse(model=MODEL, **body)
+    assert isinstance(parsed, ParsedResponse)
+    assert [r["path"] for r in mock.requests()] == ["/openai/v1/responses"]
