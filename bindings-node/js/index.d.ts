@@ -756,7 +756,7 @@ export declare class Completions {
   runTools: OfficialChatCompletions["runTools"];
 }
 
-type OfficialChatCompletions = import("openai/resources/chat/completions").Completions;
+type OfficialChatCompletions = OfficialClient["chat"]["completions"];
 
 export declare class Chat {
   completions: Completions;
@@ -966,8 +966,6 @@ export declare class Responses {
   /** A routed Response parsed as openai-node's `responses.parse` does (`output_parsed`). */
   parse: OfficialResponses["parse"];
 }
-
-type OfficialResponses = import("openai/resources/responses/responses").Responses;
 
 /** `client.kestrel`: Kestrel's own views beside the SDK's surface (local, synchronous). */
 export declare class Kestrel {
