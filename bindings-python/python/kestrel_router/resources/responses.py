@@ -72,6 +72,36 @@ def _sdk_args(
     return args
 
 
+def _helper_request(
+    client: _BaseClient,
+    method: str,
+    is_async: bool,
+    model: str,
+    text_format: Any,
+    tools: Any,
+    params: dict[str, Any],
+    extra_body: Optional[Mapping[str, object]],
+    kestrel: Optional[Mapping[str, Any]],
+    timeout: Any,
+    max_retries: Optional[int],
+    extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, object]],
+) -> Tuple[str, Optional[str], Any, Optional[Callable[[], Any]]]:
+    """A ``stream``/``parse`` helper's request: the body and call options (``text_format``
+    and the tools put in as the SDK's helpers send them), the tools the SDK's parser reads,
+    and, for a request only OpenAI serves, the call of the official client's same helper."""
+    from .._responses_stream import responses_parse_args
+
+    params.pop("stream", None)
+    sent = dict(params)
+    input_tools = responses_parse_args(sent, text_format, tools)
+    body, options = _body(client, model, method == "stream", sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+    if not _needs_openai(client, body):
+        return body, options, input_tools, None
+    args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
+    return body, options, input_tools, lambda: official_create(client, is_async, "responses", model, args, max_retries, method=method)
+
+
 def _body(
     client: Any,
     model: Any,
@@ -223,16 +253,15 @@ class Responses:
         get a ``ResponseStream`` of the SDK's events, with ``get_final_response()`` (a
         ``ParsedResponse``: ``output_parsed`` from ``text_format``, strict tools'
         ``parsed_arguments``, and ``kestrel``) and ``until_done()``."""
-        from .._responses_stream import ResponseStreamManager, responses_parse_args, sdk_response_event
+        from .._responses_stream import ResponseStreamManager, sdk_response_event
         from .._sdk_streams import given
 
-        params.pop("stream", None)
-        sent = dict(params)
-        input_tools = responses_parse_args(sent, text_format, tools)
-        body, options = _body(self._client, model, True, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
-        if _needs_openai(self._client, body):
-            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
-            return official_create(self._client, False, "responses", model, args, max_retries, method="stream")  # type: ignore[no-any-return]
+        body, options, input_tools, official = _helper_request(
+            self._client, "stream", False, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return official()  # type: ignore[no-any-return]
 
         def api_request() -> Any:
             return self._send(body, options, True, sdk_response_event)[0]
@@ -256,15 +285,14 @@ class Responses:
         """A routed Response parsed as the SDK's ``responses.parse`` parses it:
         ``output_parsed`` (an instance of ``text_format``) and strict function tools'
         ``parsed_arguments``; the SDK's ``ParsedResponse`` type, with ``kestrel``."""
-        from .._responses_stream import parsed_response, responses_parse_args
+        from .._responses_stream import parsed_response
 
-        params.pop("stream", None)
-        sent = dict(params)
-        input_tools = responses_parse_args(sent, text_format, tools)
-        body, options = _body(self._client, model, False, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
-        if _needs_openai(self._client, body):
-            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
-            return official_create(self._client, False, "responses", model, args, max_retries, method="parse")  # type: ignore[no-any-return]
+        body, options, input_tools, official = _helper_request(
+            self._client, "parse", False, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return official()  # type: ignore[no-any-return]
         routed, _, raw = self._send(body, options, False)
         parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
         return parsed
@@ -390,16 +418,15 @@ class AsyncResponses:
         **params: Any,
     ) -> AsyncResponseStreamManager[TextFormatT]:
         """As :meth:`Responses.stream`, with ``async with`` / ``async for``."""
-        from .._responses_stream import AsyncResponseStreamManager, responses_parse_args, sdk_response_event
+        from .._responses_stream import AsyncResponseStreamManager, sdk_response_event
         from .._sdk_streams import given
 
-        params.pop("stream", None)
-        sent = dict(params)
-        input_tools = responses_parse_args(sent, text_format, tools)
-        body, options = _body(self._client, model, True, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
-        if _needs_openai(self._client, body):
-            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
-            return official_create(self._client, True, "responses", model, args, max_retries, method="stream")  # type: ignore[no-any-return]
+        body, options, input_tools, official = _helper_request(
+            self._client, "stream", True, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return official()  # type: ignore[no-any-return]
 
         async def api_request() -> Any:
             return (await self._send(body, options, True, sdk_response_event))[0]
@@ -421,15 +448,14 @@ class AsyncResponses:
         **params: Any,
     ) -> ParsedResponse[TextFormatT]:
         """As :meth:`Responses.parse`, awaited."""
-        from .._responses_stream import parsed_response, responses_parse_args
+        from .._responses_stream import parsed_response
 
-        params.pop("stream", None)
-        sent = dict(params)
-        input_tools = responses_parse_args(sent, text_format, tools)
-        body, options = _body(self._client, model, False, sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
-        if _needs_openai(self._client, body):
-            args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
-            return await official_create(self._client, True, "responses", model, args, max_retries, method="parse")  # type: ignore[no-any-return]
+        body, options, input_tools, official = _helper_request(
+            self._client, "parse", True, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return await official()  # type: ignore[no-any-return]
         routed, _, raw = await self._send(body, options, False)
         parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
         return parsed
