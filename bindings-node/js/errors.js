@@ -226,6 +226,23 @@ function fromNative(e) {
   return err;
 }
 
+/**
+ * An error an openai-node helper runner (`ChatCompletionStream`, the tool runners,
+ * `ResponseStream`) would emit, as this package's class: the runner wraps errors that are
+ * not openai-node's in its own `OpenAIError` (the original as `cause`) and raises its own
+ * abort and finish-reason errors.
+ */
+function fromRunner(error) {
+  if (error instanceof OpenAIError) return error;
+  const cause = error?.cause;
+  if (cause instanceof OpenAIError && cause.message === error.message) return cause;
+  const name = error?.constructor?.name;
+  if (name === "APIUserAbortError") return new APIUserAbortError();
+  if (name === "LengthFinishReasonError") return new LengthFinishReasonError();
+  if (name === "ContentFilterFinishReasonError") return new ContentFilterFinishReasonError();
+  return error;
+}
+
 module.exports = {
   OpenAIError,
   APIError,
@@ -248,4 +265,5 @@ module.exports = {
   StreamInterruptedError,
   InvalidRequestError,
   fromNative,
+  fromRunner,
 };

@@ -743,7 +743,20 @@ export declare class Completions {
     body: ChatCompletionCreateParamsBase,
     options?: RequestOptions,
   ): APIPromise<Stream<ChatCompletionChunk> | ChatCompletion>;
+  /**
+   * openai-node's streaming helper (`ChatCompletionStream`: `.on("content.delta", ...)`,
+   * `for await`, `finalChatCompletion()`, `finalContent()`, `toReadableStream()`) over a
+   * routed stream. The final completion also carries `kestrel` metadata.
+   */
+  stream: OfficialChatCompletions["stream"];
+  /**
+   * openai-node's tool-calling loop (`ChatCompletionRunner`; with `stream: true`,
+   * `ChatCompletionStreamingRunner`), every request routed.
+   */
+  runTools: OfficialChatCompletions["runTools"];
 }
+
+type OfficialChatCompletions = OfficialClient["chat"]["completions"];
 
 export declare class Chat {
   completions: Completions;
@@ -948,6 +961,10 @@ export declare class Responses {
   /** A routed Response, as a stream of Responses events. */
   create(body: ResponseCreateParamsStreaming, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent>>;
   create(body: ResponseCreateParamsBase, options?: RequestOptions): APIPromise<Stream<ResponseStreamEvent> | Response>;
+  /** openai-node's Responses streaming helper (`ResponseStream`) over a routed stream. */
+  stream: OfficialResponses["stream"];
+  /** A routed Response parsed as openai-node's `responses.parse` does (`output_parsed`). */
+  parse: OfficialResponses["parse"];
 }
 
 /** `client.kestrel`: Kestrel's own views beside the SDK's surface (local, synchronous). */

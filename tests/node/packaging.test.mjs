@@ -4,7 +4,7 @@
 // themselves are packed, installed and called in tests/packaging/npm.sh.)
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { test } from "node:test";
@@ -48,4 +48,16 @@ test("the main package runs nothing on install and ships only its JS layer", () 
   assert.deepEqual(source.exports, prefixed);
   assert.equal(source.name, main.name);
   assert.equal(source.private, true, "the source package is never published");
+});
+
+test("every file the export map names is in the package (openai-node's subpaths included)", () => {
+  const targets = JSON.stringify(main.exports).match(/"\.\/js\/[^"]+"/g).map((t) => JSON.parse(t));
+  const generated = new Set(["./js/index.d.mts", "./js/langchain.d.mts"]); // written by scripts/mts.js on pack
+  for (const target of targets) {
+    if (generated.has(target)) continue;
+    assert.ok(existsSync(path.join(REPO, "bindings-node", target)), `${target} is missing`);
+  }
+  for (const subpath of ["./helpers/zod", "./lib/ChatCompletionStream", "./resources/chat/completions"]) {
+    assert.ok(main.exports[subpath]?.import && main.exports[subpath]?.require, `${subpath} is exported both ways`);
+  }
 });

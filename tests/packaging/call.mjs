@@ -31,8 +31,16 @@ try {
   assert.equal(r.object, "chat.completion");
   assert.ok(r.choices[0].message.content.length > 0, "an answer");
   assert.equal(r.kestrel.provider, "openai");
+  // openai-node's helpers over the routed client, and its subpath modules.
+  const stream = client.chat.completions.stream({ model: "gpt-4o", messages: [{ role: "user", content: "Stream it." }] });
+  assert.match(await stream.finalContent(), /Stream it\./);
+  const { ChatCompletionStream } = await import("kestrel-router/lib/ChatCompletionStream");
+  assert.equal(require("kestrel-router/lib/ChatCompletionStream").ChatCompletionStream.name, ChatCompletionStream.name);
+  assert.equal(typeof (await import("kestrel-router/resources/chat/completions")).Completions, "function");
+  // The zod helpers need zod, an optional peer of openai: only their resolution here.
+  assert.match(require.resolve("kestrel-router/helpers/zod"), /js[\\/]sdk[\\/]helpers[\\/]zod\.js$/);
   const seen = await (await fetch(`${url}/_mock/requests`)).json();
-  assert.equal(seen.filter((q) => q.path.endsWith("/chat/completions")).length, 1, "one call reached the mock");
+  assert.equal(seen.filter((q) => q.path.endsWith("/chat/completions")).length, 2, "two calls reached the mock");
   console.log(`kestrel-router ${OpenAI.version}: ${r.kestrel.requested_model} -> ${r.kestrel.model}: ${JSON.stringify(r.choices[0].message.content)}`);
 } finally {
   mock.kill();

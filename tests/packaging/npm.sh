@@ -33,7 +33,10 @@ platform_tgz="$work/kestrel-router-$suffix-$version.tgz"
 tar -tzf "$main_tgz" | sort > "$work/main.list"
 for f in package/package.json package/README.md package/js/index.js package/js/index.mjs package/js/index.d.ts \
     package/js/index.d.mts package/js/native.js package/js/platform.js package/js/client.js \
-    package/js/langchain.js package/js/langchain.mjs package/js/langchain.d.ts package/js/langchain.d.mts; do
+    package/js/langchain.js package/js/langchain.mjs package/js/langchain.d.ts package/js/langchain.d.mts \
+    package/js/sdk/helpers/zod.js package/js/sdk/helpers/zod.mjs package/js/sdk/helpers/zod.d.ts \
+    package/js/sdk/helpers/zod.d.mts package/js/sdk/lib/ChatCompletionStream.js \
+    package/js/sdk/resources/chat/completions.mjs package/js/sdk/resources/chat/completions.d.mts; do
     grep -qx "$f" "$work/main.list" || { echo "main package lacks $f"; cat "$work/main.list"; exit 1; }
 done
 if grep -E '\.(node|rs)$|Cargo' "$work/main.list"; then echo "main package holds an addon or Rust sources"; exit 1; fi

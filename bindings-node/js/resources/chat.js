@@ -5,7 +5,7 @@ const { fromNative, APIUserAbortError, OpenAIError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
 const { validateInputTools, parseChatCompletion } = require("../parsing.js");
 const { callOptions, hasCallOptions } = require("../config.js");
-const { nextAbortId, rethrow, hidden, AUTHORIZED } = require("./shared.js");
+const { nextAbortId, rethrow, hidden, withKestrelErrors, AUTHORIZED } = require("./shared.js");
 const { APIPromise, addRequestID } = require("../api-promise.js");
 
 class Completions {
@@ -78,6 +78,31 @@ class Completions {
       return Promise.reject(e);
     }
     return this.create(body, options)._thenUnwrap((completion) => parseChatCompletion(completion, body));
+  }
+
+  /**
+   * openai-node's streaming helper (its own `ChatCompletionStream`: events `chunk`,
+   * `content.delta`, `tool_calls.function.arguments.*`, ..., `finalChatCompletion()`,
+   * `finalContent()`, `toReadableStream()`), driving this client's routed `create()`.
+   * The final completion keeps the last chunk's `kestrel` metadata.
+   */
+  stream(body, options) {
+    const { ChatCompletionStream } = require("openai/lib/ChatCompletionStream");
+    return withKestrelErrors(ChatCompletionStream.createChatCompletion(this._client, body, options));
+  }
+
+  /**
+   * openai-node's tool-calling loop (`ChatCompletionRunner`, or with `stream: true`
+   * `ChatCompletionStreamingRunner`): calls the tools' `function`s and sends their results
+   * back until the model answers, every request routed through this client.
+   */
+  runTools(body, options) {
+    if (body?.stream) {
+      const { ChatCompletionStreamingRunner } = require("openai/lib/ChatCompletionStreamingRunner");
+      return withKestrelErrors(ChatCompletionStreamingRunner.runTools(this._client, body, options));
+    }
+    const { ChatCompletionRunner } = require("openai/lib/ChatCompletionRunner");
+    return withKestrelErrors(ChatCompletionRunner.runTools(this._client, body, options));
   }
 }
 

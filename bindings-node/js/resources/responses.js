@@ -6,7 +6,7 @@
 const { fromNative, APIUserAbortError } = require("../errors.js");
 const { Stream } = require("../streaming.js");
 const { callOptions, hasCallOptions } = require("../config.js");
-const { nextAbortId, hidden, AUTHORIZED } = require("./shared.js");
+const { nextAbortId, hidden, withKestrelErrors, AUTHORIZED } = require("./shared.js");
 const { APIPromise, addRequestID } = require("../api-promise.js");
 const { delegateMember, official, wrap } = require("../passthrough.js");
 
@@ -54,6 +54,24 @@ class Responses {
       return wrap(sdk.responses, sdk).create(sent, options);
     }
     return new APIPromise(this._exchange(body, options));
+  }
+
+  /**
+   * openai-node's Responses streaming helper (its `ResponseStream`: events,
+   * `finalResponse()`, `text_format` parsing) over a routed stream.
+   */
+  stream(body, options) {
+    const { ResponseStream } = require("openai/lib/responses/ResponseStream");
+    return withKestrelErrors(ResponseStream.createResponse(this._client, body, options));
+  }
+
+  /**
+   * `create()`, then openai-node's Responses parsing: `output_parsed` (from `text.format`,
+   * e.g. `zodTextFormat`) and strict function calls' `parsed_arguments`.
+   */
+  parse(body, options) {
+    const { parseResponse } = require("openai/lib/ResponsesParser");
+    return this.create(body, options)._thenUnwrap((response) => parseResponse(response, body));
   }
 
   /** Whether the core routes this request; a malformed one is routed (to fail there). */

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ._base import _BaseClient
 from ._config import NOT_GIVEN, NotGiven
 from ._passthrough import delegate
+from .resources.beta import AsyncBeta, Beta
 from .resources.chat import AsyncChat, Chat
 from .resources.kestrel import Kestrel
 from .resources.responses import AsyncResponses, Responses
@@ -31,11 +32,13 @@ class OpenAI(_BaseClient):
     spent and saved; ``client.route(...)`` shows a decision without calling anyone."""
 
     chat: Chat
+    beta: Beta
     kestrel: Kestrel
     usage: Usage
 
     def _build_resources(self) -> None:
         self.chat = Chat(self)
+        self.beta = Beta(self, self.chat)
         self.responses = Responses(self)
         self.kestrel = Kestrel(self)
         self.usage = Usage(self)
@@ -87,11 +90,13 @@ class AsyncOpenAI(_BaseClient):
     ``client.usage`` and ``client.route`` are local and synchronous."""
 
     chat: AsyncChat
+    beta: AsyncBeta
     kestrel: Kestrel
     usage: Usage
 
     def _build_resources(self) -> None:
         self.chat = AsyncChat(self)
+        self.beta = AsyncBeta(self, self.chat)
         self.responses = AsyncResponses(self)
         self.kestrel = Kestrel(self)
         self.usage = Usage(self)

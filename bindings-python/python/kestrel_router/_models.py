@@ -131,6 +131,10 @@ class BaseModel:
     def __init__(self, **data: Any) -> None:
         self._fill(data)
 
+    # Pydantic (serializing an SDK object that holds one of these, e.g. the ``kestrel``
+    # metadata on a completion of ``chat.completions.stream``) dumps it as its dict.
+    __pydantic_serializer__: ClassVar[Any]
+
     # --- construction --------------------------------------------------------------------
 
     @classmethod
@@ -313,3 +317,32 @@ class BaseModel:
 
 def _restore(cls: type[_M], data: dict[str, Any]) -> _M:
     return cls._construct(data)
+
+
+class _PydanticSerializer:
+    """``BaseModel.__pydantic_serializer__``: what pydantic-core looks up on a value of a
+    type it does not know before giving up; answering with a serializer that calls
+    ``model_dump`` makes our models dumpable inside the SDK's pydantic models. Built on
+    first use (only pydantic asks), so importing this module never imports pydantic."""
+
+    _serializer: Any = None
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            raise AttributeError("__pydantic_serializer__")
+        serializer = _PydanticSerializer._serializer
+        if serializer is None:
+            from pydantic_core import SchemaSerializer, core_schema
+
+            serializer = SchemaSerializer(
+                core_schema.any_schema(
+                    serialization=core_schema.plain_serializer_function_ser_schema(
+                        lambda value: value.model_dump(), when_used="always"
+                    )
+                )
+            )
+            _PydanticSerializer._serializer = serializer
+        return serializer
+
+
+BaseModel.__pydantic_serializer__ = _PydanticSerializer()

@@ -122,14 +122,16 @@ def official_create(
     model: Any,
     params: dict[str, Any],
     max_retries: Optional[int],
+    method: str = "create",
 ) -> Any:
-    """``<resource>.create`` sent unchanged by the official client, for a request the core
-    does not route (``params`` holds every SDK argument; Kestrel's own are left out)."""
+    """``<resource>.create`` (or the SDK's ``stream``/``parse`` helper, ``method``) sent
+    unchanged by the official client, for a request the core does not route (``params``
+    holds every SDK argument; Kestrel's own are left out)."""
     sdk = official(client, is_async)
     if max_retries is not None:
         sdk = sdk.with_options(max_retries=max_retries)
     sent = {k: v for k, v in params.items() if v is not None}
-    return wrap(getattr(sdk, resource)).create(model=model, **sent)
+    return getattr(wrap(getattr(sdk, resource)), method)(model=model, **sent)
 
 
 def wrap(target: Any) -> Any:

@@ -20,9 +20,12 @@ from .._config import _json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Iterable, Literal, Mapping, Optional, Union, overload
+    from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Union, overload
 
     from .._base import _BaseClient
+    from openai.lib._parsing import ResponseFormatT
+
+    from .._chat_stream import AsyncChatCompletionStreamManager, ChatCompletionStreamManager
     from .._config import Messages, Timeout
 
     # What a call produced: the object `create` returns, the provider's HTTP answer (JSON
@@ -119,13 +122,13 @@ class Completions:
         result: Union[ChatCompletion, Stream[ChatCompletionChunk]] = self._send(body, options, bool(stream))[0]
         return result
 
-    def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
+    def _send(self, body: str, options: Optional[str], stream: bool, chunk: Callable[[Any], Any] = ChatCompletionChunk._construct) -> _Sent:
         options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
                 handle = native.stream(body, options)
-                return Stream(handle, ChatCompletionChunk._construct), handle.response(), None
+                return Stream(handle, chunk), handle.response(), None
             raw, info = native.chat_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
@@ -180,6 +183,39 @@ class Completions:
         completion._request_id = request_id_of(info)
         _finish_parse(completion, parse_model, strict_tools)
         return completion
+
+    def stream(
+        self,
+        *,
+        model: str,
+        messages: Messages,
+        response_format: Union[type[ResponseFormatT], Mapping[str, Any], None] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> ChatCompletionStreamManager[ResponseFormatT]:
+        """The SDK's streaming helper over a routed stream: ``with`` the result to get a
+        ``ChatCompletionStream`` of the SDK's events (``chunk``, ``content.delta``,
+        ``content.done``, ``tool_calls.function.arguments.delta/done``, ...), with
+        ``get_final_completion()``, ``until_done()`` and ``current_completion_snapshot``.
+        ``response_format`` and ``tools`` take pydantic classes as in :meth:`parse`; the
+        final completion carries ``kestrel`` metadata. Arguments as :meth:`create`."""
+        from .._chat_stream import ChatCompletionStreamManager, sdk_chunk
+
+        body, options, sdk_format, sdk_tools = _stream_request(
+            self._client, model, messages, response_format, tools, kwargs, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+
+        def api_request() -> Any:
+            return self._send(body, options, True, sdk_chunk)[0]
+
+        return ChatCompletionStreamManager(api_request, response_format=sdk_format, input_tools=sdk_tools)
 
 
 class Chat:
@@ -266,13 +302,13 @@ class AsyncCompletions:
         result: Union[ChatCompletion, AsyncStream[ChatCompletionChunk]] = (await self._send(body, options, bool(stream)))[0]
         return result
 
-    async def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
+    async def _send(self, body: str, options: Optional[str], stream: bool, chunk: Callable[[Any], Any] = ChatCompletionChunk._construct) -> _Sent:
         options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
                 handle = await native.astream(body, options)
-                return AsyncStream(handle, ChatCompletionChunk._construct), handle.response(), None
+                return AsyncStream(handle, chunk), handle.response(), None
             raw, info = await native.achat_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
@@ -323,12 +359,70 @@ class AsyncCompletions:
         _finish_parse(completion, parse_model, strict_tools)
         return completion
 
+    def stream(
+        self,
+        *,
+        model: str,
+        messages: Messages,
+        response_format: Union[type[ResponseFormatT], Mapping[str, Any], None] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> AsyncChatCompletionStreamManager[ResponseFormatT]:
+        """As :meth:`Completions.stream`, with ``async with`` / ``async for``."""
+        from .._chat_stream import AsyncChatCompletionStreamManager, sdk_chunk
+
+        body, options, sdk_format, sdk_tools = _stream_request(
+            self._client, model, messages, response_format, tools, kwargs, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+
+        async def api_request() -> Any:
+            return (await self._send(body, options, True, sdk_chunk))[0]
+
+        return AsyncChatCompletionStreamManager(api_request(), response_format=sdk_format, input_tools=sdk_tools)
+
 
 class AsyncChat:
     __slots__ = ("completions",)
 
     def __init__(self, client: _BaseClient) -> None:
         self.completions = AsyncCompletions(client)
+
+
+def _stream_request(
+    client: _BaseClient,
+    model: str,
+    messages: Messages,
+    response_format: Any,
+    tools: Optional[Iterable[Any]],
+    kwargs: dict[str, Any],
+    extra_body: Optional[Mapping[str, object]],
+    kestrel: Optional[Mapping[str, Any]],
+    timeout: Optional[Timeout],
+    max_retries: Optional[int],
+    extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, object]],
+) -> tuple[str, Optional[str], Any, list[Any]]:
+    """``stream()``'s request (body and call options, validated before any network call)
+    and what the SDK's stream parses with: the response format (the SDK's "not given"
+    when there is none) and the input tools."""
+    from .._chat_stream import sdk_input_tools
+    from .._sdk_streams import given
+
+    kwargs.pop("stream", None)
+    fmt, wire_tools, _, _ = _prepare_parse(response_format, tools)
+    if fmt is not None:
+        kwargs["response_format"] = fmt
+    if wire_tools is not None:
+        kwargs["tools"] = wire_tools
+    body, options = client._request(model, messages, True, kwargs, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+    return body, options, given(response_format), sdk_input_tools(wire_tools)
 
 
 # --- raw responses --------------------------------------------------------------------------

@@ -24,10 +24,14 @@ from ..types.responses import Response, ResponseStreamEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Literal, Mapping, Optional, Tuple, Union, overload
+    from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Tuple, Union, overload
+
+    from openai.lib._parsing._responses import TextFormatT
+    from openai.types.responses import ParsedResponse
 
     from .._base import _BaseClient
     from .._config import Timeout
+    from .._responses_stream import AsyncResponseStreamManager, ResponseStreamManager
 
     # The object `create` returns, the provider's HTTP answer (core JSON), the answer's JSON.
     _Sent = Tuple[Any, Optional[str], Optional[str]]
@@ -66,6 +70,36 @@ def _sdk_args(
     args = dict(params)
     args.update(stream=stream, timeout=timeout, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body)
     return args
+
+
+def _helper_request(
+    client: _BaseClient,
+    method: str,
+    is_async: bool,
+    model: str,
+    text_format: Any,
+    tools: Any,
+    params: dict[str, Any],
+    extra_body: Optional[Mapping[str, object]],
+    kestrel: Optional[Mapping[str, Any]],
+    timeout: Any,
+    max_retries: Optional[int],
+    extra_headers: Optional[Mapping[str, str]],
+    extra_query: Optional[Mapping[str, object]],
+) -> Tuple[str, Optional[str], Any, Optional[Callable[[], Any]]]:
+    """A ``stream``/``parse`` helper's request: the body and call options (``text_format``
+    and the tools put in as the SDK's helpers send them), the tools the SDK's parser reads,
+    and, for a request only OpenAI serves, the call of the official client's same helper."""
+    from .._responses_stream import responses_parse_args
+
+    params.pop("stream", None)
+    sent = dict(params)
+    input_tools = responses_parse_args(sent, text_format, tools)
+    body, options = _body(client, model, method == "stream", sent, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query)
+    if not _needs_openai(client, body):
+        return body, options, input_tools, None
+    args = dict(_sdk_args(params, None, timeout, extra_headers, extra_query, extra_body), text_format=text_format, tools=input_tools)
+    return body, options, input_tools, lambda: official_create(client, is_async, "responses", model, args, max_retries, method=method)
 
 
 def _body(
@@ -177,13 +211,13 @@ class Responses:
         ``previous_response_id``.)"""
         return delegate_member(self._client, "responses", name, is_async=False)
 
-    def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
+    def _send(self, body: str, options: Optional[str], stream: bool, event: Callable[[Any], Any] = _event) -> _Sent:
         options = self._client._auth(options)
         native = self._client._shared.native
         try:
             if stream:
                 handle = native.responses_stream(body, options)
-                return Stream(handle, _event), handle.response(), None
+                return Stream(handle, event), handle.response(), None
             raw, info = native.responses_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
@@ -200,6 +234,68 @@ class Responses:
     def with_streaming_response(self) -> ResponsesWithStreamingResponse:
         """``create`` as a context manager yielding an :class:`APIResponse`."""
         return ResponsesWithStreamingResponse(self)
+
+    def stream(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> ResponseStreamManager[TextFormatT]:
+        """The SDK's Responses streaming helper over a routed stream: ``with`` the result to
+        get a ``ResponseStream`` of the SDK's events, with ``get_final_response()`` (a
+        ``ParsedResponse``: ``output_parsed`` from ``text_format``, strict tools'
+        ``parsed_arguments``, and ``kestrel``) and ``until_done()``."""
+        from .._responses_stream import ResponseStreamManager, sdk_response_event
+        from .._sdk_streams import given
+
+        body, options, input_tools, official = _helper_request(
+            self._client, "stream", False, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return official()  # type: ignore[no-any-return]
+
+        def api_request() -> Any:
+            return self._send(body, options, True, sdk_response_event)[0]
+
+        return ResponseStreamManager(api_request, text_format=given(text_format), input_tools=given(input_tools))
+
+    def parse(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> ParsedResponse[TextFormatT]:
+        """A routed Response parsed as the SDK's ``responses.parse`` parses it:
+        ``output_parsed`` (an instance of ``text_format``) and strict function tools'
+        ``parsed_arguments``; the SDK's ``ParsedResponse`` type, with ``kestrel``."""
+        from .._responses_stream import parsed_response
+
+        body, options, input_tools, official = _helper_request(
+            self._client, "parse", False, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return official()  # type: ignore[no-any-return]
+        routed, _, raw = self._send(body, options, False)
+        parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
+        return parsed
 
 
 class AsyncResponses:
@@ -283,13 +379,13 @@ class AsyncResponses:
         """As :meth:`Responses.__getattr__`, with the official ``AsyncOpenAI``."""
         return delegate_member(self._client, "responses", name, is_async=True)
 
-    async def _send(self, body: str, options: Optional[str], stream: bool) -> _Sent:
+    async def _send(self, body: str, options: Optional[str], stream: bool, event: Callable[[Any], Any] = _event) -> _Sent:
         options = await self._client._aauth(options)
         native = self._client._shared.native
         try:
             if stream:
                 handle = await native.aresponses_stream(body, options)
-                return AsyncStream(handle, _event), handle.response(), None
+                return AsyncStream(handle, event), handle.response(), None
             raw, info = await native.aresponses_raw(body, options)
         except NativeError as e:
             raise from_native(e) from None
@@ -306,6 +402,64 @@ class AsyncResponses:
     def with_streaming_response(self) -> AsyncResponsesWithStreamingResponse:
         """As :attr:`Responses.with_streaming_response`, with ``async with``."""
         return AsyncResponsesWithStreamingResponse(self)
+
+    def stream(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> AsyncResponseStreamManager[TextFormatT]:
+        """As :meth:`Responses.stream`, with ``async with`` / ``async for``."""
+        from .._responses_stream import AsyncResponseStreamManager, sdk_response_event
+        from .._sdk_streams import given
+
+        body, options, input_tools, official = _helper_request(
+            self._client, "stream", True, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return official()  # type: ignore[no-any-return]
+
+        async def api_request() -> Any:
+            return (await self._send(body, options, True, sdk_response_event))[0]
+
+        return AsyncResponseStreamManager(api_request(), text_format=given(text_format), input_tools=given(input_tools))
+
+    async def parse(
+        self,
+        *,
+        model: str,
+        text_format: Optional[type[TextFormatT]] = None,
+        tools: Optional[Iterable[Any]] = None,
+        timeout: Optional[Timeout] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+        extra_query: Optional[Mapping[str, object]] = None,
+        extra_body: Optional[Mapping[str, object]] = None,
+        kestrel: Optional[Mapping[str, Any]] = None,
+        **params: Any,
+    ) -> ParsedResponse[TextFormatT]:
+        """As :meth:`Responses.parse`, awaited."""
+        from .._responses_stream import parsed_response
+
+        body, options, input_tools, official = _helper_request(
+            self._client, "parse", True, model, text_format, tools, params, extra_body, kestrel, timeout, max_retries,
+            extra_headers, extra_query,
+        )
+        if official is not None:
+            return await official()  # type: ignore[no-any-return]
+        routed, _, raw = await self._send(body, options, False)
+        parsed: ParsedResponse[TextFormatT] = parsed_response(raw or "{}", text_format, input_tools, routed)
+        return parsed
+
 
 
 # --- raw responses --------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+"use strict";
+// `kestrel-router/helpers/zod`: openai-node's `openai/helpers/zod`, re-exported so imports written for openai work unchanged.
+module.exports = require("openai/helpers/zod");

@@ -1,0 +1,3 @@
+"use strict";
+// `kestrel-router/resources/shared`: openai-node's `openai/resources/shared`, re-exported so imports written for openai work unchanged.
+module.exports = require("openai/resources/shared");
