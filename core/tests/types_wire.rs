@@ -87,7 +87,7 @@ fn responses_and_chunks_round_trip_with_unknown_fields() {
 
     let chunk = json!({
         "id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-        "choices": [{"index": 0, "finish_reason": null,
+        "choices": [{"index": 0, "finish_reason": null, "logprobs": null,
             "delta": {"role": "assistant", "tool_calls": [{"index": 0, "id": "c1", "type": "function",
                 "function": {"name": "f", "arguments": ""}}]}}],
         "obfuscation": "abc"

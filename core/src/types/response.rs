@@ -144,7 +144,8 @@ pub struct ChunkChoice {
     pub delta: Delta,
     #[serde(default)]
     pub finish_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always written (`null` when absent), as OpenAI sends it on every chunk choice.
+    #[serde(default)]
     pub logprobs: Option<Value>,
     #[serde(flatten)]
     pub extra: Extra,
