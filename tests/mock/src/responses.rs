@@ -78,14 +78,18 @@ fn create(body: &Value, seq: u64) -> Response {
     for (i, item) in done["output"].as_array().into_iter().flatten().enumerate() {
         events.push(json!({"type": "response.output_item.added", "output_index": i, "item": item}));
         if item["type"] == "message" {
-            let text = item["content"][0]["text"].clone();
+            let part = item["content"][0].clone();
+            let text = part["text"].clone();
             let ids = json!({"item_id": item["id"], "output_index": i, "content_index": 0});
+            let empty = json!({"type": "output_text", "text": "", "annotations": [], "logprobs": []});
+            let mut part_added = json!({"type": "response.content_part.added", "part": empty});
             let mut delta = json!({"type": "response.output_text.delta", "delta": text, "logprobs": []});
-            let mut part_done = json!({"type": "response.output_text.done", "text": text, "logprobs": []});
-            for e in [&mut delta, &mut part_done] {
+            let mut text_done = json!({"type": "response.output_text.done", "text": text, "logprobs": []});
+            let mut part_done = json!({"type": "response.content_part.done", "part": part});
+            for e in [&mut part_added, &mut delta, &mut text_done, &mut part_done] {
                 e.as_object_mut().unwrap().extend(ids.as_object().unwrap().clone());
             }
-            events.extend([delta, part_done]);
+            events.extend([part_added, delta, text_done, part_done]);
         }
         events.push(json!({"type": "response.output_item.done", "output_index": i, "item": item}));
     }
