@@ -1026,6 +1026,7 @@ export declare class OpenAI {
   static DEFAULT_TIMEOUT: number;
   static OpenAI: typeof OpenAI;
   static AzureOpenAI: typeof AzureOpenAI;
+  static toFile: typeof import("openai").toFile;
   static default: typeof OpenAI;
   static Stream: typeof Stream;
   static APIPromise: typeof APIPromise;
@@ -1187,6 +1188,9 @@ export declare class InvalidRequestError extends BadRequestError {
 
 /** The native addon's version. */
 export declare const version: string;
+
+/** openai-node's `toFile`, for uploads (files, audio, images); loads `openai` on first use. */
+export declare const toFile: typeof import("openai").toFile;
 
 /**
  * openai-node's type namespace, so annotations written against `openai`

@@ -9,4 +9,9 @@ const native = require("./native.js");
 
 OpenAI.AzureOpenAI = AzureOpenAI;
 OpenAI.version = native.version();
+/** openai-node's `toFile` (uploads for files, audio and images, which its client sends);
+ * the official package is loaded on first use. */
+OpenAI.toFile = function toFile(value, name, options) {
+  return require("openai").toFile(value, name, options);
+};
 module.exports = OpenAI;

@@ -26,6 +26,7 @@ export const {
   ConfigurationError,
   StreamInterruptedError,
   InvalidRequestError,
+  toFile,
   version,
 } = kestrel;
 

@@ -43,8 +43,8 @@ test("embeddings answer as openai-node's and are counted", async () => {
 
 test("errors are Kestrel's classes with openai-node's details", async () => {
   const c = new OpenAI(clientOptions(mock));
-  const theirs = await official().images.generate({ model: "gpt-image-1", prompt: "a kestrel" }).catch((e) => e);
-  const ours = await c.images.generate({ model: "gpt-image-1", prompt: "a kestrel" }).catch((e) => e);
+  const theirs = await official().images.generate({ model: "gpt-image-missing", prompt: "a kestrel" }).catch((e) => e);
+  const ours = await c.images.generate({ model: "gpt-image-missing", prompt: "a kestrel" }).catch((e) => e);
   assert.ok(theirs instanceof Official.NotFoundError);
   assert.ok(ours instanceof OpenAI.NotFoundError, String(ours));
   assert.equal(ours.status, 404);

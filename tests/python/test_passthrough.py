@@ -40,9 +40,9 @@ def test_errors_are_kestrels_classes_with_the_sdks_details(
 ) -> None:
     client = make_client()
     with pytest.raises(openai.NotFoundError) as theirs:
-        sdk(mock).images.generate(model="gpt-image-1", prompt="a kestrel")
+        sdk(mock).images.generate(model="gpt-image-missing", prompt="a kestrel")
     with pytest.raises(kestrel.NotFoundError) as ours:
-        client.images.generate(model="gpt-image-1", prompt="a kestrel")
+        client.images.generate(model="gpt-image-missing", prompt="a kestrel")
     assert ours.value.status_code == theirs.value.status_code == 404
     assert ours.value.body == theirs.value.body
     assert ours.value.response is not None and ours.value.response.status_code == 404

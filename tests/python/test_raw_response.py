@@ -289,7 +289,7 @@ def test_async_models_raw_response(make_async_client: Callable[..., Any], mock: 
 def test_passthrough_streaming_response_errors_are_kestrels(make_client: Callable[..., Any], mock: Mock) -> None:
     client = make_client()
     with pytest.raises(kestrel.NotFoundError) as excinfo:
-        with client.images.with_streaming_response.generate(model="gpt-image-1", prompt="a kestrel"):
+        with client.images.with_streaming_response.generate(model="gpt-image-missing", prompt="a kestrel"):
             pass
     assert excinfo.value.response.status_code == 404
     assert excinfo.value.request_id == excinfo.value.response.headers.get("x-request-id")

@@ -40,6 +40,9 @@ mod azure;
 // OpenAI's own Responses API, for what Kestrel passes through unrouted.
 #[path = "responses.rs"]
 mod responses;
+// The rest of OpenAI's platform API (files, audio, images, batches, ...), passed through.
+#[path = "platform.rs"]
+mod platform;
 use crate::script::{Behaviour, Script, Steps};
 use crate::wire::{self, Meta};
 
@@ -520,6 +523,16 @@ async fn provider(
         return responses::handle(method.as_str(), &path, &body_json, seq);
     }
 
+    if !path.contains("/v1beta/") {
+        if let Some(answer) = platform::handle(method.as_str(), &path, &body, &body_json, seq) {
+            let required = required_key(&shared.lock().script, &path).map(str::to_string);
+            if let Err(body) = check_key(&headers, required.as_deref()) {
+                return respond_json(StatusCode::UNAUTHORIZED, &body, seq);
+            }
+            return answer;
+        }
+    }
+
     let is_chat = method == Method::POST && path.ends_with("/chat/completions");
     let is_messages = method == Method::POST && path.ends_with("/v1/messages");
     let is_cohere = method == Method::POST && path.ends_with("/v2/chat");
@@ -579,6 +592,15 @@ async fn chat(shared: &Shared, request: &Value, usage_unasked: bool, seq: u64, s
             "invalid_request_error",
             Some("messages"),
             Some("missing_required_parameter"),
+        );
+        return respond_json(StatusCode::BAD_REQUEST, &body, seq);
+    }
+    if request["messages"].as_array().is_some_and(Vec::is_empty) {
+        let body = wire::error_with(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            "invalid_request_error",
+            Some("messages"),
+            Some("empty_array"),
         );
         return respond_json(StatusCode::BAD_REQUEST, &body, seq);
     }
