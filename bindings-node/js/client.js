@@ -29,6 +29,22 @@ process.on("beforeExit", () => {
   exitFlush = Promise.all([...LIVE].map((ref) => ref.deref()?.flushUsage().catch(() => {})));
 });
 
+/** `fetch`, `fetchOptions` and `httpAgent` configure openai-node's HTTP stack, which serves
+ * only the APIs Kestrel passes through: routed calls' HTTP is Kestrel's (in Rust). Said once
+ * per process rather than silently dropped. */
+let warnedHttpOptions = false;
+function warnUnroutedHttpOptions(options) {
+  const given = ["fetch", "fetchOptions", "httpAgent"].filter((k) => options[k] !== undefined);
+  if (given.length === 0 || warnedHttpOptions) return;
+  warnedHttpOptions = true;
+  process.emitWarning(
+    `${given.join(", ")} configure the official client that serves the APIs Kestrel passes through ` +
+      "(embeddings, files, ...); routed chat and Responses calls use Kestrel's own HTTP client, which " +
+      "takes proxies from HTTPS_PROXY / ALL_PROXY",
+    { code: "KESTREL_HTTP_OPTIONS" },
+  );
+}
+
 class OpenAI {
   /**
    * A client; no network I/O happens here. Provider keys and base URLs come from the
@@ -39,6 +55,7 @@ class OpenAI {
     if (shared && shared[SHARED]) {
       this._native = shared.native;
     } else {
+      warnUnroutedHttpOptions(options);
       try {
         this._native = new NativeClient(JSON.stringify(config(options)));
         const ref = new WeakRef(this._native);

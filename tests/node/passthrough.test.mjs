@@ -69,3 +69,28 @@ test("organization and project reach OpenAI as openai-node sends them", async ()
   assert.equal(sent.headers["openai-organization"], "org-1");
   assert.equal(sent.headers["openai-project"], "proj-1");
 });
+
+test("fetch options cannot reach routed calls, and the caller is told once", async () => {
+  const warnings = [];
+  const listen = (w) => warnings.push(w);
+  process.on("warning", listen);
+  const counted = [];
+  const fetch = (url, init) => {
+    counted.push(String(url));
+    return globalThis.fetch(url, init);
+  };
+  const c = new OpenAI(clientOptions(mock, { fetch, routing: false }));
+  new OpenAI(clientOptions(mock, { fetchOptions: {} }));
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off("warning", listen);
+  assert.deepEqual(
+    warnings.map((w) => w.code),
+    ["KESTREL_HTTP_OPTIONS"],
+  );
+  assert.match(warnings[0].message, /^fetch configure the official client/);
+  // The passed-through call goes through the caller's fetch; the routed one does not.
+  await c.embeddings.create({ model: "text-embedding-3-small", input: "hi" });
+  await c.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+  assert.equal(counted.length, 1);
+  assert.match(counted[0], /\/embeddings$/);
+});

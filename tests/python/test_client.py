@@ -293,10 +293,13 @@ def test_set_base_url(make_client: Callable[..., kestrel.OpenAI], mock: Mock) ->
 
 
 def test_sdk_constructor_arguments_are_accepted(mock: Mock) -> None:
-    client = kestrel.OpenAI(api_key="sk-test", base_url=mock.url + "/openai/v1", organization="org-1",
-                            project="proj-1", default_query={"a": "b"}, http_client=object(),
-                            websocket_base_url="ws://x", webhook_secret="s", from_env=False, max_retries=0,
-                            timeout=12.5)
+    # `http_client` cannot reach routed calls (their HTTP is Kestrel's, in Rust): it is
+    # accepted for the APIs passed through, and the caller is told.
+    with pytest.warns(UserWarning, match="routed chat and Responses calls use Kestrel's own HTTP client"):
+        client = kestrel.OpenAI(api_key="sk-test", base_url=mock.url + "/openai/v1", organization="org-1",
+                                project="proj-1", default_query={"a": "b"}, http_client=object(),
+                                websocket_base_url="ws://x", webhook_secret="s", from_env=False, max_retries=0,
+                                timeout=12.5)
     assert (client.organization, client.project, client.timeout, client.max_retries) == ("org-1", "proj-1",
                                                                                          12.5, 0)
     assert client.chat.completions.create(model="gpt-4o", messages=EASY).choices

@@ -219,6 +219,17 @@ class _BaseClient:
             "azure": _azure[0] if _azure else None,
             "azure_sdk": _azure[1] if _azure else None,
         }
+        if http_client is not None:
+            # It cannot reach routed calls (their HTTP runs in Rust): said, not silently dropped.
+            import warnings
+
+            warnings.warn(
+                "http_client configures the official client that serves the APIs Kestrel passes "
+                "through (embeddings, files, ...); routed chat and Responses calls use Kestrel's own "
+                "HTTP client, which takes proxies from HTTPS_PROXY / ALL_PROXY",
+                UserWarning,
+                stacklevel=3,
+            )
         for name in ("timeout", "max_retries"):
             if _not_given(settings[name]):
                 settings[name] = None
