@@ -6,20 +6,25 @@
  * share usage, health and rotated keys).
  */
 export declare class NativeClient {
-  /** Builds a client from a JSON configuration (see `kestrel::ClientConfig`). */
+  /** Builds a client from a JSON configuration (see `kestrel_router::ClientConfig`). */
   constructor(configJson: string)
   /**
-   * A completion as JSON. The request is parsed and validated off the JS thread, before
-   * any I/O; `abort_id` makes the call cancellable with `abort(id)`.
+   * A completion, with the provider's HTTP answer (status, headers, request id). The
+   * request is parsed and validated off the JS thread, before any I/O; `abort_id` makes
+   * the call cancellable with `abort(id)`.
    */
-  chat(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<string>
-  /** [`Self::chat`], with the provider's HTTP answer (status, headers, request id). */
   chatRaw(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<Exchanged>
   /** Opens a stream (failover happens before the first chunk). */
   stream(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<NativeStream>
-  /** A Response (Responses API) as JSON, routed like `chat`. */
-  responses(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<string>
-  /** [`Self::responses`], with the provider's HTTP answer. */
+  /**
+   * Why a Responses request must go unchanged to OpenAI's Responses API (through the
+   * official SDK) instead of being routed; `null` when it is routed. The core decides.
+   */
+  responsesPassthrough(requestJson: string): string | null
+  /**
+   * A Response (Responses API), routed like a chat completion, with the provider's HTTP
+   * answer.
+   */
   responsesRaw(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<Exchanged>
   /** Opens a stream of Responses events (failover happens before the first provider chunk). */
   responsesStream(requestJson: string, optionsJson?: string | undefined | null, abortId?: number | undefined | null): Promise<NativeStream>

@@ -96,25 +96,9 @@ impl NativeClient {
         Ok(NativeClient { client, aborts: Aborts::default() })
     }
 
-    /// A completion as JSON. The request is parsed and validated off the JS thread, before
-    /// any I/O; `abort_id` makes the call cancellable with `abort(id)`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn chat<'env>(
-        &self,
-        env: &'env Env,
-        request_json: String,
-        options_json: Option<String>,
-        abort_id: Option<u32>,
-    ) -> Result<PromiseRaw<'env, String>> {
-        let client = self.client.clone();
-        env.spawn_future(self.abortable(abort_id, async move {
-            let (req, opts) = parse(&request_json, options_json.as_deref())?;
-            let resp = client.try_chat(req, opts).await.map_err(failure_to_js)?;
-            json(&resp)
-        }))
-    }
-
-    /// [`Self::chat`], with the provider's HTTP answer (status, headers, request id).
+    /// A completion, with the provider's HTTP answer (status, headers, request id). The
+    /// request is parsed and validated off the JS thread, before any I/O; `abort_id` makes
+    /// the call cancellable with `abort(id)`.
     #[napi(ts_return_type = "Promise<Exchanged>")]
     pub fn chat_raw<'env>(
         &self,
@@ -156,24 +140,8 @@ impl NativeClient {
         Ok(self.client.responses_passthrough(&req))
     }
 
-    /// A Response (Responses API) as JSON, routed like `chat`.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn responses<'env>(
-        &self,
-        env: &'env Env,
-        request_json: String,
-        options_json: Option<String>,
-        abort_id: Option<u32>,
-    ) -> Result<PromiseRaw<'env, String>> {
-        let client = self.client.clone();
-        env.spawn_future(self.abortable(abort_id, async move {
-            let (req, opts) = parse_responses(&request_json, options_json.as_deref())?;
-            let resp = client.try_responses(req, opts).await.map_err(failure_to_js)?;
-            json(&resp)
-        }))
-    }
-
-    /// [`Self::responses`], with the provider's HTTP answer.
+    /// A Response (Responses API), routed like a chat completion, with the provider's HTTP
+    /// answer.
     #[napi(ts_return_type = "Promise<Exchanged>")]
     pub fn responses_raw<'env>(
         &self,

@@ -55,16 +55,8 @@ impl NativeClient {
         Ok(NativeClient { client })
     }
 
-    /// A completion; blocks without the GIL. The request is validated before any I/O.
-    #[pyo3(signature = (request_json, options_json=None))]
-    fn chat(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<String> {
-        let (req, opts) = parse(request_json, options_json)?;
-        let client = self.client.clone();
-        let resp = wait(py, async move { client.try_chat(req, opts).await })?.map_err(failure_to_py)?;
-        json(&resp)
-    }
-
-    /// [`Self::chat`], with the provider's HTTP answer (status, headers, request id).
+    /// A completion, with the provider's HTTP answer (status, headers, request id); blocks
+    /// without the GIL. The request is validated before any I/O.
     #[pyo3(signature = (request_json, options_json=None))]
     fn chat_raw(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<Exchanged> {
         let (req, opts) = parse(request_json, options_json)?;
@@ -73,7 +65,7 @@ impl NativeClient {
         exchanged(&resp, resp.provider_response.as_deref())
     }
 
-    /// [`Self::achat`], with the provider's HTTP answer.
+    /// [`Self::chat_raw`] as an awaitable, on the shared runtime; never blocks the event loop.
     #[pyo3(signature = (request_json, options_json=None))]
     fn achat_raw<'py>(
         &self,
@@ -86,22 +78,6 @@ impl NativeClient {
         awaitable(py, async move {
             let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
             exchanged(&resp, resp.provider_response.as_deref())
-        })
-    }
-
-    /// A completion as an awaitable, on the shared runtime; never blocks the event loop.
-    #[pyo3(signature = (request_json, options_json=None))]
-    fn achat<'py>(
-        &self,
-        py: Python<'py>,
-        request_json: &str,
-        options_json: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (req, opts) = parse(request_json, options_json)?;
-        let client = self.client.clone();
-        awaitable(py, async move {
-            let resp = client.try_chat(req, opts).await.map_err(failure_to_py)?;
-            json(&resp)
         })
     }
 
@@ -137,16 +113,8 @@ impl NativeClient {
         Ok(self.client.responses_passthrough(&req))
     }
 
-    /// A Response (Responses API), routed like `chat`; blocks without the GIL.
-    #[pyo3(signature = (request_json, options_json=None))]
-    fn responses(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<String> {
-        let (req, opts) = parse_responses(request_json, options_json)?;
-        let client = self.client.clone();
-        let resp = wait(py, async move { client.try_responses(req, opts).await })?.map_err(failure_to_py)?;
-        json(&resp)
-    }
-
-    /// [`Self::responses`], with the provider's HTTP answer.
+    /// A Response (Responses API), routed like a chat completion, with the provider's HTTP
+    /// answer; blocks without the GIL.
     #[pyo3(signature = (request_json, options_json=None))]
     fn responses_raw(&self, py: Python<'_>, request_json: &str, options_json: Option<&str>) -> PyResult<Exchanged> {
         let (req, opts) = parse_responses(request_json, options_json)?;
@@ -155,7 +123,7 @@ impl NativeClient {
         exchanged(&resp, resp.provider_response.as_deref())
     }
 
-    /// [`Self::aresponses`], with the provider's HTTP answer.
+    /// [`Self::responses_raw`] as an awaitable.
     #[pyo3(signature = (request_json, options_json=None))]
     fn aresponses_raw<'py>(
         &self,
@@ -168,22 +136,6 @@ impl NativeClient {
         awaitable(py, async move {
             let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
             exchanged(&resp, resp.provider_response.as_deref())
-        })
-    }
-
-    /// A Response as an awaitable.
-    #[pyo3(signature = (request_json, options_json=None))]
-    fn aresponses<'py>(
-        &self,
-        py: Python<'py>,
-        request_json: &str,
-        options_json: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (req, opts) = parse_responses(request_json, options_json)?;
-        let client = self.client.clone();
-        awaitable(py, async move {
-            let resp = client.try_responses(req, opts).await.map_err(failure_to_py)?;
-            json(&resp)
         })
     }
 

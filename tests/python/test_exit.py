@@ -48,7 +48,7 @@ async def main():
         asyncio.ensure_future(ask(n))
     # ... but not awaitables nobody awaits: their results come back during shutdown.
     native = client._shared.native
-    orphans.append(native.achat(json.dumps(body(9)), None))
+    orphans.append(native.achat_raw(json.dumps(body(9)), None))
     orphans.append(stream._native.anext())
     await asyncio.sleep(0)
 
