@@ -46,6 +46,11 @@ pub enum Reason {
     RequestedCeiling(Tier),
     SkippedForCapabilities(u32),
     SkippedForProviders(u32),
+    /// The quality rule skipped `count` models scored below `min` (or unscored).
+    SkippedForQuality {
+        count: u32,
+        min: f32,
+    },
     /// Rare cases that need a sentence with names in it.
     Text(String),
 }
@@ -78,6 +83,9 @@ impl fmt::Display for Reason {
             Reason::RequestedCeiling(t) => write!(f, "requested model is {t}: never route up"),
             Reason::SkippedForCapabilities(n) => write!(f, "{n} models lack a needed capability or context"),
             Reason::SkippedForProviders(n) => write!(f, "{n} models on unavailable or excluded providers"),
+            Reason::SkippedForQuality { count, min } => {
+                write!(f, "quality rule: {count} models below {min:.1} (or unscored) skipped for this hard request")
+            }
             Reason::Text(s) => f.write_str(s),
         }
     }
