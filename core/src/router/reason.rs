@@ -23,6 +23,8 @@ pub enum Reason {
         category: &'static str,
         failure_rate: f32,
         raised_to: Tier,
+        /// The last automatic signal counted in the category, if any.
+        signal: Option<super::AutoSignal>,
     },
     /// Keyword evidence for a signal: its first keyword and total weight.
     Evidence {
@@ -64,11 +66,17 @@ impl fmt::Display for Reason {
                 "learned scorer: economy {:.2}, standard {:.2}, premium {:.2} → {tier}",
                 probs[0], probs[1], probs[2]
             ),
-            Reason::Outcomes { category, failure_rate, raised_to } => write!(
-                f,
-                "{category} answers below premium have failed {:.0} % of the time lately: raised to {raised_to}",
-                100.0 * failure_rate
-            ),
+            Reason::Outcomes { category, failure_rate, raised_to, signal } => {
+                write!(
+                    f,
+                    "{category} answers below premium have failed {:.0} % of the time lately: raised to {raised_to}",
+                    100.0 * failure_rate
+                )?;
+                match signal {
+                    Some(s) => write!(f, " (last automatic signal: {})", s.describe()),
+                    None => Ok(()),
+                }
+            }
             Reason::Evidence { signal, first, weight } => {
                 write!(f, "{}: \"{}\" (weight {weight:.1})", signal.name(), first.map_or("", keyword))
             }
