@@ -110,6 +110,21 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// An outcome as the bindings pass it: `good`, `bad`, or a score from 0 to 1.
+    pub fn parse(text: &str) -> crate::Result<Outcome> {
+        match text.trim() {
+            "good" => Ok(Outcome::Good),
+            "bad" => Ok(Outcome::Bad),
+            t => match t.parse::<f32>() {
+                Ok(s) if (0.0..=1.0).contains(&s) => Ok(Outcome::Score(s)),
+                _ => Err(crate::Error::invalid(
+                    "outcome",
+                    format!("`{t}` is not \"good\", \"bad\" or a score from 0 to 1"),
+                )),
+            },
+        }
+    }
+
     /// (failure, success) evidence.
     fn weights(self) -> (f32, f32) {
         match self {
