@@ -110,6 +110,20 @@ class OpenAI {
     }
   }
 
+  /** Records how the answer to `requestId` (the response's `id`) went: "good", "bad" or a
+   * score from 0 to 1. False when feedback is off or the request is unknown or was
+   * routed at premium. */
+  feedback(requestId, outcome) {
+    if (typeof outcome !== "string" && typeof outcome !== "number") {
+      throw new TypeError('outcome must be "good", "bad" or a score from 0 to 1');
+    }
+    try {
+      return this._native.feedback(String(requestId), String(outcome));
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
   /** Each provider's circuit state and whether it is configured. */
   health() {
     try {

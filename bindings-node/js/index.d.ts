@@ -681,6 +681,14 @@ export interface ClientOptions {
   cache?: boolean | CacheOptions;
   /** Upload usage metrics to a collector; `false` keeps reporting off even with KESTREL_REPORT_URL set. */
   report?: false | ReportOptions;
+  /** Learn from `client.feedback(requestId, outcome)`: a request category whose answers
+   * below premium keep failing is served one tier higher until good outcomes bring it back. */
+  feedback?: boolean;
+  /** Also count automatic signals as bad outcomes (a retried request, unparsable JSON
+   * answers or tool arguments, a `length` finish); implies `feedback`. */
+  feedbackAutomatic?: boolean;
+  /** A file keeping what feedback learned across restarts; implies `feedback`. */
+  feedbackState?: string;
 }
 
 export interface ParsedFunctionToolCall extends ChatCompletionMessageFunctionToolCall {
@@ -1015,6 +1023,10 @@ export declare class OpenAI {
   withOptions(options: Partial<ClientOptions>): OpenAI;
   /** The routing decision for a request, without calling any provider. */
   route(body: ChatCompletionCreateParamsBase): RouteDecision;
+  /** Records how the answer to `requestId` (the response's `id`) went: "good", "bad" or a
+   * score from 0 to 1. False when feedback is off or the request is unknown or was routed
+   * at premium. */
+  feedback(requestId: string, outcome: "good" | "bad" | number): boolean;
   /** Each provider's circuit state and whether it is configured. */
   health(): ProviderHealth[];
   /** Drops every cached answer this client can see (with Redis: under its prefix). */

@@ -194,6 +194,14 @@ impl NativeClient {
         json(&summary)
     }
 
+    /// Records how request `request_id`'s answer went (`good`, `bad` or a score 0-1);
+    /// false when feedback is off or the request is not remembered.
+    #[napi]
+    pub fn feedback(&self, request_id: String, outcome: String) -> Result<bool> {
+        let outcome = kestrel_router::router::Outcome::parse(&outcome).map_err(to_js)?;
+        Ok(self.client.feedback(&request_id, outcome))
+    }
+
     /// A usage view as JSON: savings, routing, analytics, providers, records or tenants.
     #[napi]
     pub fn usage(&self, view: String, tenant: Option<String>, limit: Option<u32>) -> Result<String> {

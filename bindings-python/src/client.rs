@@ -177,6 +177,13 @@ impl NativeClient {
         json(&summary)
     }
 
+    /// Records how request `request_id`'s answer went (`good`, `bad` or a score 0-1);
+    /// false when feedback is off or the request is not remembered.
+    fn feedback(&self, request_id: &str, outcome: &str) -> PyResult<bool> {
+        let outcome = kestrel_router::router::Outcome::parse(outcome).map_err(to_py)?;
+        Ok(self.client.feedback(request_id, outcome))
+    }
+
     /// A usage view as JSON: savings, routing, analytics, providers, records or tenants.
     #[pyo3(signature = (view, tenant=None, limit=100))]
     fn usage(&self, view: &str, tenant: Option<&str>, limit: usize) -> PyResult<String> {

@@ -67,6 +67,12 @@ pub struct ClientConfig {
     pub discover_models: Option<bool>,
     /// Route as of this `YYYY-MM-DD` date instead of today (replaying old traffic).
     pub today: Option<String>,
+    /// Learn from outcomes ([`crate::ClientBuilder::feedback`]).
+    pub feedback: Option<bool>,
+    /// Count automatic signals as outcomes ([`crate::ClientBuilder::feedback_automatic`]).
+    pub feedback_automatic: Option<bool>,
+    /// Keep what feedback learned in this file ([`crate::ClientBuilder::feedback_state_file`]).
+    pub feedback_state: Option<PathBuf>,
     pub usage: Option<UsageConfig>,
     /// `usage.recent_records`, flat.
     pub recent_records: Option<usize>,
@@ -466,6 +472,15 @@ impl ClientConfig {
         }
         if let Some(d) = self.today {
             b = b.today(d);
+        }
+        if let Some(on) = self.feedback {
+            b = b.feedback(on);
+        }
+        if let Some(on) = self.feedback_automatic {
+            b = b.feedback_automatic(on);
+        }
+        if let Some(path) = self.feedback_state {
+            b = b.feedback_state_file(path);
         }
         if let Some(on) = self.discover_models {
             b = b.discover_models(on);

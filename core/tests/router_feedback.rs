@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use kestrel_router::catalog::Catalog;
-use kestrel_router::router::{Category, EveryProvider, Feedback, Outcome, Reason, Router};
+use kestrel_router::router::{fingerprint, AutoSignal, Category, EveryProvider, Feedback, Outcome, Reason, Router};
+use kestrel_router::types::ChatResponse;
 use kestrel_router::types::{ChatRequest, Message, RequestPolicy};
 use kestrel_router::Tier;
+use serde_json::json;
 
 const TODAY: &str = "2026-12-04";
 
@@ -87,4 +89,102 @@ fn routing_without_feedback_ignores_outcomes() {
     let r = Router::new(Catalog::builtin()).with_today(TODAY).unwrap();
     assert!(r.feedback().is_none());
     assert_eq!(r.route(&request(LOOKUP, None), &EveryProvider).unwrap().tier, Some(Tier::Economy));
+}
+
+#[test]
+fn what_was_learned_survives_a_restart_through_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedback.json");
+    let fb = Arc::new(Feedback::new().with_state_file(&path).unwrap());
+    for i in 0..6 {
+        let id = format!("bad-{i}");
+        fb.remember(&id, Some("acme"), Category::Lookup, Tier::Economy);
+        assert!(fb.record(&id, Outcome::Bad));
+    }
+    assert!(fb.raised(Some("acme"), Category::Lookup).is_some());
+    assert!(!dir.path().join("feedback.json.tmp").exists(), "written through a renamed temporary file");
+
+    // A new memory on the same file routes as the old one did.
+    let again = Arc::new(Feedback::new().with_state_file(&path).unwrap());
+    let before = fb.state(Some("acme"), Category::Lookup).unwrap();
+    assert_eq!(again.state(Some("acme"), Category::Lookup), Some(before));
+    let d = router(&again).route(&request(LOOKUP, Some("acme")), &EveryProvider).unwrap();
+    assert_eq!(d.tier, Some(Tier::Standard));
+
+    // Good outcomes after the restart bring it back, and that is saved too.
+    for i in 0..20 {
+        let id = format!("good-{i}");
+        again.remember(&id, Some("acme"), Category::Lookup, Tier::Standard);
+        assert!(again.record(&id, Outcome::Good));
+    }
+    let third = Feedback::new().with_state_file(&path).unwrap();
+    assert!(third.raised(Some("acme"), Category::Lookup).is_none());
+    assert!(third.state(Some("acme"), Category::Lookup).is_some());
+}
+
+#[test]
+fn a_malformed_state_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::write(&path, "not json").unwrap();
+    let err = Feedback::new().with_state_file(&path).unwrap_err().to_string();
+    assert!(err.contains("state.json"), "{err}");
+    // A missing file is a fresh start.
+    assert!(Feedback::new().with_state_file(dir.path().join("absent.json")).is_ok());
+}
+
+fn answer(content: &str, finish: &str, tool_args: Option<&str>) -> ChatResponse {
+    let mut msg = json!({"role": "assistant", "content": content});
+    if let Some(a) = tool_args {
+        msg["tool_calls"] = json!([{"id": "c1", "type": "function", "function": {"name": "f", "arguments": a}}]);
+    }
+    serde_json::from_value(json!({
+        "id": "r", "object": "chat.completion", "created": 0, "model": "m",
+        "choices": [{"index": 0, "message": msg, "finish_reason": finish}]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn automatic_signals_are_read_from_answers() {
+    assert_eq!(AutoSignal::in_response(false, &answer("fine", "stop", None)), None);
+    assert_eq!(AutoSignal::in_response(false, &answer("cut sho", "length", None)), Some(AutoSignal::Length));
+    assert_eq!(AutoSignal::in_response(true, &answer("{\"a\": 1}", "stop", None)), None);
+    assert_eq!(AutoSignal::in_response(true, &answer("{\"a\": ", "stop", None)), Some(AutoSignal::InvalidJson));
+    assert_eq!(AutoSignal::in_response(false, &answer("{\"a\": ", "stop", None)), None, "not asked for JSON");
+    assert_eq!(AutoSignal::in_response(false, &answer("", "tool_calls", Some("{\"city\": \"Lima\"}"))), None);
+    assert_eq!(
+        AutoSignal::in_response(false, &answer("", "tool_calls", Some("{city: Lima"))),
+        Some(AutoSignal::InvalidToolArguments)
+    );
+}
+
+#[test]
+fn automatic_signals_count_only_when_switched_on_and_are_named_in_reasons() {
+    let off = Feedback::new();
+    off.remember("r0", None, Category::Code, Tier::Standard);
+    assert!(!off.signal("r0", AutoSignal::Length), "off by default");
+
+    let fb = Arc::new(Feedback::new().with_automatic(true));
+    let req = request(LOOKUP, Some("acme"));
+    let fp = fingerprint(&req);
+    // The same request sent again and again: each repeat marks the previous answer bad.
+    for i in 0..6 {
+        fb.remember_request(&format!("try-{i}"), Some("acme"), Category::Lookup, Tier::Economy, Some(fp));
+    }
+    let s = fb.state(Some("acme"), Category::Lookup).unwrap();
+    assert_eq!(s.last_signal, Some(AutoSignal::Retry));
+    assert!(s.raised, "{s:?}");
+    // Different requests are not retries of each other.
+    let other = fingerprint(&request("What's the capital of Chile?", Some("acme")));
+    assert_ne!(fp, other);
+
+    for i in 0..6 {
+        let id = format!("json-{i}");
+        fb.remember(&id, Some("globex"), Category::Lookup, Tier::Economy);
+        assert!(fb.signal(&id, AutoSignal::InvalidJson));
+    }
+    let d = router(&fb).route(&request(LOOKUP, Some("globex")), &EveryProvider);
+    let reasons: Vec<String> = d.unwrap().reasons.iter().map(ToString::to_string).collect();
+    assert!(reasons.iter().any(|r| r.contains("JSON-mode answer that does not parse")), "{reasons:?}");
 }

@@ -119,6 +119,9 @@ class _BaseClient:
         report: Optional[Union[Mapping[str, Any], Literal[False]]] = None,
         breaker: Optional[Mapping[str, Any]] = None,
         failover_attempts: Optional[int] = None,
+        feedback: Optional[bool] = None,
+        feedback_automatic: Optional[bool] = None,
+        feedback_state: Optional[Union[str, os.PathLike[str]]] = None,
         organization: Optional[str] = None,
         project: Optional[str] = None,
         webhook_secret: Optional[str] = None,
@@ -182,6 +185,14 @@ class _BaseClient:
             until it is probed again.
           failover_attempts: cheaper substitutes tried (once each) before the requested
             model (default 1).
+          feedback: learn from ``client.feedback(request_id, outcome)``: a request
+            category whose answers below premium keep failing is served one tier higher
+            (per tenant) until good outcomes bring it back. Off by default.
+          feedback_automatic: also count automatic signals as bad outcomes (the same
+            request sent again, a JSON-mode answer or tool arguments that do not parse, a
+            ``length`` finish). Off by default; implies ``feedback``.
+          feedback_state: a file that keeps what feedback learned across restarts
+            (loaded at start, rewritten atomically); implies ``feedback``.
         """
         settings: dict[str, Any] = {
             "api_key": api_key,
@@ -210,6 +221,9 @@ class _BaseClient:
             "report": dict(report) if report else (False if report is False else None),
             "breaker": dict(breaker) if breaker else None,
             "failover_attempts": failover_attempts,
+            "feedback": feedback,
+            "feedback_automatic": feedback_automatic,
+            "feedback_state": feedback_state,
             "organization": organization,
             "project": project,
             "webhook_secret": webhook_secret,
@@ -412,6 +426,17 @@ class _BaseClient:
         except NativeError as e:
             raise from_native(e) from None
         return RouteDecision._construct(_json().loads(raw))
+
+    def feedback(self, request_id: str, outcome: Union[Literal["good", "bad"], float]) -> bool:
+        """Records how the answer to ``request_id`` (the response's ``id``) went:
+        ``"good"``, ``"bad"`` or a score from 0 to 1. Returns False when feedback is off
+        (the ``feedback`` argument) or the request is unknown or was routed at premium."""
+        if isinstance(outcome, bool) or not isinstance(outcome, (str, int, float)):
+            raise TypeError("outcome must be \"good\", \"bad\" or a score from 0 to 1")
+        try:
+            return self._shared.native.feedback(request_id, str(outcome))
+        except NativeError as e:
+            raise from_native(e) from None
 
     def health(self) -> List[ProviderHealth]:
         """Each provider's circuit state and whether it has a key."""

@@ -122,6 +122,9 @@ _NATIVE_SETTINGS = (
     "organization",
     "project",
     "azure",
+    "feedback",
+    "feedback_automatic",
+    "feedback_state",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
@@ -157,7 +160,7 @@ def _config(s: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name == "api_key" and callable(value):
             value = value()
-        elif name in ("config_file", "usage_jsonl"):
+        elif name in ("config_file", "usage_jsonl", "feedback_state"):
             value = os.fspath(value)
         elif name in ("tier_floor", "tier_ceiling"):
             value = getattr(value, "value", value)

@@ -451,6 +451,12 @@ impl Catalog {
         self.shutdown_days[id].is_none_or(|s| today < s)
     }
 
+    /// Model `id`'s shutdown day (days since 1970-01-01), parsed once when the catalog
+    /// was built: routing checks it per request without parsing dates.
+    pub fn shutdown_day(&self, id: ModelId) -> Option<i64> {
+        self.shutdown_days[id]
+    }
+
     /// The model to send a request for `id` to on day `today`: `id` itself while it is
     /// served, else its successor chain's first served model (at most 8 hops).
     pub fn current_for(&self, id: ModelId, today: i64) -> Option<ModelId> {

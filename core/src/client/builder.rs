@@ -45,6 +45,8 @@ pub struct ClientBuilder {
     report: Option<Option<ReporterConfig>>,
     tenant: Option<String>,
     feedback: bool,
+    feedback_automatic: bool,
+    feedback_state: Option<std::path::PathBuf>,
     extra_providers: Vec<ProviderSpec>,
     extra_models: Vec<ModelSpec>,
     cache: Option<CacheConfig>,
@@ -76,6 +78,8 @@ impl Default for ClientBuilder {
             report: None,
             tenant: None,
             feedback: false,
+            feedback_automatic: false,
+            feedback_state: None,
             extra_providers: Vec::new(),
             extra_models: Vec::new(),
             cache: None,
@@ -266,6 +270,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Counts automatic signals as bad outcomes (off by default): the same request sent
+    /// again, a JSON-mode answer or tool arguments that do not parse, a `length` finish.
+    /// Implies [`ClientBuilder::feedback`].
+    pub fn feedback_automatic(mut self, on: bool) -> Self {
+        self.feedback_automatic = on;
+        self.feedback |= on;
+        self
+    }
+
+    /// Keeps what feedback learned in `path` across restarts (loaded at build, rewritten
+    /// atomically after each outcome). Implies [`ClientBuilder::feedback`].
+    pub fn feedback_state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.feedback_state = Some(path.into());
+        self.feedback = true;
+        self
+    }
+
     pub fn build(self) -> Result<Client> {
         let mut catalog = match self.catalog {
             Some(c) => c,
@@ -372,7 +393,11 @@ impl ClientBuilder {
             router = router.with_boxed_scorer(s);
         }
         if self.feedback {
-            router = router.with_feedback(Arc::new(crate::router::Feedback::new()));
+            let mut fb = crate::router::Feedback::new().with_automatic(self.feedback_automatic);
+            if let Some(path) = self.feedback_state {
+                fb = fb.with_state_file(path)?;
+            }
+            router = router.with_feedback(Arc::new(fb));
         }
         let ledger = Arc::new(Ledger::with_reporter(self.ledger, reporter));
         Ok(Client {

@@ -18,7 +18,7 @@ use crate::health::Counted;
 use crate::providers::http::Seen;
 use crate::providers::{Call, ChunkStream, Provider};
 use crate::router::{Candidate, Decision};
-use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse};
+use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse, ResponseFormat};
 use crate::usage::{Attempt, ErrorKind};
 
 /// What a call's options ask of each of its attempts.
@@ -92,7 +92,16 @@ impl Client {
                 resp.provider_response = ctx.response.take().map(Box::new);
                 if let (Some(fb), Some(d)) = (self.inner.router.feedback(), &ctx.decision) {
                     if let (Some(category), Some(tier)) = (d.category, d.tier) {
-                        fb.remember(&resp.id, ctx.tenant.as_deref(), category, tier);
+                        let fp = fb.automatic().then(|| crate::router::fingerprint(&req));
+                        fb.remember_request(&resp.id, ctx.tenant.as_deref(), category, tier, fp);
+                        let json_mode = req.response_format.as_ref().is_some_and(|f| {
+                            matches!(f, ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. })
+                        });
+                        if let Some(sig) =
+                            crate::router::AutoSignal::in_response(json_mode, &resp).filter(|_| fb.automatic())
+                        {
+                            fb.signal(&resp.id, sig);
+                        }
                     }
                 }
                 Ok(resp)

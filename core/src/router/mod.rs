@@ -20,7 +20,7 @@ pub use analyze::{Analyzer, Features, Signal};
 pub use calibration::{
     cheapest_safe, fit_platt, fit_softmax, shipped, Calibration, ModelFile, Platt, Softmax, FEATURES,
 };
-pub use feedback::{Category, CategoryState, Feedback, Outcome};
+pub use feedback::{fingerprint, AutoSignal, Category, CategoryState, Feedback, Outcome};
 pub use learned::{feature_vector, LearnedScorer};
 pub use policy::{ProviderSet, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP};
 pub use reason::Reason;
@@ -148,6 +148,7 @@ impl Router {
                     category: category.name(),
                     failure_rate: state.failure_rate,
                     raised_to: scored.tier,
+                    signal: state.last_signal,
                 });
             }
         }

@@ -21,7 +21,7 @@ pub struct RoutingPolicy {
     /// Models of the requested provider win when they cost at most this fraction more
     /// than the cheapest (0.10 = 10 %): same-provider answers differ less in style.
     pub same_provider_margin: f64,
-    /// Length of the failover plan before the requested model is appended.
+    /// Length of the failover plan before the requested model is appended (1 to 8).
     pub max_candidates: usize,
     /// The quality rule: for a hard request (routed at premium), a substitute's quality
     /// score may be at most this many points (0-100 scale) below the requested model's;

@@ -23,6 +23,8 @@ pub enum Reason {
         category: &'static str,
         failure_rate: f32,
         raised_to: Tier,
+        /// The last automatic signal counted in the category, if any.
+        signal: Option<super::AutoSignal>,
     },
     /// Keyword evidence for a signal: its first keyword and total weight.
     Evidence {
@@ -46,6 +48,11 @@ pub enum Reason {
     RequestedCeiling(Tier),
     SkippedForCapabilities(u32),
     SkippedForProviders(u32),
+    /// The quality rule skipped `count` models scored below `min` (or unscored).
+    SkippedForQuality {
+        count: u32,
+        min: f32,
+    },
     /// Rare cases that need a sentence with names in it.
     Text(String),
 }
@@ -59,11 +66,17 @@ impl fmt::Display for Reason {
                 "learned scorer: economy {:.2}, standard {:.2}, premium {:.2} → {tier}",
                 probs[0], probs[1], probs[2]
             ),
-            Reason::Outcomes { category, failure_rate, raised_to } => write!(
-                f,
-                "{category} answers below premium have failed {:.0} % of the time lately: raised to {raised_to}",
-                100.0 * failure_rate
-            ),
+            Reason::Outcomes { category, failure_rate, raised_to, signal } => {
+                write!(
+                    f,
+                    "{category} answers below premium have failed {:.0} % of the time lately: raised to {raised_to}",
+                    100.0 * failure_rate
+                )?;
+                match signal {
+                    Some(s) => write!(f, " (last automatic signal: {})", s.describe()),
+                    None => Ok(()),
+                }
+            }
             Reason::Evidence { signal, first, weight } => {
                 write!(f, "{}: \"{}\" (weight {weight:.1})", signal.name(), first.map_or("", keyword))
             }
@@ -78,6 +91,9 @@ impl fmt::Display for Reason {
             Reason::RequestedCeiling(t) => write!(f, "requested model is {t}: never route up"),
             Reason::SkippedForCapabilities(n) => write!(f, "{n} models lack a needed capability or context"),
             Reason::SkippedForProviders(n) => write!(f, "{n} models on unavailable or excluded providers"),
+            Reason::SkippedForQuality { count, min } => {
+                write!(f, "quality rule: {count} models below {min:.1} (or unscored) skipped for this hard request")
+            }
             Reason::Text(s) => f.write_str(s),
         }
     }

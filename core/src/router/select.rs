@@ -185,8 +185,11 @@ pub(crate) fn decide(
     let (reference, last_resort) = match requested {
         Some(req_id) => {
             let spec = catalog.model(req_id);
-            let warning =
-                spec.shutdown.as_ref().and_then(|_| spec.lifecycle_warning(&crate::catalog::iso_from_days(today)));
+            // Dates are formatted only when a warning is due, not on every request.
+            let warning = catalog
+                .shutdown_day(req_id)
+                .filter(|&s| s - today <= crate::catalog::SHUTDOWN_WARNING_DAYS)
+                .and_then(|_| spec.lifecycle_warning(&crate::catalog::iso_from_days(today)));
             if let Some(w) = warning {
                 warn_once(&spec.id, &w);
                 d.reasons.push(Reason::Text(w));
@@ -275,10 +278,12 @@ pub(crate) fn decide(
         _ => None,
     };
 
-    let mut pool: Vec<(Tier, f64, ModelId, f64)> = Vec::with_capacity(catalog.models().len());
+    // The best `max_candidates` so far, kept sorted in a fixed array: no allocation and
+    // no sort of the whole catalog per request.
+    let mut best = Shortlist::new(eff.max_candidates);
     let (mut skipped_caps, mut skipped_provider, mut skipped_quality) = (0u32, 0u32, 0u32);
     for (m, spec) in catalog.models().iter().enumerate() {
-        if m == reference || Some(m) == last_model || spec.tier < target || spec.tier > req_tier {
+        if spec.tier < target || spec.tier > req_tier || m == reference || Some(m) == last_model {
             continue;
         }
         if !catalog.servable(m, today) {
@@ -310,10 +315,8 @@ pub(crate) fn decide(
             continue;
         }
         let rank = if p == req_provider { c * (1.0 - eff.same_provider_margin) } else { c };
-        pool.push((spec.tier, rank, m, c));
+        best.offer(Ranked { tier: spec.tier, rank, model: m, cost: c });
     }
-    pool.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-    pool.truncate(eff.max_candidates);
     if let Some(why) = needs.same_provider {
         d.reasons.push(Reason::Text(format!("{why}: only {} models", catalog.provider(req_provider).name)));
     }
@@ -324,16 +327,63 @@ pub(crate) fn decide(
         d.reasons.push(Reason::SkippedForProviders(skipped_provider));
     }
     if let (Some(min), true) = (min_quality, skipped_quality > 0) {
-        d.reasons.push(Reason::Text(format!(
-            "quality rule: {skipped_quality} models below {min:.1} (or unscored) skipped for this hard request"
-        )));
+        d.reasons.push(Reason::SkippedForQuality { count: skipped_quality, min });
     }
-    d.plan.extend(pool.iter().map(|&(_, _, m, c)| Candidate {
-        model: Some(m),
-        provider: catalog.provider_of(m),
-        expected_cost: c,
+    d.plan.reserve_exact(best.len + 1);
+    d.plan.extend(best.items[..best.len].iter().map(|r| Candidate {
+        model: Some(r.model),
+        provider: catalog.provider_of(r.model),
+        expected_cost: r.cost,
     }));
     finish(d, last_resort)
+}
+
+/// A substitute and the key it is ranked by: lowest tier, then cheapest (with the
+/// same-provider margin), then catalog order.
+#[derive(Clone, Copy)]
+struct Ranked {
+    tier: Tier,
+    rank: f64,
+    model: ModelId,
+    cost: f64,
+}
+
+impl Ranked {
+    fn before(&self, other: &Ranked) -> bool {
+        self.tier.cmp(&other.tier).then(self.rank.total_cmp(&other.rank)).then(self.model.cmp(&other.model)).is_lt()
+    }
+}
+
+/// Longest failover plan before the requested model: [`RoutingPolicy::max_candidates`]
+/// beyond it is clamped (a longer plan only delays the error a caller should see).
+pub(crate) const MAX_PLAN: usize = 8;
+
+/// The best few substitutes seen so far, sorted, in a fixed array.
+struct Shortlist {
+    items: [Ranked; MAX_PLAN],
+    len: usize,
+    cap: usize,
+}
+
+impl Shortlist {
+    fn new(cap: usize) -> Self {
+        let empty = Ranked { tier: Tier::Economy, rank: 0.0, model: 0, cost: 0.0 };
+        Shortlist { items: [empty; MAX_PLAN], len: 0, cap: cap.clamp(1, MAX_PLAN) }
+    }
+
+    /// Inserts `r` in order if it beats the worst kept one (or there is room).
+    fn offer(&mut self, r: Ranked) {
+        if self.len == self.cap && !r.before(&self.items[self.len - 1]) {
+            return;
+        }
+        let mut i = self.len.min(self.cap - 1);
+        while i > 0 && r.before(&self.items[i - 1]) {
+            self.items[i] = self.items[i - 1];
+            i -= 1;
+        }
+        self.items[i] = r;
+        self.len = (self.len + 1).min(self.cap);
+    }
 }
 
 /// Logs a lifecycle warning once per model per process.

@@ -186,3 +186,11 @@ export async function checkRawResponses(client: OpenAI): Promise<void> {
     }
   }
 }
+
+export function feedback(client: OpenAI): boolean {
+  const fb = new OpenAI({ apiKey: "k", feedback: true, feedbackAutomatic: true, feedbackState: "/tmp/fb.json" });
+  void fb;
+  // @ts-expect-error outcomes are "good", "bad" or a score
+  client.feedback("id", "meh");
+  return client.feedback("id", "good") && client.feedback("id", 0.5);
+}
