@@ -55,6 +55,9 @@ pub enum Reason {
     },
     /// Rare cases that need a sentence with names in it.
     Text(String),
+    /// A sentence worked out once and shared by every decision that gives it (a requested
+    /// model's lifecycle warning), so repeating it costs no formatting.
+    Shared(std::sync::Arc<str>),
 }
 
 impl fmt::Display for Reason {
@@ -95,6 +98,7 @@ impl fmt::Display for Reason {
                 write!(f, "quality rule: {count} models below {min:.1} (or unscored) skipped for this hard request")
             }
             Reason::Text(s) => f.write_str(s),
+            Reason::Shared(s) => f.write_str(s),
         }
     }
 }

@@ -185,14 +185,10 @@ pub(crate) fn decide(
     let (reference, last_resort) = match requested {
         Some(req_id) => {
             let spec = catalog.model(req_id);
-            // Dates are formatted only when a warning is due, not on every request.
-            let warning = catalog
-                .shutdown_day(req_id)
-                .filter(|&s| s - today <= crate::catalog::SHUTDOWN_WARNING_DAYS)
-                .and_then(|_| spec.lifecycle_warning(&crate::catalog::iso_from_days(today)));
-            if let Some(w) = warning {
-                warn_once(&spec.id, &w);
-                d.reasons.push(Reason::Text(w));
+            // Dates are formatted only when a warning is due, and then once a day per model.
+            let due = catalog.shutdown_day(req_id).is_some_and(|s| s - today <= crate::catalog::SHUTDOWN_WARNING_DAYS);
+            if let Some(w) = due.then(|| lifecycle_note(spec, today)).flatten() {
+                d.reasons.push(Reason::Shared(w));
             }
             // A model past its shutdown is never planned: its successor stands in.
             let stand_in = catalog.current_for(req_id, today);
@@ -386,14 +382,27 @@ impl Shortlist {
     }
 }
 
-/// Logs a lifecycle warning once per model per process.
-fn warn_once(model: &str, warning: &str) {
-    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let mut warned = WARNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !warned.iter().any(|m| m == model) {
-        warned.push(model.to_string());
-        tracing::warn!(model, "{warning}");
+/// A requested model's lifecycle warning for `today`, worked out once a day per model
+/// (and logged the first time): every request for a model near its shutdown gives it, so
+/// it must not cost a formatting and a log lookup each time.
+fn lifecycle_note(spec: &crate::catalog::ModelSpec, today: i64) -> Option<std::sync::Arc<str>> {
+    type Notes = std::collections::HashMap<String, (i64, Option<std::sync::Arc<str>>)>;
+    static NOTES: std::sync::RwLock<Option<Notes>> = std::sync::RwLock::new(None);
+    let read = NOTES.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((day, note)) = read.as_ref().and_then(|n| n.get(spec.id.as_str())) {
+        if *day == today {
+            return note.clone();
+        }
     }
+    drop(read);
+    let note: Option<std::sync::Arc<str>> =
+        spec.lifecycle_warning(&crate::catalog::iso_from_days(today)).map(std::sync::Arc::from);
+    let mut notes = NOTES.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let first = notes.get_or_insert_with(Notes::new).insert(spec.id.clone(), (today, note.clone())).is_none();
+    if let (true, Some(w)) = (first, &note) {
+        tracing::warn!(model = %spec.id, "{w}");
+    }
+    note
 }
 
 /// Appends the requested model (or its stand-in) as the last resort.
