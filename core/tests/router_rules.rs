@@ -212,6 +212,24 @@ fn models_past_their_shutdown_are_never_planned() {
     assert_eq!(catalog.model(now.chosen().model.unwrap()).id, CHEAPEST_ECONOMY);
 }
 
+/// The lifecycle warning is worked out once a day per model and shared, but never across
+/// catalogs that disagree about that model: each router gives its own catalog's dates.
+#[test]
+fn lifecycle_warnings_follow_each_catalog() {
+    let warning = |r: &Router| {
+        let d = r.route(&ChatRequest::new("gpt-4o", vec![Message::user("hi")]), &EveryProvider).unwrap();
+        d.reasons.iter().map(ToString::to_string).find(|r| r.contains("shuts down on")).unwrap_or_default()
+    };
+    let builtin = router();
+    let mut patched = (*Catalog::builtin()).clone();
+    patched.merge_toml("[[model]]\nid = \"gpt-4o\"\nshutdown = \"2026-12-20\"\n").unwrap();
+    let patched = Router::new(Arc::new(patched)).with_today(TODAY).unwrap();
+    for _ in 0..2 {
+        assert!(warning(&builtin).contains("shuts down on 2027-01-14 (in 41 days)"), "{}", warning(&builtin));
+        assert!(warning(&patched).contains("shuts down on 2026-12-20 (in 16 days)"), "{}", warning(&patched));
+    }
+}
+
 /// The cheapest current economy model for a short request (what `gpt-4o` easy traffic gets).
 const CHEAPEST_ECONOMY: &str = "ministral-3b-latest";
 

@@ -386,23 +386,31 @@ impl Shortlist {
 /// (and logged the first time): every request for a model near its shutdown gives it, so
 /// it must not cost a formatting and a log lookup each time.
 fn lifecycle_note(spec: &crate::catalog::ModelSpec, today: i64) -> Option<std::sync::Arc<str>> {
-    type Notes = std::collections::HashMap<String, (i64, Option<std::sync::Arc<str>>)>;
-    static NOTES: std::sync::RwLock<Option<Notes>> = std::sync::RwLock::new(None);
+    use std::sync::Arc;
+    /// A note and what it was worked out from: the day, and the model's dates and successor
+    /// (two clients may load catalogs that disagree about the same model).
+    struct Note {
+        day: i64,
+        shutdown: Option<String>,
+        successor: Option<String>,
+        text: Option<Arc<str>>,
+    }
+    static NOTES: std::sync::RwLock<Option<std::collections::HashMap<String, Note>>> = std::sync::RwLock::new(None);
+    let fresh = |n: &Note| n.day == today && n.shutdown == spec.shutdown && n.successor == spec.successor;
     let read = NOTES.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((day, note)) = read.as_ref().and_then(|n| n.get(spec.id.as_str())) {
-        if *day == today {
-            return note.clone();
-        }
+    if let Some(n) = read.as_ref().and_then(|n| n.get(spec.id.as_str())).filter(|n| fresh(n)) {
+        return n.text.clone();
     }
     drop(read);
-    let note: Option<std::sync::Arc<str>> =
-        spec.lifecycle_warning(&crate::catalog::iso_from_days(today)).map(std::sync::Arc::from);
+    let text: Option<Arc<str>> = spec.lifecycle_warning(&crate::catalog::iso_from_days(today)).map(Arc::from);
+    let note =
+        Note { day: today, shutdown: spec.shutdown.clone(), successor: spec.successor.clone(), text: text.clone() };
     let mut notes = NOTES.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let first = notes.get_or_insert_with(Notes::new).insert(spec.id.clone(), (today, note.clone())).is_none();
-    if let (true, Some(w)) = (first, &note) {
+    let first = notes.get_or_insert_with(Default::default).insert(spec.id.clone(), note).is_none();
+    if let (true, Some(w)) = (first, &text) {
         tracing::warn!(model = %spec.id, "{w}");
     }
-    note
+    text
 }
 
 /// Appends the requested model (or its stand-in) as the last resort.
