@@ -191,7 +191,10 @@ function record(client, url, init, res, type, body, latencyMs) {
       sent = JSON.parse(init.body);
     } catch {}
   }
-  const usage = body?.usage;
+  // Only what a call made is spent: reading a stored completion or response back (GET) also
+  // carries its `usage`, which was counted when it was made.
+  const method = (init?.method ?? "GET").toUpperCase();
+  const usage = method === "POST" ? body?.usage : undefined;
   const call = {
     endpoint: endpointOf(new URL(url).pathname),
     model: typeof body?.model === "string" ? body.model : typeof sent?.model === "string" ? sent.model : undefined,

@@ -268,7 +268,9 @@ def _recorder(client: _BaseClient) -> Callable[[httpx.Response, Optional[dict[st
             "latency_ms": (time.perf_counter() - t0) * 1000.0 if t0 else 0.0,
             "stream": "text/event-stream" in response.headers.get("content-type", ""),
         }
-        usage = body.get("usage") if body else None
+        # Only what a call made is spent: reading a stored completion or response back (GET)
+        # also carries its `usage`, which was counted when it was made.
+        usage = body.get("usage") if body and request.method == "POST" else None
         if isinstance(usage, dict):
             call["input_tokens"] = _int(usage.get("prompt_tokens", usage.get("input_tokens")))
             call["output_tokens"] = _int(usage.get("completion_tokens", usage.get("output_tokens")))
