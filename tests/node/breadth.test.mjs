@@ -133,6 +133,19 @@ const PROGRAMS = {
     const r = await c.responses.create({ model: "gpt-4o", input: "Today's news?", tools: [{ type: "web_search" }] });
     return [r.output.map((o) => o.type), r.output_text, r.usage.total_tokens];
   },
+  // Routed by Kestrel (through chat) and answered natively by the mock for the SDK: the
+  // texts differ by design, the shape must not.
+  responsesCreateShape: async (c) => {
+    const r = await c.responses.create({ model: "gpt-4o", instructions: "Be brief.", input: "Tell me a joke." });
+    return [r.object, r.status, r.output.map((o) => o.type), r.output_text.length > 0, r.usage.total_tokens > 0];
+  },
+  responsesStreamHelperShape: async (c) => {
+    const stream = c.responses.stream({ model: "gpt-4o", input: "Tell me a joke." });
+    const kinds = new Set();
+    for await (const e of stream) kinds.add(e.type);
+    const final = await stream.finalResponse();
+    return [[...kinds].filter((k) => k.startsWith("response.output_text")).sort(), final.status, final.output_text.length > 0];
+  },
   responsesRetrieveDelete: async (c) => {
     const id = "resp_mock" + "2".repeat(44);
     const r = await c.responses.retrieve(id);
