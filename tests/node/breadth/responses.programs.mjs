@@ -90,6 +90,13 @@ programs({
     const r = await c.responses.compact({ model: "gpt-4o", input: [{ role: "user", content: "Hi" }] });
     return [r.object, r.output.map((o) => o.type)];
   },
+  responsesStreamHelper: async (c) => {
+    const stream = c.responses.stream({ model: "gpt-4o", input: "Tell me a joke." });
+    const kinds = new Set();
+    for await (const e of stream) kinds.add(e.type);
+    const final = await stream.finalResponse();
+    return [[...kinds].filter((k) => k.startsWith("response.output_text")).sort(), final.status, final.output_text];
+  },
   responsesWithResponse: async (c) => {
     const { data, response } = await c.responses.create({ model: "gpt-4o", input: "Hi" }).withResponse();
     return [response.status, data.output_text];

@@ -183,6 +183,13 @@ def chat_with_streaming_response(c: Any, k: Kit) -> Any:
 
 
 @program
+def chat_with_streaming_response_parse(c: Any, k: Kit) -> Any:
+    with c.chat.completions.with_streaming_response.create(model="gpt-4o", messages=MESSAGES) as raw:
+        completion = raw.parse()
+        return raw.status_code, kind(completion), completion.choices[0].message.content
+
+
+@program
 def chat_request_id(c: Any, k: Kit) -> Any:
     r = c.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     return isinstance(r._request_id, str) and r._request_id.startswith("req_")

@@ -125,6 +125,14 @@ def responses_compact(c: Any, k: Kit) -> Any:
 
 
 @program
+def responses_stream_helper(c: Any, k: Kit) -> Any:
+    with c.responses.stream(model="gpt-4o", input="Tell me a joke.") as stream:
+        kinds = {e.type for e in stream}
+        final = stream.get_final_response()
+    return sorted(k for k in kinds if k.startswith("response.output_text")), final.status, final.output_text
+
+
+@program
 def responses_with_raw_response(c: Any, k: Kit) -> Any:
     raw = c.responses.with_raw_response.create(model="gpt-4o", input="Hi")
     return raw.http_response.status_code, raw.parse().output_text
