@@ -5,7 +5,8 @@
 //! [`KINDS`], says for each collection (files, batches, fine-tuning jobs and their events and
 //! checkpoints, vector stores and their files and file batches, stored chat completions,
 //! conversations and their items, containers and their files, evals, their runs and output
-//! items, uploads, videos, skills) how its objects look, in OpenAI's wire format, so both
+//! items, uploads, videos, skills, and the Assistants API's assistants, threads, messages,
+//! runs and run steps) how its objects look, in OpenAI's wire format, so both
 //! SDKs parse them into their own types and page through lists as they do against OpenAI.
 //!
 //! Stateless: every id asked about exists, with fixed fields; a list holds [`LISTED`]
@@ -105,6 +106,13 @@ const KINDS: &[Kind] = &[
     Kind { path: "uploads", prefix: "upload_", deleted: "", make: upload },
     Kind { path: "videos", prefix: "video_", deleted: "video.deleted", make: video },
     Kind { path: "skills", prefix: "skill_", deleted: "skill.deleted", make: skill },
+    // The Assistants API (beta, deprecated, still in both SDKs).
+    Kind { path: "assistants", prefix: "asst_", deleted: "assistant.deleted", make: assistant },
+    Kind { path: "threads/runs", prefix: "run_", deleted: "", make: run },
+    Kind { path: "threads/*/runs/*/steps", prefix: "step_", deleted: "", make: run_step },
+    Kind { path: "threads/*/runs", prefix: "run_", deleted: "", make: run },
+    Kind { path: "threads/*/messages", prefix: "msg_", deleted: "thread.message.deleted", make: thread_message },
+    Kind { path: "threads", prefix: "thread_", deleted: "thread.deleted", make: thread },
 ];
 
 /// The answer for `method` on `parts` (the path after `/v1/`), or `None` when no
@@ -410,6 +418,51 @@ fn video(c: &Ctx) -> Value {
 fn skill(c: &Ctx) -> Value {
     json!({"id": c.id, "object": "skill", "created_at": unix_time(), "name": "pdf-tools",
         "description": "Reads PDFs.", "default_version": "1", "latest_version": "1"})
+}
+
+fn assistant(c: &Ctx) -> Value {
+    json!({"id": c.id, "object": "assistant", "created_at": unix_time(),
+        "name": c.body["name"].as_str().unwrap_or("Math Tutor"), "description": null,
+        "model": c.field("model").unwrap_or_else(|| "gpt-4o".into()), "instructions": c.body["instructions"],
+        "tools": c.body.get("tools").cloned().unwrap_or_else(|| json!([])), "metadata": {},
+        "temperature": 1.0, "top_p": 1.0, "response_format": "auto", "tool_resources": {}})
+}
+
+fn thread(c: &Ctx) -> Value {
+    json!({"id": c.id, "object": "thread", "created_at": unix_time(),
+        "metadata": c.body.get("metadata").cloned().unwrap_or_else(|| json!({})), "tool_resources": {}})
+}
+
+fn thread_message(c: &Ctx) -> Value {
+    let text = c.body["content"].as_str().unwrap_or("Hello!");
+    json!({"id": c.id, "object": "thread.message", "created_at": unix_time(), "thread_id": c.parent(0),
+        "role": c.body["role"].as_str().unwrap_or("user"), "status": "completed", "assistant_id": null,
+        "run_id": null, "attachments": [], "metadata": {}, "completed_at": unix_time(), "incomplete_at": null,
+        "incomplete_details": null, "content": [{"type": "text", "text": {"value": text, "annotations": []}}]})
+}
+
+fn run(c: &Ctx) -> Value {
+    let status = match c.action {
+        Some("cancel") => "cancelling",
+        _ => "completed",
+    };
+    let thread = if c.parents.is_empty() { "thread_mock1" } else { c.parent(0) };
+    json!({"id": c.id, "object": "thread.run", "created_at": unix_time(), "thread_id": thread,
+        "assistant_id": c.body["assistant_id"].as_str().unwrap_or("asst_mock1"), "status": status,
+        "model": "gpt-4o", "instructions": "", "tools": [], "metadata": {}, "parallel_tool_calls": true,
+        "started_at": unix_time(), "completed_at": unix_time(), "cancelled_at": null, "failed_at": null,
+        "expires_at": null, "last_error": null, "incomplete_details": null, "required_action": null,
+        "response_format": "auto", "tool_choice": "auto", "truncation_strategy": {"type": "auto"},
+        "max_completion_tokens": null, "max_prompt_tokens": null, "temperature": 1.0, "top_p": 1.0,
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+}
+
+fn run_step(c: &Ctx) -> Value {
+    json!({"id": c.id, "object": "thread.run.step", "created_at": unix_time(), "thread_id": c.parent(0),
+        "run_id": c.parent(1), "assistant_id": "asst_mock1", "type": "message_creation", "status": "completed",
+        "step_details": {"type": "message_creation", "message_creation": {"message_id": "msg_mock1"}},
+        "cancelled_at": null, "completed_at": unix_time(), "expired_at": null, "failed_at": null,
+        "last_error": null, "metadata": {}, "usage": null})
 }
 
 /// A multipart form field's text value (enough of RFC 7578 for the SDKs' uploads).

@@ -94,6 +94,14 @@ programs({
     for await (const m of client.models.list()) ids.push(m.id);
     return ids;
   },
+  azureOpenAI: async (c, k) => {
+    await k.mock.script({ azure_deployments: { big: "gpt-4o" } });
+    const client = new k.lib.AzureOpenAI({ ...k.extras, endpoint: k.mock.url + "/azure/", apiVersion: "2024-10-21", apiKey: "az-key", maxRetries: 0 });
+    const r = await client.chat.completions.create({ model: "big", messages: MESSAGES });
+    const e = await client.embeddings.create({ model: "big", input: "hi" });
+    const sent = (await k.sent()).map((x) => [x.path, x.query, x.headers["api-key"] ?? null]);
+    return [r.choices[0].message.content, e.data.length, sent];
+  },
   optionLogger: async (c, k) => {
     const lines = [];
     const logger = { debug: (m) => lines.push(["debug", m]), info: () => {}, warn: () => {}, error: () => {} };

@@ -330,3 +330,26 @@ programs({
     return (await c.embeddings.create({ model: "text-embedding-3-small", input: "hi" }))._request_id.startsWith("req_");
   },
 });
+
+// The Assistants API (beta; deprecated, still in api.md).
+programs({
+  betaAssistants: async (c) => {
+    const a = await c.beta.assistants.create({ model: "gpt-4o", name: "Math Tutor", instructions: "You are a personal math tutor.", tools: [{ type: "code_interpreter" }] });
+    const got = await c.beta.assistants.retrieve(a.id);
+    const updated = await c.beta.assistants.update(a.id, { name: "Math Tutor 2" });
+    const listed = await collect(c.beta.assistants.list({ limit: 2 }), (x) => x.id);
+    const deleted = await c.beta.assistants.delete(a.id);
+    return [a.object, got.model, updated.id, listed, deleted.object];
+  },
+  betaThreadsMessagesRuns: async (c) => {
+    const thread = await c.beta.threads.create({ messages: [{ role: "user", content: "Solve 3x + 11 = 14" }] });
+    const msg = await c.beta.threads.messages.create(thread.id, { role: "user", content: "Show your work." });
+    const messages = await collect(c.beta.threads.messages.list(thread.id, { limit: 2 }), (m) => m.content[0].text.value);
+    const run = await c.beta.threads.runs.createAndPoll(thread.id, { assistant_id: "asst_abc" }, { pollIntervalMs: 10 });
+    const steps = await collect(c.beta.threads.runs.steps.list(run.id, { thread_id: thread.id }), (s) => s.type);
+    const cancelled = await c.beta.threads.runs.cancel(run.id, { thread_id: thread.id });
+    const both = await c.beta.threads.createAndRun({ assistant_id: "asst_abc", thread: { messages: [{ role: "user", content: "Hi" }] } });
+    const deleted = await c.beta.threads.delete(thread.id);
+    return [thread.object, msg.object, messages, run.status, steps, cancelled.status, both.object, deleted.deleted];
+  },
+});

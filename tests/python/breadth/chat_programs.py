@@ -190,6 +190,15 @@ def chat_with_streaming_response_parse(c: Any, k: Kit) -> Any:
 
 
 @program
+def chat_to_dict_to_json(c: Any, k: Kit) -> Any:
+    r = c.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    d, j = r.to_dict(), json.loads(r.to_json())
+    for x in (d, j):
+        x.pop("kestrel", None)  # what Kestrel adds to a routed answer (its routing decision)
+    return sorted(d), d["choices"][0]["message"], j == d, sorted(set(r.model_dump(exclude_unset=True)) - {"kestrel"}) == sorted(d)
+
+
+@program
 def chat_request_id(c: Any, k: Kit) -> Any:
     r = c.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     return isinstance(r._request_id, str) and r._request_id.startswith("req_")

@@ -134,14 +134,19 @@ def option_async_http_client(c: Any, k: Kit) -> Any:
 @program
 def option_module_client(c: Any, k: Kit) -> Any:
     m = k.module
-    saved = (m.api_key, m.base_url, m.max_retries)
+    # The module's settings and the client it built from them, put back afterwards so the
+    # other tests' module-level clients are untouched.
+    cached = "_module_client" if k.is_kestrel else "_client"
+    saved = (m.api_key, m.base_url, m.max_retries, getattr(m, cached))
     m.api_key, m.base_url, m.max_retries = k.key, k.base_url + "/", 0
+    setattr(m, cached, None)
     try:
         r = m.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         ids = [x.id for x in m.models.list()]
         emb = m.embeddings.create(model="text-embedding-3-small", input="hi")
     finally:
-        m.api_key, m.base_url, m.max_retries = saved
+        m.api_key, m.base_url, m.max_retries = saved[:3]
+        setattr(m, cached, saved[3])
     return r.choices[0].message.content.startswith("Mock answer from"), ids, len(emb.data[0].embedding)
 
 
@@ -150,3 +155,14 @@ def option_client_context_manager(c: Any, k: Kit) -> Any:
     with k.make() as client:
         r = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     return r.choices[0].message.content
+
+
+@program
+def azure_openai(c: Any, k: Kit) -> Any:
+    k.mock.script({"azure_deployments": {"big": "gpt-4o"}})
+    client = k.bare("AzureOpenAI", azure_endpoint=k.mock.url + "/azure/", api_version="2024-10-21", api_key="az-key",
+                    max_retries=0)
+    r = client.chat.completions.create(model="big", messages=MESSAGES)
+    e = client.embeddings.create(model="big", input="hi")
+    sent = [(x["path"], x["query"], x["headers"].get("api-key")) for x in k.sent()]
+    return r.choices[0].message.content, len(e.data), sent

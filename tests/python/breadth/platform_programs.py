@@ -418,6 +418,7 @@ def webhooks_unwrap(c: Any, k: Kit) -> Any:
     msg_id, ts = "msg_1", str(int(time.time()))
     mac = hmac.new(b"kestrel-webhook-secret", f"{msg_id}.{ts}.{body}".encode(), hashlib.sha256).digest()
     headers = {"webhook-id": msg_id, "webhook-timestamp": ts, "webhook-signature": "v1," + base64.b64encode(mac).decode()}
+    client.webhooks.verify_signature(body, headers)
     event = client.webhooks.unwrap(body, headers)
     return kind(event), event.type, event.data.id
 
@@ -477,3 +478,30 @@ def async_passthrough(c: Any, k: Kit) -> Any:
             return ids, [f.id for f in nxt.data], len(emb.data[0].embedding), audio[:3]
 
     return asyncio.run(main())
+
+
+# --- the Assistants API (beta; deprecated, still in api.md) ---------------------------------
+
+
+@program
+def beta_assistants(c: Any, k: Kit) -> Any:
+    a = c.beta.assistants.create(model="gpt-4o", name="Math Tutor", instructions="You are a personal math tutor.",
+                                 tools=[{"type": "code_interpreter"}])
+    got = c.beta.assistants.retrieve(a.id)
+    updated = c.beta.assistants.update(a.id, name="Math Tutor 2")
+    listed = [x.id for x in c.beta.assistants.list(limit=2)]
+    deleted = c.beta.assistants.delete(a.id)
+    return kind(a), a.object, got.model, updated.id, listed, deleted.object
+
+
+@program
+def beta_threads_messages_runs(c: Any, k: Kit) -> Any:
+    thread = c.beta.threads.create(messages=[{"role": "user", "content": "Solve 3x + 11 = 14"}])
+    msg = c.beta.threads.messages.create(thread.id, role="user", content="Show your work.")
+    messages = [m.content[0].text.value for m in c.beta.threads.messages.list(thread.id, limit=2)]
+    run = c.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id="asst_abc", poll_interval_ms=10)
+    steps = [s.type for s in c.beta.threads.runs.steps.list(run.id, thread_id=thread.id)]
+    cancelled = c.beta.threads.runs.cancel(run.id, thread_id=thread.id)
+    both = c.beta.threads.create_and_run(assistant_id="asst_abc", thread={"messages": [{"role": "user", "content": "Hi"}]})
+    deleted = c.beta.threads.delete(thread.id)
+    return (kind(thread), msg.object, messages, run.status, steps, cancelled.status, both.object, deleted.deleted)
