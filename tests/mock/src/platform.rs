@@ -63,7 +63,21 @@ fn moderation(body: &Value) -> Value {
         Value::Array(items) => items.len(),
         _ => 1,
     };
-    let categories = ["harassment", "hate", "self-harm", "sexual", "violence"];
+    let categories = [
+        "harassment",
+        "harassment/threatening",
+        "hate",
+        "hate/threatening",
+        "illicit",
+        "illicit/violent",
+        "self-harm",
+        "self-harm/instructions",
+        "self-harm/intent",
+        "sexual",
+        "sexual/minors",
+        "violence",
+        "violence/graphic",
+    ];
     let result = json!({
         "flagged": false,
         "categories": categories.iter().map(|c| (c.to_string(), json!(false))).collect::<serde_json::Map<_, _>>(),

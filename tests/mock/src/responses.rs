@@ -132,15 +132,9 @@ fn response(id: &str, model: &str, request: &Value, status: &str) -> Value {
         .as_array()
         .map(|t| t.iter().filter_map(|t| t.get("type")?.as_str()).filter(|t| *t != "function").collect())
         .unwrap_or_default();
-    let mut output: Vec<Value> = builtin
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let kind = format!("{}_call", t.trim_end_matches("_preview"));
-            json!({"type": kind, "id": format!("ws_mock{i}"), "status": "completed"})
-        })
-        .collect();
     let chat = as_chat(request);
+    let asked = chat["messages"].as_array().and_then(|m| m.last()).map(answer::message_text).unwrap_or_default();
+    let mut output: Vec<Value> = builtin.iter().enumerate().map(|(i, t)| tool_call(i, t, &asked)).collect();
     let answer = answer::build(&chat, model, &Behaviour::default(), 0);
     if status == "completed" {
         for (i, call) in answer.tool_calls.iter().enumerate() {
@@ -166,10 +160,26 @@ fn response(id: &str, model: &str, request: &Value, status: &str) -> Value {
         "text": echoed("text", json!({"format": {"type": "text"}})), "tool_choice": echoed("tool_choice", json!("auto")),
         "tools": echoed("tools", json!([])), "top_p": echoed("top_p", json!(1.0)), "truncation": "disabled",
         "conversation": request.get("conversation").map(|c| json!({"id": c.get("id").unwrap_or(c)})),
-        "usage": {"input_tokens": input, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": output_tokens,
+        "usage": {"input_tokens": input, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0}, "output_tokens": output_tokens,
             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": input + output_tokens},
         "user": null, "metadata": echoed("metadata", json!({})),
     })
+}
+
+/// The call item a built-in tool leaves in a response's output, with the fields OpenAI's
+/// type for it requires (`action` for a web search, `queries` for a file search, ...).
+fn tool_call(i: usize, tool: &str, asked: &str) -> Value {
+    let kind = format!("{}_call", tool.trim_end_matches("_preview"));
+    let mut item = json!({"type": kind, "id": format!("ws_mock{i}"), "status": "completed"});
+    let extra = match tool.trim_end_matches("_preview") {
+        "web_search" => json!({"action": {"type": "search", "query": asked, "sources": []}}),
+        "file_search" => json!({"queries": [asked], "results": null}),
+        "code_interpreter" => json!({"code": "print(1)", "container_id": "cntr_mock1", "outputs": []}),
+        "image_generation" => json!({"result": null}),
+        _ => json!({}),
+    };
+    item.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    item
 }
 
 /// A Responses request as the Chat Completions request that asks the same thing, so the
@@ -232,7 +242,7 @@ fn compacted(body: &Value, seq: u64) -> Value {
     let model = body["model"].as_str().unwrap_or("gpt-4o");
     json!({"id": format!("resp_mock{seq:044}"), "object": "response.compaction", "created_at": unix_time(),
         "output": [{"type": "compaction", "id": "cmp_mock0", "encrypted_content": "bW9jaw=="}],
-        "usage": {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 3,
+        "usage": {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0}, "output_tokens": 3,
             "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}, "model": model})
 }
 

@@ -340,7 +340,8 @@ fn stored_chat(c: &Ctx) -> Value {
 }
 
 fn stored_message(c: &Ctx) -> Value {
-    json!({"id": c.id, "role": "user", "content": "A stored question.", "name": null, "content_parts": null})
+    json!({"id": c.id, "role": "assistant", "content": "A stored answer.", "refusal": null, "annotations": [],
+        "content_parts": null})
 }
 
 fn conversation(c: &Ctx) -> Value {

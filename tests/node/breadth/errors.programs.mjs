@@ -98,7 +98,7 @@ programs({
     }
   },
   retriesThenSuccess: async (c, k) => {
-    await k.mock.setModel("gpt-4o", [{ status: 429, retry_after: 0 }, { status: 500 }, { text: "third time" }]);
+    await k.mock.setModel("gpt-4o", [{ status: 429, retry_after: 0 }, { status: 500, retry_after: 0 }, { text: "third time" }]);
     const r = await ask(k.make({ maxRetries: 2 }));
     return [r.choices[0].message.content, (await k.sent("/chat/completions")).length];
   },

@@ -95,7 +95,8 @@ def error_connection_attributes(c: Any, k: Kit) -> Any:
 
 @program
 def retries_then_success(c: Any, k: Kit) -> Any:
-    k.mock.set_model("gpt-4o", [{"status": 429, "retry_after": 0}, {"status": 500}, {"text": "third time"}])
+    k.mock.set_model("gpt-4o", [{"status": 429, "retry_after": 0}, {"status": 500, "retry_after": 0},
+                                {"text": "third time"}])
     r = chat(k.make(max_retries=2))
     return r.choices[0].message.content, len(k.sent("/chat/completions"))
 
