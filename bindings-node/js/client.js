@@ -72,8 +72,10 @@ class OpenAI {
     this.baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     this.timeout = options.timeout ?? OpenAI.DEFAULT_TIMEOUT;
     this.maxRetries = options.maxRetries ?? 2;
-    this.organization = options.organization ?? null;
-    this.project = options.project ?? null;
+    // As openai-node reports them: given, else (unless `fromEnv: false`) the environment's.
+    const env = (name) => (options.fromEnv === false ? undefined : process.env[name] || undefined);
+    this.organization = options.organization ?? env("OPENAI_ORG_ID") ?? null;
+    this.project = options.project ?? env("OPENAI_PROJECT_ID") ?? null;
     this.chat = new Chat(this);
     this.responses = new Responses(this);
     this.kestrel = new Kestrel(this);

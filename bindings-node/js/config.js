@@ -44,6 +44,7 @@ const SDK_ONLY = new Set([
   "logLevel",
   "logger",
   "webhookSecret",
+  "adminAPIKey",
 ]);
 /** camelCase names whose snake_case is not the mechanical one. */
 const RENAMED = { baseURL: "base_url", baseURLs: "base_urls" };

@@ -640,6 +640,8 @@ export interface ClientOptions {
   logLevel?: string;
   logger?: unknown;
   webhookSecret?: string | null;
+  /** The admin key for OpenAI's organization APIs (`client.admin...`, checkpoint permissions), served by openai-node's client. */
+  adminAPIKey?: string | null;
 
   /** `{provider: key}` for other providers, e.g. `{groq: "gsk-..."}`. */
   providerKeys?: Record<string, string>;

@@ -18,6 +18,7 @@ const ROUTED = new Set(["chat", "responses", "then", "toJSON", "constructor"]);
 /** The official client's options Kestrel's constructor takes under the same names. */
 const SDK_OPTIONS = [
   "apiKey",
+  "adminAPIKey",
   "organization",
   "project",
   "webhookSecret",
@@ -77,10 +78,11 @@ function official(client) {
 }
 
 /** `client.<resource>.<name>` that Kestrel does not route (`responses.retrieve`,
- * `responses.inputItems`, ...): the official client's, or `undefined`. */
+ * `responses.inputItems`, `chat.completions.list`, ...): the official client's, or
+ * `undefined`. `resource` is a dotted path (`chat.completions`). */
 function delegateMember(client, resource, name) {
   if (typeof name !== "string" || name.startsWith("_") || ROUTED.has(name)) return undefined;
-  const res = official(client)[resource];
+  const res = resource.split(".").reduce((o, part) => o[part], official(client));
   return name in res ? wrap(res[name], res) : undefined;
 }
 
@@ -189,7 +191,10 @@ function record(client, url, init, res, type, body, latencyMs) {
       sent = JSON.parse(init.body);
     } catch {}
   }
-  const usage = body?.usage;
+  // Only what a call made is spent: reading a stored completion or response back (GET) also
+  // carries its `usage`, which was counted when it was made.
+  const method = (init?.method ?? "GET").toUpperCase();
+  const usage = method === "POST" ? body?.usage : undefined;
   const call = {
     endpoint: endpointOf(new URL(url).pathname),
     model: typeof body?.model === "string" ? body.model : typeof sent?.model === "string" ? sent.model : undefined,

@@ -7,10 +7,17 @@ const { validateInputTools, parseChatCompletion } = require("../parsing.js");
 const { callOptions, hasCallOptions } = require("../config.js");
 const { nextAbortId, rethrow, hidden, withKestrelErrors, AUTHORIZED } = require("./shared.js");
 const { APIPromise, addRequestID } = require("../api-promise.js");
+const { delegateMember } = require("../passthrough.js");
 
 class Completions {
   constructor(client) {
     hidden(this, "_client", client);
+    // Stored completions (`retrieve`, `update`, `list`, `delete`, `messages`): kept on
+    // OpenAI's servers, so the official client's (passthrough.js).
+    return new Proxy(this, {
+      get: (target, prop, receiver) =>
+        prop in target ? Reflect.get(target, prop, receiver) : delegateMember(target._client, "chat.completions", prop),
+    });
   }
 
   /**

@@ -70,12 +70,18 @@ _MODULE_SETTINGS = (
     "default_query",
     "http_client",
 )
+# `http_client=DefaultHttpxClient(...)`, as the SDK's README shows.
+_SDK_HTTP_CLIENTS = ("DefaultHttpxClient", "DefaultAsyncHttpxClient", "DefaultAioHttpClient")
 _module_client: "OpenAI | None" = None
 _module_settings: "tuple[object, ...] | None" = None
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from openai import DefaultAioHttpClient as DefaultAioHttpClient
+    from openai import DefaultAsyncHttpxClient as DefaultAsyncHttpxClient
+    from openai import DefaultHttpxClient as DefaultHttpxClient
 
     from .resources.chat import Chat
     from .resources.usage import Usage
@@ -92,6 +98,12 @@ if TYPE_CHECKING:
 else:
 
     def __getattr__(name):
+        if name in _SDK_HTTP_CLIENTS:
+            # The official client's httpx defaults, for `http_client=` (it serves the APIs
+            # Kestrel passes through).
+            import openai
+
+            return getattr(openai, name)
         # Only names a client answers to build the client: probes such as `__path__` or
         # `hasattr(kestrel_router, "x")` never do.
         if not name.startswith("_") and (name in ("chat", "responses", "kestrel", "usage") or _sdk_has(name)):

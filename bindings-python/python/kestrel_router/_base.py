@@ -125,6 +125,7 @@ class _BaseClient:
         organization: Optional[str] = None,
         project: Optional[str] = None,
         webhook_secret: Optional[str] = None,
+        admin_api_key: Optional[str] = None,
         websocket_base_url: Optional[Any] = None,
         default_query: Optional[Mapping[str, object]] = None,
         http_client: Optional[Any] = None,
@@ -145,7 +146,7 @@ class _BaseClient:
           organization, project: OpenAI's ``OpenAI-Organization`` / ``OpenAI-Project``
             headers, sent to OpenAI only (``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID`` when
             ``from_env``).
-          webhook_secret, websocket_base_url, default_query, http_client: configure the
+          webhook_secret, admin_api_key, websocket_base_url, default_query, http_client: configure the
             official client that serves the APIs Kestrel does not route (embeddings,
             files, ...); routed chat requests use Kestrel's HTTP client in Rust.
 
@@ -194,6 +195,10 @@ class _BaseClient:
           feedback_state: a file that keeps what feedback learned across restarts
             (loaded at start, rewritten atomically); implies ``feedback``.
         """
+        if from_env:
+            # Read once, as the SDK does, so `client.organization` says what is sent.
+            organization = organization or os.environ.get("OPENAI_ORG_ID") or None
+            project = project or os.environ.get("OPENAI_PROJECT_ID") or None
         settings: dict[str, Any] = {
             "api_key": api_key,
             "base_url": base_url,
@@ -227,6 +232,7 @@ class _BaseClient:
             "organization": organization,
             "project": project,
             "webhook_secret": webhook_secret,
+            "admin_api_key": admin_api_key,
             "websocket_base_url": websocket_base_url,
             "default_query": default_query,
             "http_client": http_client,

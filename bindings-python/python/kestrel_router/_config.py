@@ -139,6 +139,7 @@ _POLICY_SETTINGS = {
 }
 # Accepted for OpenAI SDK compatibility and otherwise ignored.
 _SDK_SETTINGS = (
+    "admin_api_key",
     "webhook_secret",
     "websocket_base_url",
     "default_query",

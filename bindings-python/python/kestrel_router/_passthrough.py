@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # The constructor settings the official client takes under the same names.
 _SDK_ARGS = (
     "api_key",
+    "admin_api_key",
     "organization",
     "project",
     "webhook_secret",
@@ -109,10 +110,14 @@ def official(client: _BaseClient, is_async: bool) -> Any:
 
 def delegate_member(client: _BaseClient, resource: str, name: str, is_async: bool) -> Any:
     """``client.<resource>.<name>`` that Kestrel does not route (``responses.retrieve``,
-    ``responses.input_items``, ...): the official client's."""
+    ``responses.input_items``, ``chat.completions.list``, ...): the official client's.
+    ``resource`` is a dotted path (``chat.completions.with_raw_response``)."""
     if name.startswith("_"):
         raise AttributeError(f"{resource!r} has no attribute {name!r}")
-    return wrap(getattr(getattr(official(client, is_async), resource), name))
+    target = official(client, is_async)
+    for part in resource.split("."):
+        target = getattr(target, part)
+    return wrap(getattr(target, name))
 
 
 def official_create(
@@ -263,7 +268,9 @@ def _recorder(client: _BaseClient) -> Callable[[httpx.Response, Optional[dict[st
             "latency_ms": (time.perf_counter() - t0) * 1000.0 if t0 else 0.0,
             "stream": "text/event-stream" in response.headers.get("content-type", ""),
         }
-        usage = body.get("usage") if body else None
+        # Only what a call made is spent: reading a stored completion or response back (GET)
+        # also carries its `usage`, which was counted when it was made.
+        usage = body.get("usage") if body and request.method == "POST" else None
         if isinstance(usage, dict):
             call["input_tokens"] = _int(usage.get("prompt_tokens", usage.get("input_tokens")))
             call["output_tokens"] = _int(usage.get("completion_tokens", usage.get("output_tokens")))

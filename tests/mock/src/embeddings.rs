@@ -23,6 +23,17 @@ fn vector(text: &str) -> Vec<f64> {
     v
 }
 
+/// A vector as OpenAI sends it: a JSON array, or with `encoding_format: "base64"` the base64
+/// of its little-endian float32s.
+fn encode(v: Vec<f64>, base64: bool) -> Value {
+    if !base64 {
+        return json!(v);
+    }
+    use base64::Engine as _;
+    let bytes: Vec<u8> = v.iter().flat_map(|x| (*x as f32).to_le_bytes()).collect();
+    json!(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
 /// The response body for a request body, or an OpenAI-style 400 body.
 pub(crate) fn respond(body: &Value) -> Result<Value, String> {
     let inputs: Vec<String> = match body.get("input") {
@@ -31,11 +42,13 @@ pub(crate) fn respond(body: &Value) -> Result<Value, String> {
         _ => return Err("'input' is required: a string or an array of strings".into()),
     };
     let model = body.get("model").and_then(Value::as_str).ok_or("'model' is required")?;
+    // The SDKs ask for base64 (little-endian float32s) unless told otherwise.
+    let base64 = body.get("encoding_format").and_then(Value::as_str) == Some("base64");
     let tokens: usize = inputs.iter().map(|i| i.split_whitespace().count()).sum();
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()
-        .map(|(i, text)| json!({"object": "embedding", "index": i, "embedding": vector(text)}))
+        .map(|(i, text)| json!({"object": "embedding", "index": i, "embedding": encode(vector(text), base64)}))
         .collect();
     Ok(json!({
         "object": "list", "data": data, "model": model,

@@ -43,6 +43,8 @@ mod responses;
 // The rest of OpenAI's platform API (files, audio, images, batches, ...), passed through.
 #[path = "platform.rs"]
 mod platform;
+#[path = "stored.rs"]
+mod stored;
 use crate::script::{Behaviour, Script, Steps};
 use crate::wire::{self, Meta};
 
@@ -524,7 +526,7 @@ async fn provider(
     }
 
     if !path.contains("/v1beta/") {
-        if let Some(answer) = platform::handle(method.as_str(), &path, &body, &body_json, seq) {
+        if let Some(answer) = platform::handle(method.as_str(), &path, uri.query(), &body, &body_json, seq) {
             let required = required_key(&shared.lock().script, &path).map(str::to_string);
             if let Err(body) = check_key(&headers, required.as_deref()) {
                 return respond_json(StatusCode::UNAUTHORIZED, &body, seq);

@@ -17,6 +17,7 @@ from .._parsing import finish as _finish_parse
 from .._parsing import prepare as _prepare_parse
 from .._types import ChatCompletion, ChatCompletionChunk, ParsedChatCompletion
 from .._config import _json
+from .._passthrough import delegate_member
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class Completions:
 
     def __init__(self, client: _BaseClient) -> None:
         self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``chat.completions.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._client, "chat.completions", name, is_async=False)
 
     @overload
     def create(
@@ -234,6 +239,10 @@ class AsyncCompletions:
 
     def __init__(self, client: _BaseClient) -> None:
         self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``chat.completions.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._client, "chat.completions", name, is_async=True)
 
     @overload
     async def create(
@@ -470,6 +479,10 @@ class CompletionsWithRawResponse:
     def __init__(self, completions: Completions) -> None:
         self._completions = completions
 
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``chat.completions.with_raw_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._completions._client, "chat.completions.with_raw_response", name, is_async=False)
+
     @overload
     def create(
         self, *, model: str, messages: Messages, stream: Optional[Literal[False]] = None, **kwargs: Any
@@ -500,6 +513,10 @@ class CompletionsWithStreamingResponse:
 
     def __init__(self, completions: Completions) -> None:
         self._completions = completions
+
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``chat.completions.with_streaming_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._completions._client, "chat.completions.with_streaming_response", name, is_async=False)
 
     @overload
     def create(
@@ -537,6 +554,10 @@ class AsyncCompletionsWithRawResponse:
     def __init__(self, completions: AsyncCompletions) -> None:
         self._completions = completions
 
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``chat.completions.with_raw_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._completions._client, "chat.completions.with_raw_response", name, is_async=True)
+
     @overload
     async def create(
         self, *, model: str, messages: Messages, stream: Optional[Literal[False]] = None, **kwargs: Any
@@ -568,6 +589,10 @@ class AsyncCompletionsWithStreamingResponse:
 
     def __init__(self, completions: AsyncCompletions) -> None:
         self._completions = completions
+
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``chat.completions.with_streaming_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._completions._client, "chat.completions.with_streaming_response", name, is_async=True)
 
     @overload
     def create(

@@ -500,6 +500,10 @@ class ResponsesWithRawResponse:
     def __init__(self, responses: Responses) -> None:
         self._responses = responses
 
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``responses.with_raw_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._responses._client, "responses.with_raw_response", name, is_async=False)
+
     def create(self, *, model: str, **kwargs: Any) -> LegacyAPIResponse[Union[Response, Stream[ResponseStreamEvent]]]:
         """:meth:`Responses.create` (same arguments), as the raw response."""
         r = self._responses
@@ -515,6 +519,10 @@ class ResponsesWithStreamingResponse:
 
     def __init__(self, responses: Responses) -> None:
         self._responses = responses
+
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``responses.with_streaming_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._responses._client, "responses.with_streaming_response", name, is_async=False)
 
     def create(
         self, *, model: str, **kwargs: Any
@@ -538,6 +546,10 @@ class AsyncResponsesWithRawResponse:
     def __init__(self, responses: AsyncResponses) -> None:
         self._responses = responses
 
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``responses.with_raw_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._responses._client, "responses.with_raw_response", name, is_async=True)
+
     async def create(
         self, *, model: str, **kwargs: Any
     ) -> LegacyAPIResponse[Union[Response, AsyncStream[ResponseStreamEvent]]]:
@@ -556,6 +568,10 @@ class AsyncResponsesWithStreamingResponse:
 
     def __init__(self, responses: AsyncResponses) -> None:
         self._responses = responses
+
+    def __getattr__(self, name: str) -> Any:
+        """The official client's ``responses.with_streaming_response.<name>`` for what Kestrel does not route."""
+        return delegate_member(self._responses._client, "responses.with_streaming_response", name, is_async=True)
 
     def create(
         self, *, model: str, **kwargs: Any
