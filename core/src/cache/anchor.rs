@@ -27,6 +27,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::text::{fingerprint, Fingerprint, VERBATIM};
+use super::thesaurus::{self, Relation};
 
 /// What a stored entry keeps of its question for the pairwise checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -183,12 +184,17 @@ pub fn read(message: &str, fp: &Fingerprint) -> Reading {
         }
     }
     let words: Vec<String> = tokens.iter().map(|t| plain(t)).collect();
+    // A closing "do" is the question's verb ("what does a dentist do"), not an auxiliary.
+    let last = tokens.len().saturating_sub(1);
     let content = tokens
         .iter()
-        .filter(|t| {
-            t.starts_with(VERBATIM) || (t.chars().any(char::is_alphanumeric) && !a.function_words.contains(t.as_str()))
+        .enumerate()
+        .filter(|&(i, t)| {
+            t.starts_with(VERBATIM)
+                || (t.chars().any(char::is_alphanumeric) && !a.function_words.contains(t.as_str()))
+                || (i == last && t == "do")
         })
-        .cloned()
+        .map(|(_, t)| t.clone())
         .collect();
     Reading { anchors, question: Question { words, content, names: names(message) } }
 }
@@ -263,10 +269,10 @@ pub fn compatible(a: &Question, b: &Question) -> bool {
 pub enum Verdict {
     Yes,
     No,
-    /// All else equal, one short span was swapped for another: a synonym ("unclog" /
-    /// "unblock") is a rewording, another word ("rebase" / "merge") a new question. The
-    /// whole-sentence cosine cannot tell them apart (both are near 0.9), so the caller
-    /// compares the two spans themselves.
+    /// All else equal, one short span was swapped for another that WordNet does not relate
+    /// ([`thesaurus`]): a synonym ("unclog" / "unblock") is a rewording, another word
+    /// ("rebase" / "merge") a new question. The whole-sentence cosine cannot tell them
+    /// apart (both are near 0.9), so the caller compares the two spans themselves.
     Swap(String, String),
 }
 
@@ -288,7 +294,12 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
         return Verdict::Yes;
     }
     let span = |m: &[String]| m.iter().map(|t| plain(t)).collect::<Vec<_>>().join(" ");
-    Verdict::Swap(span(mid_x), span(mid_y))
+    let (x, y) = (span(mid_x), span(mid_y));
+    match thesaurus::relate(&x, &y) {
+        Relation::Opposites => Verdict::No,
+        Relation::Synonyms => Verdict::Yes,
+        Relation::Unrelated => Verdict::Swap(x, y),
+    }
 }
 
 /// Words that link two things in one direction ("a list *to* a string"): swapping what

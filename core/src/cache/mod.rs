@@ -21,6 +21,7 @@ mod memory;
 mod redis;
 mod replay;
 pub mod text;
+pub mod thesaurus;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -270,8 +271,13 @@ impl Stage0 {
             (None, Some(dir)) => Arc::new(LocalEmbedder::load(dir)?),
             (None, None) => Arc::new(HashingEmbedder::default()),
         };
-        if embedder.reads_meaning() && cfg.threshold == DEFAULT_THRESHOLD {
-            cfg.threshold = LOCAL_THRESHOLD;
+        if embedder.reads_meaning() {
+            if cfg.threshold == DEFAULT_THRESHOLD {
+                cfg.threshold = LOCAL_THRESHOLD;
+            }
+            // The guard's word relations are read once per process, off the request path.
+            static WARM: std::sync::Once = std::sync::Once::new();
+            WARM.call_once(|| drop(std::thread::spawn(thesaurus::warm)));
         }
         Ok(Stage0 { cfg, store, embedder, last_warning: AtomicU64::new(0) })
     }
