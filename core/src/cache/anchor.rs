@@ -10,8 +10,9 @@
 //! - numbers (after number words: "two" is 2) and math symbols;
 //! - negations, counted ("no", "not", "never", "without", "impossible", ...);
 //! - words of the lists in `anchors.toml`: places, languages, products and technologies,
-//!   units and currencies, times and seasons, kinds of things (animals, food, colours,
-//!   people), and words of opposite sense (enable/disable, buy/sell, ...);
+//!   units and currencies, times and seasons, times counted from now ("today"),
+//!   quantities ("all", "single"), tasks on a given text ("summarize"), kinds of things
+//!   (animals, food, colours, people), and words of opposite sense (enable/disable, ...);
 //! - and, when a direction word links them (to, from, than, ...), the anchors' order.
 //!
 //! Two checks then compare the two messages pairwise ([`compatible`]):
@@ -304,7 +305,10 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
 
 /// Words that link two things in one direction ("a list *to* a string"): swapping what
 /// they link asks the opposite. Weaker ones ("in", "as") are left out: rewordings move them.
-const LINKS: [&str; 10] = ["to", "into", "from", "than", "vs", "versus", "minus", "over", "per", "onto"];
+const LINKS: [&str; 17] = [
+    "to", "into", "from", "than", "vs", "versus", "minus", "over", "per", "onto", "naar", "nach", "hasta", "vers",
+    "van", "von", "desde",
+];
 
 /// When the messages hold the same content words in another order, each pair a link word
 /// joins in one ("convert list *to* string") must come in the same order in the other
@@ -315,6 +319,12 @@ fn same_links(a: &Question, b: &Question) -> bool {
     y.sort_unstable();
     if x != y || a.content == b.content {
         return true;
+    }
+    // A yes/no question about how two things relate ("is a square a rectangle") asks
+    // the converse when they swap.
+    let copula = |q: &Question| q.words.first().is_some_and(|w| matches!(w.as_str(), "is" | "are" | "was" | "were"));
+    if copula(a) || copula(b) {
+        return false;
     }
     let keeps_order = |q: &Question, other: &Question| {
         let plain_content: Vec<String> = q.content.iter().map(|t| plain(t)).collect();
@@ -392,5 +402,13 @@ mod tests {
         assert!(!may_share("Fix this: SELECT * FROM Users", "Fix this: SELECT * FROM users"));
         assert!(may_share("Fix this: SELECT * FROM Users", "Please fix this: SELECT * FROM Users"));
         assert!(!may_share("What is the type of x in x = [1, 2]?", "What is the type of x in x = (1, 2)?"));
+        assert!(!may_share("What's the weather like in Boston today?", "What's the weather like in Boston tomorrow?"));
+        assert!(!may_share("How do I remove a single item from my cart?", "How do I remove all items from my cart?"));
+        assert!(!may_share("Explain this SQL query: `SELECT 1`", "Optimize this SQL query: `SELECT 1`"));
+        assert!(!may_share("Is a square a rectangle?", "Is a rectangle a square?"));
+        assert!(!may_share("How do I zoom in on a PDF?", "How do I zoom out on a PDF?"));
+        assert!(!may_share("Will the stock market crash this year?", "Did the stock market crash this year?"));
+        assert!(!may_share("Is the tire pressure too high?", "Is the tire pressure too low?"));
+        assert!(may_share("What is the simplest way to peel garlic?", "What is the easiest way to peel garlic?"));
     }
 }

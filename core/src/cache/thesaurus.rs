@@ -87,6 +87,9 @@ pub fn warm() {
 pub fn relate(x: &str, y: &str) -> Relation {
     let t = thesaurus();
     let (xs, ys) = (senses(t, x), senses(t, y));
+    if xs.is_empty() != ys.is_empty() && is_slip(x, y) {
+        return Relation::Synonyms;
+    }
     if xs.is_empty() || ys.is_empty() {
         return Relation::Unrelated;
     }
@@ -110,6 +113,15 @@ pub fn relate(x: &str, y: &str) -> Relation {
     } else {
         Relation::Unrelated
     }
+}
+
+/// A typing slip: one word, one letter added, dropped, changed or two swapped ("casue" /
+/// "cause"), where only one of the two is a dictionary word (so "cat" / "car" is not).
+fn is_slip(x: &str, y: &str) -> bool {
+    !x.contains(' ')
+        && !y.contains(' ')
+        && x.chars().count().min(y.chars().count()) >= 4
+        && strsim::osa_distance(x, y) == 1
 }
 
 /// The senses of every dictionary form `span` may be: the guard spells a consonant's `y`
@@ -186,6 +198,9 @@ mod tests {
     #[test]
     fn the_guards_spelling_and_inflections_are_read() {
         assert_eq!(relate("easie", "simple"), Relation::Synonyms);
+        assert_eq!(relate("casue", "cause"), Relation::Synonyms);
+        assert_eq!(relate("musuem", "museum"), Relation::Synonyms);
+        assert_eq!(relate("cart", "card"), Relation::Unrelated);
         assert_eq!(relate("cut down", "reduce"), Relation::Synonyms);
         assert_eq!(relate("stopped", "quit"), Relation::Synonyms);
         assert_eq!(relate("bigger", "larger"), Relation::Synonyms);
