@@ -266,8 +266,10 @@ const PENALTIES: [f64; 3] = [0.01, 0.03, 0.1];
 /// [`PREMIUM_TRAINING_TARGET`] of premium-labelled requests at premium is kept.
 const UNDER_COSTS: [f32; 8] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0];
 
-/// Above the 95 % goal: data the model was not fitted on is harder than its own folds.
-const PREMIUM_TRAINING_TARGET: f64 = 98.0;
+/// The goal itself: a higher target (98 %) costs a third of the economy requests found
+/// out of fold on the pooled sets (62.6 % against 77.5 % at 95 %), and `min_confidence`
+/// is there for users who want more margin.
+const PREMIUM_TRAINING_TARGET: f64 = 95.0;
 
 fn train(args: &EvalArgs, items: &[Item], out: &PathBuf) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let (router, _) = args.router.router()?;
