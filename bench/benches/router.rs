@@ -1,13 +1,20 @@
-//! analyze + score + tier + select for one request, by request size.
+//! analyze + score + tier + select for one request, by request size, with each scorer.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kestrel_bench::{conversation, short_request};
-use kestrel_router::router::{EveryProvider, Router};
+use kestrel_router::router::{EveryProvider, HeuristicScorer, LearnedScorer, Router};
 use kestrel_router::Catalog;
 
 fn route(c: &mut Criterion) {
-    let router = Router::new(Catalog::builtin());
-    let mut group = c.benchmark_group("route");
+    let heuristic = Router::new(Catalog::builtin()).with_scorer(HeuristicScorer);
+    let learned = Router::new(Catalog::builtin()).with_scorer(LearnedScorer::default());
+    for (group, router) in [("route", heuristic), ("route_learned", learned)] {
+        by_size(c, group, &router);
+    }
+}
+
+fn by_size(c: &mut Criterion, group: &str, router: &Router) {
+    let mut group = c.benchmark_group(group);
     let mut cases = vec![("200B".to_string(), short_request())];
     for size in [2_000usize, 20_000, 200_000] {
         cases.push((format!("{}B", size), conversation(size)));

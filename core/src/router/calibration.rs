@@ -60,14 +60,13 @@ pub struct Softmax {
 impl Softmax {
     /// Class probabilities, economy first.
     pub fn probs(&self, x: &[f32; FEATURES]) -> [f32; 3] {
+        let mut scaled = [0f32; FEATURES];
+        for (i, v) in scaled.iter_mut().enumerate() {
+            *v = (x[i] - self.mean[i]) / self.scale[i];
+        }
         let mut z = [0f32; 3];
         for (k, zk) in z.iter_mut().enumerate() {
-            let w = &self.weights[k];
-            let mut s = self.bias[k];
-            for i in 0..FEATURES {
-                s += w[i] * (x[i] - self.mean[i]) / self.scale[i];
-            }
-            *zk = s;
+            *zk = self.bias[k] + self.weights[k].iter().zip(&scaled).map(|(w, v)| w * v).sum::<f32>();
         }
         softmax(z)
     }

@@ -12,11 +12,12 @@ use crate::types::Tier;
 /// rediscover what they get right.
 pub fn feature_vector(f: &Features, a: &Assessment) -> [f32; FEATURES] {
     let mut x = [0f32; FEATURES];
+    // Most signals are absent from any one request: skip their logarithm.
+    let ln = |v: f32| if v > 0.0 { v.ln_1p() } else { 0.0 };
     for s in Signal::ALL {
-        x[s as usize] = f.hit(s).ln_1p();
-        x[Signal::COUNT + s as usize] = f.system_hit(s).ln_1p();
+        x[s as usize] = ln(f.hit(s));
+        x[Signal::COUNT + s as usize] = ln(f.system_hit(s));
     }
-    let ln = |v: f32| v.max(0.0).ln_1p();
     let b = |v: bool| f32::from(u8::from(v));
     let tail = [
         ln(f.last_user_chars as f32),
