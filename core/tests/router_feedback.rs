@@ -188,3 +188,50 @@ fn automatic_signals_count_only_when_switched_on_and_are_named_in_reasons() {
     let reasons: Vec<String> = d.unwrap().reasons.iter().map(ToString::to_string).collect();
     assert!(reasons.iter().any(|r| r.contains("JSON-mode answer that does not parse")), "{reasons:?}");
 }
+
+/// Streamed answers are checked once whole, like complete ones: a run of economy answers
+/// cut at the token limit raises the category; streams dropped before they finish say
+/// nothing about the answer and count for nothing.
+#[tokio::test]
+async fn streamed_answers_give_automatic_signals_when_they_complete() {
+    use futures_util::StreamExt;
+    use kestrel_mock::{Behaviour, MockServer, Script};
+
+    let cut = Behaviour::reply("Lima is the capital of").finish_reason("length");
+    let mock = MockServer::start(Script::new().default_behaviour(cut)).await.unwrap();
+    let client = kestrel_router::Client::builder()
+        .from_env(false)
+        .api_key("groq", "gsk-test-groq")
+        .base_url("groq", format!("{}/groq", mock.url()))
+        .feedback(true)
+        .feedback_automatic(true)
+        .build()
+        .unwrap();
+    let ask = |n: usize| request(&format!("{LOOKUP} ({n})"), Some("acme"));
+    let tier = |c: &kestrel_router::Client| c.route(&request(LOOKUP, Some("acme"))).unwrap().tier;
+    assert_eq!(tier(&client), Some(Tier::Economy));
+
+    // Dropped after the first chunk: not an outcome.
+    for i in 0..6 {
+        let mut s = client.chat_stream(ask(i)).await.unwrap();
+        s.next().await.unwrap().unwrap();
+    }
+    assert_eq!(tier(&client), Some(Tier::Economy));
+
+    let mut last = String::new();
+    for i in 0..6 {
+        let mut s = client.chat_stream(ask(100 + i)).await.unwrap();
+        while let Some(chunk) = s.next().await {
+            last = chunk.unwrap().id;
+        }
+    }
+    let d = client.route(&request(LOOKUP, Some("acme"))).unwrap();
+    assert_eq!(d.tier, Some(Tier::Standard), "{:?}", d.reasons);
+    let reasons: Vec<String> = d.reasons.iter().map(ToString::to_string).collect();
+    assert!(reasons.iter().any(|r| r.contains("cut at the token limit")), "{reasons:?}");
+    // The signal used up the answer's pending outcome; a stream's id is remembered at start.
+    assert!(!client.feedback(&last, Outcome::Good));
+    let mut s = client.chat_stream(ask(200)).await.unwrap();
+    let id = s.next().await.unwrap().unwrap().id;
+    assert!(client.feedback(&id, Outcome::Good));
+}

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::health::Counted;
 use crate::providers::http::Seen;
 use crate::providers::{Call, ChunkStream, Provider};
-use crate::router::{Candidate, Decision};
+use crate::router::{AutoSignal, Candidate, Decision, Feedback};
 use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse, ResponseFormat};
 use crate::usage::{Attempt, ErrorKind};
 
@@ -90,19 +90,8 @@ impl Client {
                 resp.kestrel = Some(meta);
                 // After the store: a cached copy must not replay another call's exchange.
                 resp.provider_response = ctx.response.take().map(Box::new);
-                if let (Some(fb), Some(d)) = (self.inner.router.feedback(), &ctx.decision) {
-                    if let (Some(category), Some(tier)) = (d.category, d.tier) {
-                        let fp = fb.automatic().then(|| crate::router::fingerprint(&req));
-                        fb.remember_request(&resp.id, ctx.tenant.as_deref(), category, tier, fp);
-                        let json_mode = req.response_format.as_ref().is_some_and(|f| {
-                            matches!(f, ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. })
-                        });
-                        if let Some(sig) =
-                            crate::router::AutoSignal::in_response(json_mode, &resp).filter(|_| fb.automatic())
-                        {
-                            fb.signal(&resp.id, sig);
-                        }
-                    }
+                if let Some(watch) = self.watch_outcome(&req, &ctx, &resp.id) {
+                    watch.check(&resp);
                 }
                 Ok(resp)
             }
@@ -140,15 +129,35 @@ impl Client {
         match self.execute(&req, &mut ctx, opts).await {
             Ok(Answer::Stream(stream, first, watch)) => {
                 let response = ctx.response.take();
+                let outcome = self.watch_outcome(&req, &ctx, &first.id);
                 let mut meta = StreamMeta::new(self.inner.accountant.clone(), ctx, wants_usage);
                 if let (Some(stage0), Some(lookup)) = (&self.inner.cache, lookup) {
                     meta.cache_answer(stage0.clone(), lookup);
+                }
+                if let Some(outcome) = outcome {
+                    meta.watch_outcome(outcome);
                 }
                 Ok(ChatStream::new(stream, first, watch, meta).with_response(response))
             }
             Ok(Answer::Complete(_)) => unreachable!("a streaming call returns a stream"),
             Err(e) => Err(self.fail(&ctx, e)),
         }
+    }
+
+    /// With feedback on, remembers where the answer `id` was routed (so a later
+    /// `feedback(id, ..)` counts) and, with automatic signals on, what to check the whole
+    /// answer for once it is complete.
+    fn watch_outcome(&self, req: &ChatRequest, ctx: &RequestContext, id: &str) -> Option<OutcomeWatch> {
+        let fb = self.inner.router.feedback()?;
+        let d = ctx.decision.as_ref()?;
+        let (category, tier) = (d.category?, d.tier?);
+        let fp = fb.automatic().then(|| crate::router::fingerprint(req));
+        fb.remember_request(id, ctx.tenant.as_deref(), category, tier, fp);
+        let json_mode = req
+            .response_format
+            .as_ref()
+            .is_some_and(|f| matches!(f, ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. }));
+        fb.automatic().then(|| OutcomeWatch { feedback: fb.clone(), json_mode })
     }
 
     /// The request addressed to the pinned deployment (an Azure client's `deployment`),
@@ -430,6 +439,22 @@ fn fresh_completion_id() -> String {
     h.update(&crate::clock::unix_ms().to_le_bytes());
     h.update(&n.to_le_bytes());
     format!("chatcmpl-kc{}", &h.finalize().to_hex()[..24])
+}
+
+/// An answer to check for automatic feedback signals once it is whole.
+pub(crate) struct OutcomeWatch {
+    feedback: Arc<Feedback>,
+    json_mode: bool,
+}
+
+impl OutcomeWatch {
+    /// Counts a length cut, JSON that does not parse or tool arguments that are not JSON
+    /// against the answer's category.
+    pub(crate) fn check(&self, resp: &ChatResponse) {
+        if let Some(signal) = AutoSignal::in_response(self.json_mode, resp) {
+            self.feedback.signal(&resp.id, signal);
+        }
+    }
 }
 
 /// Role-only chunks held back before a stream commits; a stream that sends more than this

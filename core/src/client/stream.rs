@@ -11,6 +11,7 @@ use std::future::Future;
 use futures_util::{Stream, StreamExt};
 
 use super::accountant::{estimated_usage, Accountant, Outcome, RequestContext};
+use super::pipeline::OutcomeWatch;
 use crate::cache::{Assembler, Lookup, Stage0};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
@@ -30,25 +31,49 @@ pub(crate) struct StreamMeta {
     answer_chars: usize,
     /// The last chunk's envelope, for a closing chunk when nothing can carry the metadata.
     last: Option<(String, u64, String)>,
-    /// A cache miss: the answer is assembled as it streams and stored if it completes.
-    cache: Option<(Arc<Stage0>, Lookup, Assembler)>,
+    /// A cache miss: the answer is stored if it completes.
+    cache: Option<(Arc<Stage0>, Lookup)>,
+    /// Automatic feedback signals: the complete answer is checked.
+    outcome: Option<OutcomeWatch>,
+    /// The answer as it streams, when the cache or the feedback needs it whole.
+    assembler: Option<Assembler>,
 }
 
 impl StreamMeta {
     pub(crate) fn new(accountant: Arc<Accountant>, ctx: RequestContext, wants_usage: bool) -> Self {
-        StreamMeta { accountant, ctx, wants_usage, usage: None, answer_chars: 0, last: None, cache: None }
+        StreamMeta {
+            accountant,
+            ctx,
+            wants_usage,
+            usage: None,
+            answer_chars: 0,
+            last: None,
+            cache: None,
+            outcome: None,
+            assembler: None,
+        }
     }
 
     /// Stores the answer in the cache when the stream completes.
     pub(crate) fn cache_answer(&mut self, stage0: Arc<Stage0>, lookup: Lookup) {
-        self.cache = Some((stage0, lookup, Assembler::default()));
+        self.cache = Some((stage0, lookup));
+        self.assembler.get_or_insert_with(Assembler::default);
     }
 
-    /// The stream completed: hands the assembled answer to the cache, in the background
-    /// (a stream cannot wait for the backend).
-    fn store_answer(&mut self, model: String) {
-        let Some((stage0, lookup, assembler)) = self.cache.take() else { return };
-        let Some(resp) = assembler.finish() else { return };
+    /// Checks the answer for automatic feedback signals when the stream completes.
+    pub(crate) fn watch_outcome(&mut self, watch: OutcomeWatch) {
+        self.outcome = Some(watch);
+        self.assembler.get_or_insert_with(Assembler::default);
+    }
+
+    /// The stream completed: checks the assembled answer for feedback signals and hands
+    /// it to the cache, in the background (a stream cannot wait for the backend).
+    fn answer_complete(&mut self, model: String) {
+        let Some(resp) = self.assembler.take().and_then(Assembler::finish) else { return };
+        if let Some(watch) = self.outcome.take() {
+            watch.check(&resp);
+        }
+        let Some((stage0, lookup)) = self.cache.take() else { return };
         let store = async move { stage0.store(lookup, &resp, &model).await };
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
@@ -66,7 +91,7 @@ impl StreamMeta {
     }
 
     fn observe(&mut self, chunk: &ChatChunk) {
-        if let Some((_, _, a)) = &mut self.cache {
+        if let Some(a) = &mut self.assembler {
             a.push(chunk);
         }
         if let Some(u) = &chunk.usage {
@@ -189,7 +214,7 @@ impl ChatStream {
     fn close(&mut self) -> Option<ChatChunk> {
         let mut meta = self.meta.take()?;
         let kestrel = meta.finish(None);
-        meta.store_answer(kestrel.model.clone());
+        meta.answer_complete(kestrel.model.clone());
         let mut last = self.held.take().unwrap_or_else(|| {
             let (id, created, model) = meta.last.clone().unwrap_or_default();
             ChatChunk::new(id, created, model, Vec::new())
