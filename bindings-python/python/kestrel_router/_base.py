@@ -368,9 +368,12 @@ class _BaseClient:
         max_retries: Any,
         extra_headers: Optional[Mapping[str, Any]] = None,
         extra_query: Optional[Mapping[str, Any]] = None,
+        *,
+        with_messages: bool = True,
     ) -> tuple[str, Optional[str]]:
-        """The request body and call options as JSON."""
-        body: dict[str, Any] = {"model": model, "messages": messages}
+        """The request body and call options as JSON (a Responses body has no
+        ``messages``)."""
+        body: dict[str, Any] = {"model": model, "messages": messages} if with_messages else {"model": model}
         for key, value in params.items():
             if not _not_given(value):
                 body[key] = value

@@ -116,12 +116,12 @@ def _body(
 ) -> Tuple[str, Optional[str]]:
     """The request body and call options as JSON: the client's chat body builder (policy,
     ``extra_body``, per-call options), without ``messages``."""
+    body: str
+    options: Optional[str]
     body, options = client._request(
-        model, None, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query
+        model, None, stream, params, extra_body, kestrel, timeout, max_retries, extra_headers, extra_query, with_messages=False
     )
-    data = _json().loads(body)
-    data.pop("messages", None)
-    return _json().dumps(data), options
+    return body, options
 
 
 class Responses:
