@@ -195,7 +195,12 @@ pub fn read(message: &str, fp: &Fingerprint) -> Reading {
                 || (t.chars().any(char::is_alphanumeric) && !a.function_words.contains(t.as_str()))
                 || (i == last && t == "do")
         })
-        .map(|(_, t)| t.clone())
+        // Chinese and Japanese write without spaces: read them a character at a time, so
+        // a changed word is a short swapped span, not a whole new sentence.
+        .flat_map(|(_, t)| match t.chars().any(is_cjk) {
+            true => t.chars().filter(|c| !c.is_whitespace()).map(String::from).collect::<Vec<_>>(),
+            false => vec![t.clone()],
+        })
         .collect();
     Reading { anchors, question: Question { words, content, names: names(message) } }
 }
@@ -277,10 +282,70 @@ pub enum Verdict {
     Swap(String, String),
 }
 
+/// Closed-class words the content check does not see, that change the question when both
+/// messages use one and they disagree: whose thing it is ("my order" / "his order"), what
+/// must, should or may be ("must my password" / "can my password"), and which way ("round
+/// up" / "round down", "into" / "out of"). One side without any is a rewording.
+const ROLES: [&[&[&str]]; 3] = [
+    &[
+        &["i", "me", "my", "mine", "myself"],
+        &["you", "your", "yours"],
+        &["he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs"],
+        &["we", "us", "our", "ours"],
+        &["someone", "somebody"],
+    ],
+    &[
+        &["must", "have to", "has to", "need to", "needs to", "required"],
+        &["should", "ought"],
+        &["can", "could", "may", "able"],
+    ],
+    &[&["up"], &["down"], &["into", "onto"], &["out", "off", "away"], &["near"]],
+];
+
+/// Which classes of one [`ROLES`] group `q` uses, as bits. A question's opening ("how do
+/// *you*", "how *can* I") is generic and not counted.
+fn roles(q: &Question, group: &[&[&str]]) -> u32 {
+    const OPENERS: [&str; 7] = ["how", "what", "where", "when", "why", "which", "who"];
+    const AUX: [&str; 8] = ["do", "does", "can", "could", "should", "would", "will", "doe"];
+    let w = &q.words;
+    let mut bits = 0;
+    for i in 0..w.len() {
+        let after = |k: usize, list: &[&str]| i >= k && list.contains(&w[i - k].as_str());
+        if after(1, &OPENERS) || (after(1, &AUX) && after(2, &OPENERS)) {
+            continue;
+        }
+        for (c, class) in group.iter().enumerate() {
+            if class.iter().any(|p| p.split(' ').enumerate().all(|(k, part)| w.get(i + k).is_some_and(|t| t == part))) {
+                bits |= 1 << c;
+            }
+        }
+    }
+    bits
+}
+
+/// `b` is `a` with a prefix that reverses it, in English or a Romance language
+/// ("activate" / "deactivate", "activo" / "desactivo", "lock" / "unlock").
+fn negated_prefix(a: &str, b: &str) -> bool {
+    ["un", "dis", "de", "des", "in", "im", "non", "anti"]
+        .iter()
+        .any(|p| b.strip_prefix(p).is_some_and(|rest| rest == a && a.len() >= 3))
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
+}
+
 /// [`compatible`], keeping the swapped spans for the caller to compare.
 pub fn judge(a: &Question, b: &Question) -> Verdict {
     let has = |q: &Question, w: &String| q.words.contains(w);
     if !a.names.iter().all(|n| has(b, n)) || !b.names.iter().all(|n| has(a, n)) || !same_links(a, b) {
+        return Verdict::No;
+    }
+    let disagree = |group: &[&[&str]]| {
+        let (x, y) = (roles(a, group), roles(b, group));
+        x != 0 && y != 0 && x & y == 0
+    };
+    if ROLES.iter().any(|g| disagree(g)) {
         return Verdict::No;
     }
     let (x, y) = (&a.content, &b.content);
@@ -296,6 +361,11 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
     }
     let span = |m: &[String]| m.iter().map(|t| plain(t)).collect::<Vec<_>>().join(" ");
     let (x, y) = (span(mid_x), span(mid_y));
+    if negated_prefix(&x, &y) || negated_prefix(&y, &x) || x.chars().chain(y.chars()).any(is_cjk) {
+        // A character or two changed in Chinese or Japanese: another word, which neither
+        // WordNet nor the model reads.
+        return Verdict::No;
+    }
     match thesaurus::relate(&x, &y) {
         Relation::Opposites => Verdict::No,
         Relation::Synonyms => Verdict::Yes,
@@ -406,6 +476,12 @@ mod tests {
         assert!(!may_share("How do I remove a single item from my cart?", "How do I remove all items from my cart?"));
         assert!(!may_share("Explain this SQL query: `SELECT 1`", "Optimize this SQL query: `SELECT 1`"));
         assert!(!may_share("Is a square a rectangle?", "Is a rectangle a square?"));
+        assert!(!may_share("How do I cancel my order?", "How do I cancel his order?"));
+        assert!(!may_share("Must my password contain a digit?", "Can my password contain a digit?"));
+        assert!(!may_share("How do I round up to the nearest integer?", "How do I round down to the nearest integer?"));
+        assert!(!may_share("怎么开通网上银行？", "怎么注销网上银行？"));
+        assert!(!may_share("¿Cómo activo mi tarjeta?", "¿Cómo desactivo mi tarjeta?"));
+        assert!(may_share("How do you cancel an order?", "How can I cancel my order?"));
         assert!(!may_share("How do I zoom in on a PDF?", "How do I zoom out on a PDF?"));
         assert!(!may_share("Will the stock market crash this year?", "Did the stock market crash this year?"));
         assert!(!may_share("Is the tire pressure too high?", "Is the tire pressure too low?"));
