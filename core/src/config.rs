@@ -16,6 +16,15 @@ use crate::router::{RoutingPolicy, Tier};
 use crate::secret::Secret;
 use crate::usage::{LedgerConfig, ReporterConfig};
 
+/// The scorers a configuration can name: the hand-set rules, or the logistic regression
+/// trained on the labelled sets (see the README's router figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScorerChoice {
+    Heuristic,
+    Learned,
+}
+
 /// Everything a client can be configured with. Absent fields keep the builder's defaults.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +71,8 @@ pub struct ClientConfig {
     pub deny_providers: Option<Names>,
     pub min_confidence: Option<f32>,
     pub max_quality_drop: Option<QualityDrop>,
+    /// Which scorer decides the tier (default: the heuristic).
+    pub scorer: Option<ScorerChoice>,
     /// Plan only the models each provider's listing offers the key (one `GET /models`
     /// per provider and key).
     pub discover_models: Option<bool>,
@@ -473,6 +484,11 @@ impl ClientConfig {
         if let Some(d) = self.today {
             b = b.today(d);
         }
+        match self.scorer {
+            Some(ScorerChoice::Heuristic) => b = b.scorer(crate::router::HeuristicScorer),
+            Some(ScorerChoice::Learned) => b = b.scorer(crate::router::LearnedScorer::default()),
+            None => {}
+        }
         if let Some(on) = self.feedback {
             b = b.feedback(on);
         }
@@ -580,6 +596,20 @@ mod tests {
         assert!(d.plan.iter().all(|c| client.catalog().provider(c.provider).name == "openai"));
         let e = ClientConfig::from_json(r#"{"tier_floor": "gold"}"#).unwrap_err().to_string();
         assert!(e.contains("unknown tier `gold`"), "{e}");
+    }
+
+    #[test]
+    fn the_scorer_is_chosen_by_name() {
+        let req = crate::ChatRequest::new("gpt-4o", vec![crate::Message::user("What is the capital of Peru?")]);
+        for (name, learned) in [("heuristic", false), ("learned", true)] {
+            let json = format!(r#"{{"from_env": false, "api_key": "sk-x", "scorer": "{name}"}}"#);
+            let cfg = ClientConfig::from_json(&json).unwrap();
+            let d = cfg.into_builder().unwrap().build().unwrap().route(&req).unwrap();
+            let by_model = d.reasons.iter().any(|r| matches!(r, crate::router::Reason::Learned { .. }));
+            assert_eq!(by_model, learned, "{name}: {:?}", d.reasons);
+        }
+        let e = ClientConfig::from_json(r#"{"scorer": "neural"}"#).unwrap_err().to_string();
+        assert!(e.contains("neural") && e.contains("learned"), "{e}");
     }
 
     #[test]

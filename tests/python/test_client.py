@@ -361,6 +361,15 @@ def test_policy_arguments_round_trip(make_client: Callable[..., kestrel.OpenAI],
     assert make_client(**kwargs).route(model="gpt-4o", messages=EASY).plan
 
 
+def test_the_scorer_is_chosen_by_name(make_client: Callable[..., kestrel.OpenAI]) -> None:
+    learned = make_client(scorer="learned").route(model="gpt-4o", messages=EASY)
+    assert any("learned scorer" in r for r in learned.reasons), learned.reasons
+    heuristic = make_client(scorer="heuristic").route(model="gpt-4o", messages=EASY)
+    assert not any("learned scorer" in r for r in heuristic.reasons), heuristic.reasons
+    with pytest.raises(kestrel.ConfigurationError, match="neural"):
+        make_client(scorer="neural").route(model="gpt-4o", messages=EASY)  # type: ignore[arg-type]
+
+
 def test_max_quality_drop_is_checked_by_the_core(make_client: Callable[..., kestrel.OpenAI]) -> None:
     ask: Any = [{"role": "user", "content": "What is 2+2?"}]
     for ok in (0, 12.5, False, "off"):

@@ -109,6 +109,7 @@ class _BaseClient:
         allow_providers: Optional[Iterable[str]] = None,
         deny_providers: Optional[Iterable[str]] = None,
         min_confidence: Optional[float] = None,
+        scorer: Optional[Literal["heuristic", "learned"]] = None,
         max_quality_drop: Union[float, Literal[False, "off"], None] = None,
         discover_models: Optional[bool] = None,
         tenant: Optional[str] = None,
@@ -160,6 +161,8 @@ class _BaseClient:
           tier_floor, tier_ceiling: ``"economy"``, ``"standard"`` or ``"premium"``.
           allow_providers, deny_providers: restrict the candidate providers.
           min_confidence: below it the router keeps a request one tier higher.
+          scorer: which scorer decides the tier: ``"heuristic"`` (the hand-set rules,
+            default) or ``"learned"`` (the logistic regression trained on the labelled sets).
           max_quality_drop: for a hard request, how many points (0-100 quality scale) a
             substitute may score below the requested model (default 5); False or
             ``"off"`` turns the quality rule off.
@@ -216,6 +219,7 @@ class _BaseClient:
             "allow_providers": _names(allow_providers),
             "deny_providers": _names(deny_providers),
             "min_confidence": min_confidence,
+            "scorer": scorer,
             "max_quality_drop": max_quality_drop,
             "discover_models": discover_models,
             "tenant": tenant,

@@ -125,6 +125,7 @@ _NATIVE_SETTINGS = (
     "feedback",
     "feedback_automatic",
     "feedback_state",
+    "scorer",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
