@@ -661,8 +661,8 @@ export interface ClientOptions {
   denyProviders?: string | string[];
   /** Below it the router keeps a request one tier higher. */
   minConfidence?: number;
-  /** Which scorer decides the tier: the hand-set rules (default) or the logistic
-   * regression trained on the labelled sets. */
+  /** Which scorer decides the tier: the logistic regression trained on the labelled
+   * sets (default) or the hand-set rules. */
   scorer?: "heuristic" | "learned";
   /** For a hard request, how many points (0-100 quality scale) a substitute may score
    * below the requested model (default 5); `false` or `"off"` turns the rule off. */

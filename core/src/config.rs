@@ -71,7 +71,7 @@ pub struct ClientConfig {
     pub deny_providers: Option<Names>,
     pub min_confidence: Option<f32>,
     pub max_quality_drop: Option<QualityDrop>,
-    /// Which scorer decides the tier (default: the heuristic).
+    /// Which scorer decides the tier (default: the learned one).
     pub scorer: Option<ScorerChoice>,
     /// Plan only the models each provider's listing offers the key (one `GET /models`
     /// per provider and key).

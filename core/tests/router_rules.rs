@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use kestrel_router::catalog::Catalog;
 use kestrel_router::router::{
-    EveryProvider, ProviderSet, RequestPolicy, Router, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP,
+    EveryProvider, HeuristicScorer, ProviderSet, RequestPolicy, Router, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP,
 };
 use kestrel_router::types::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Tool};
 use kestrel_router::{Decision, Tier};
@@ -14,8 +14,9 @@ use serde_json::json;
 /// change as models reach their shutdown dates.
 const TODAY: &str = "2026-12-04";
 
+/// The heuristic's rules: the learned scorer (the default) is checked on the labelled sets.
 fn router() -> Router {
-    Router::new(Catalog::builtin()).with_today(TODAY).unwrap()
+    Router::new(Catalog::builtin()).with_today(TODAY).unwrap().with_scorer(HeuristicScorer)
 }
 
 fn route(model: &str, prompt: &str) -> Decision {

@@ -161,8 +161,8 @@ class _BaseClient:
           tier_floor, tier_ceiling: ``"economy"``, ``"standard"`` or ``"premium"``.
           allow_providers, deny_providers: restrict the candidate providers.
           min_confidence: below it the router keeps a request one tier higher.
-          scorer: which scorer decides the tier: ``"heuristic"`` (the hand-set rules,
-            default) or ``"learned"`` (the logistic regression trained on the labelled sets).
+          scorer: which scorer decides the tier: ``"learned"`` (the logistic regression
+            trained on the labelled sets, default) or ``"heuristic"`` (the hand-set rules).
           max_quality_drop: for a hard request, how many points (0-100 quality scale) a
             substitute may score below the requested model (default 5); False or
             ``"off"`` turns the quality rule off.

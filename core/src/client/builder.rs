@@ -197,7 +197,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the heuristic scorer.
+    /// Replaces the default (learned) scorer, e.g. with [`crate::router::HeuristicScorer`].
     pub fn scorer(mut self, scorer: impl Scorer + 'static) -> Self {
         self.scorer = Some(Box::new(scorer));
         self

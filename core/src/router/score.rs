@@ -15,8 +15,9 @@ pub struct Scored {
     pub reasons: Vec<Reason>,
 }
 
-/// Turns request features into scores and a tier. The heuristic scorer is the default;
-/// a learned model can replace it through [`super::Router::with_scorer`].
+/// Turns request features into scores and a tier. The learned scorer
+/// ([`super::LearnedScorer`]) is the default; the heuristic, or another model, can replace
+/// it through [`super::Router::with_scorer`].
 pub trait Scorer: Send + Sync {
     fn score(&self, features: &Features) -> Scored;
 }
