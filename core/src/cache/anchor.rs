@@ -362,8 +362,9 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
     let span = |m: &[String]| m.iter().map(|t| plain(t)).collect::<Vec<_>>().join(" ");
     let (x, y) = (span(mid_x), span(mid_y));
     if negated_prefix(&x, &y) || negated_prefix(&y, &x) || x.chars().chain(y.chars()).any(is_cjk) {
-        // A character or two changed in Chinese or Japanese: another word, which neither
-        // WordNet nor the model reads.
+        // A reversing prefix ("activo" / "desactivo") makes an opposite; a character or
+        // two changed in Chinese or Japanese is another word, which neither WordNet nor
+        // the model reads.
         return Verdict::No;
     }
     match thesaurus::relate(&x, &y) {
