@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::health::Counted;
 use crate::providers::http::Seen;
 use crate::providers::{Call, ChunkStream, Provider};
-use crate::router::{AutoSignal, Candidate, Decision, Feedback};
+use crate::router::{Candidate, Decision, OutcomeWatch};
 use crate::types::{CacheStatus, ChatChunk, ChatRequest, ChatResponse, ResponseFormat};
 use crate::usage::{Attempt, ErrorKind};
 
@@ -157,7 +157,7 @@ impl Client {
             .response_format
             .as_ref()
             .is_some_and(|f| matches!(f, ResponseFormat::JsonObject | ResponseFormat::JsonSchema { .. }));
-        fb.automatic().then(|| OutcomeWatch { feedback: fb.clone(), json_mode })
+        fb.automatic().then(|| OutcomeWatch::new(fb.clone(), json_mode))
     }
 
     /// The request addressed to the pinned deployment (an Azure client's `deployment`),
@@ -439,22 +439,6 @@ fn fresh_completion_id() -> String {
     h.update(&crate::clock::unix_ms().to_le_bytes());
     h.update(&n.to_le_bytes());
     format!("chatcmpl-kc{}", &h.finalize().to_hex()[..24])
-}
-
-/// An answer to check for automatic feedback signals once it is whole.
-pub(crate) struct OutcomeWatch {
-    feedback: Arc<Feedback>,
-    json_mode: bool,
-}
-
-impl OutcomeWatch {
-    /// Counts a length cut, JSON that does not parse or tool arguments that are not JSON
-    /// against the answer's category.
-    pub(crate) fn check(&self, resp: &ChatResponse) {
-        if let Some(signal) = AutoSignal::in_response(self.json_mode, resp) {
-            self.feedback.signal(&resp.id, signal);
-        }
-    }
 }
 
 /// Role-only chunks held back before a stream commits; a stream that sends more than this

@@ -11,11 +11,11 @@ use std::future::Future;
 use futures_util::{Stream, StreamExt};
 
 use super::accountant::{estimated_usage, Accountant, Outcome, RequestContext};
-use super::pipeline::OutcomeWatch;
 use crate::cache::{Assembler, Lookup, Stage0};
 use crate::deadline::Watch;
 use crate::error::{Error, Result};
 use crate::providers::ChunkStream;
+use crate::router::OutcomeWatch;
 use crate::types::{ChatChunk, Usage};
 use crate::usage::ErrorKind;
 

@@ -29,7 +29,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -487,4 +487,25 @@ fn write_atomically(path: &Path, saved: &Saved) -> std::io::Result<()> {
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// An answer to check for automatic signals once it is whole (a stream's when it
+/// completes).
+pub(crate) struct OutcomeWatch {
+    feedback: Arc<Feedback>,
+    json_mode: bool,
+}
+
+impl OutcomeWatch {
+    pub(crate) fn new(feedback: Arc<Feedback>, json_mode: bool) -> Self {
+        OutcomeWatch { feedback, json_mode }
+    }
+
+    /// Counts a length cut, JSON that does not parse or tool arguments that are not JSON
+    /// against the answer's category.
+    pub(crate) fn check(&self, resp: &crate::types::ChatResponse) {
+        if let Some(signal) = AutoSignal::in_response(self.json_mode, resp) {
+            self.feedback.signal(&resp.id, signal);
+        }
+    }
 }
