@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { after, before, beforeEach } from "node:test";
 import { fileURLToPath } from "node:url";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -108,6 +109,24 @@ export class Mock {
   baseURL(provider) {
     return this.url + PROVIDER_PREFIXES[provider];
   }
+}
+
+/**
+ * One mock for the whole test file, started before its first test, reset before each one
+ * and stopped after the last; `set` receives it once started.
+ */
+export function useMock(set) {
+  let mock;
+  before(async () => {
+    mock = await Mock.start();
+    set(mock);
+  });
+  after(async () => {
+    await mock?.stop();
+  });
+  beforeEach(async () => {
+    await mock.reset();
+  });
 }
 
 /** The providers the client tests configure: OpenAI and its compatible family. */

@@ -2,21 +2,13 @@
 // and skip the provider, streams replay, per-request switches, usage counters.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 
 import OpenAI from "kestrel-router";
-import { Mock, clientOptions } from "./_mock.mjs";
+import { clientOptions, useMock } from "./_mock.mjs";
 
 let mock;
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const ask = (client, content, extra = {}) =>
   client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content }], ...extra });

@@ -11,26 +11,18 @@
 // time within a bound of the SDK's. Then that the next calls are served.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import SDK from "openai";
 import OpenAI, { APIConnectionError, ConfigurationError, InternalServerError, OpenAIError, RateLimitError } from "kestrel-router";
-import { Mock, PROVIDER_KEYS, PROVIDER_PREFIXES, clientOptions } from "./_mock.mjs";
+import { PROVIDER_KEYS, PROVIDER_PREFIXES, clientOptions, useMock } from "./_mock.mjs";
 
 const REQUESTED = "gpt-4o";
 const MESSAGES = [{ role: "user", content: "What is 2+2?" }];
 const TEXT = "one two three four";
 
 let mock;
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const classNames = (e) => {
   const names = [];

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import Official from "openai";
 import * as officialZod from "openai/helpers/zod";
@@ -18,7 +18,7 @@ import OpenAI, * as kestrel from "kestrel-router";
 import { zodFunction, zodResponseFormat } from "kestrel-router/helpers/zod";
 import { ChatCompletionStream } from "kestrel-router/lib/ChatCompletionStream";
 import * as completionsModule from "kestrel-router/resources/chat/completions";
-import { Mock, PROVIDER_KEYS, clientOptions } from "./_mock.mjs";
+import { PROVIDER_KEYS, clientOptions, useMock } from "./_mock.mjs";
 
 const require = createRequire(import.meta.url);
 const MODEL = "gpt-4o-mini";
@@ -57,15 +57,7 @@ const EVENTS = [
 ];
 
 let mock;
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const official = () => new Official({ apiKey: PROVIDER_KEYS.openai, baseURL: mock.baseURL("openai"), maxRetries: 0 });
 const direct = () => new OpenAI(clientOptions(mock, { routing: false }));

@@ -2,7 +2,7 @@
 // Kestrel's own failures, as named exports and as statics of the default export.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import OpenAI, {
   APIConnectionError,
@@ -22,20 +22,12 @@ import OpenAI, {
   RateLimitError,
   StreamInterruptedError,
 } from "kestrel-router";
-import { Mock, clientOptions } from "./_mock.mjs";
+import { clientOptions, useMock } from "./_mock.mjs";
 
 const ask = (content = "hi") => [{ role: "user", content }];
 let mock;
 
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 /** Routing off: the request goes to the scripted model, and failures are not failed over. */
 const direct = (overrides) => new OpenAI(clientOptions(mock, { routing: false, ...overrides }));

@@ -4,23 +4,15 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 
 import OpenAI from "kestrel-router";
-import { Mock, clientOptions } from "./_mock.mjs";
+import { clientOptions, useMock } from "./_mock.mjs";
 
 const LOOKUP = [{ role: "user", content: "What's the capital of Peru?" }];
 let mock;
 
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const client = (overrides) => new OpenAI(clientOptions(mock, overrides));
 const tier = (c) => c.route({ model: "gpt-4o", messages: LOOKUP }).tier;

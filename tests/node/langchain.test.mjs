@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import OpenAI, { RateLimitError } from "kestrel-router";
 import { ChatKestrel } from "kestrel-router/langchain";
@@ -28,20 +28,12 @@ import { concat } from "@langchain/core/utils/stream";
 import { z } from "zod/v3";
 import { z as z4 } from "zod";
 
-import { Mock, PROVIDER_KEYS, REPO, clientOptions } from "./_mock.mjs";
+import { PROVIDER_KEYS, REPO, clientOptions, useMock } from "./_mock.mjs";
 
 const require = createRequire(import.meta.url);
 let mock;
 
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 /** The standard suites' constructor arguments (ChatModelUnitTests adds the same). */
 const STANDARD_ARGS = { temperature: 0, maxTokens: 100, timeout: 60000, stopSequences: [], maxRetries: 2 };

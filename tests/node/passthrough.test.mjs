@@ -3,22 +3,14 @@
 // Kestrel's classes of the same name), every exchange counted in the usage ledger.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 
 import Official from "openai";
 import OpenAI from "kestrel-router";
-import { Mock, PROVIDER_KEYS, clientOptions } from "./_mock.mjs";
+import { PROVIDER_KEYS, clientOptions, useMock } from "./_mock.mjs";
 
 let mock;
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const official = () => new Official({ apiKey: PROVIDER_KEYS.openai, baseURL: mock.baseURL("openai"), maxRetries: 0 });
 

@@ -3,25 +3,17 @@
 // answers, and `status` / `headers` / `requestID` / `error` on errors.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 
 import OpenAI, { APIPromise, InternalServerError, InvalidRequestError, RateLimitError } from "kestrel-router";
-import { Mock, clientOptions } from "./_mock.mjs";
+import { clientOptions, useMock } from "./_mock.mjs";
 
 const ask = (content = "hi") => [{ role: "user", content }];
 /** The mock numbers its answers: `chatcmpl-mock-N` goes with `req_mock_N`. */
 const seqOf = (id) => id.split("-").at(-1);
 let mock;
 
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const direct = (overrides) => new OpenAI(clientOptions(mock, { routing: false, ...overrides }));
 const failure = (promise) => promise.then(() => assert.fail("expected a rejection"), (e) => e);

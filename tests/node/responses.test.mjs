@@ -3,22 +3,14 @@
 // trip by `previous_response_id`, streamed events, and the 404 for an unknown id.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import OpenAI, { NotFoundError, Stream } from "kestrel-router";
 import OfficialOpenAI from "openai";
-import { Mock, clientOptions } from "./_mock.mjs";
+import { clientOptions, useMock } from "./_mock.mjs";
 
 let mock;
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const direct = () => new OpenAI(clientOptions(mock, { routing: false }));
 const WEATHER = {

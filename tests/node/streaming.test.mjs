@@ -3,25 +3,17 @@
 // toReadableStream; and aborting non-stream calls.
 
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import OpenAI, { APIUserAbortError, OpenAIError, Stream } from "kestrel-router";
-import { Mock, clientOptions } from "./_mock.mjs";
+import { clientOptions, useMock } from "./_mock.mjs";
 
 const LONG_TEXT = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ");
 const ask = (content = "hi") => [{ role: "user", content }];
 let mock;
 
-before(async () => {
-  mock = await Mock.start();
-});
-after(async () => {
-  await mock?.stop();
-});
-beforeEach(async () => {
-  await mock.reset();
-});
+useMock((m) => (mock = m));
 
 const direct = () => new OpenAI(clientOptions(mock, { routing: false }));
 /** 200 words at 20 ms each: 4 s if nobody stops it. */
