@@ -236,9 +236,63 @@ pub struct Catalog {
     /// Provider of each model, parallel to `models`.
     model_provider: Vec<ProviderId>,
     names: HashMap<String, ModelId>,
-    /// Shutdown date of each model as days since 1970-01-01, parallel to `models`, so
-    /// routing compares integers.
-    shutdown_days: Vec<Option<i64>>,
+    /// What routing reads of each model, parallel to `models`.
+    rows: Vec<ModelRow>,
+    /// Model ids by tier, cheapest tier first (catalog order within a tier).
+    by_tier: Vec<ModelId>,
+}
+
+/// What routing reads of a model on every request, packed in one small row: the selection
+/// loop walks these instead of the full specs (names, dates as text, cache prices), and
+/// compares shutdown days as integers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ModelRow {
+    pub tier: Tier,
+    pub provider: ProviderId,
+    pub tools: bool,
+    pub vision: bool,
+    pub json_mode: bool,
+    pub json_schema: bool,
+    pub context_window: u32,
+    pub max_output: u32,
+    pub quality: Option<f32>,
+    /// Days since 1970-01-01.
+    pub shutdown_day: Option<i64>,
+    /// Prompts above this many tokens are billed at the long prices (`u32::MAX`: never).
+    long_threshold: u32,
+    /// USD per million tokens: input, output, long input, long output.
+    prices: [f64; 4],
+}
+
+impl ModelRow {
+    fn of(spec: &ModelSpec, provider: ProviderId) -> ModelRow {
+        ModelRow {
+            tier: spec.tier,
+            provider,
+            tools: spec.tools,
+            vision: spec.vision,
+            json_mode: spec.json_mode,
+            json_schema: spec.json_schema,
+            context_window: spec.context_window,
+            max_output: spec.max_output,
+            quality: spec.quality,
+            shutdown_day: spec.shutdown.as_deref().and_then(days_from_iso),
+            long_threshold: spec.long_context_threshold.unwrap_or(u32::MAX),
+            prices: [
+                spec.input_per_mtok,
+                spec.output_per_mtok,
+                spec.long_input_per_mtok.unwrap_or(spec.input_per_mtok),
+                spec.long_output_per_mtok.unwrap_or(spec.output_per_mtok),
+            ],
+        }
+    }
+
+    /// [`ModelSpec::cost`] of a request without prompt caching, in millionths of a USD:
+    /// routing ranks and compares these and divides only the few it keeps.
+    pub fn micro_cost(&self, input_tokens: u64, output_tokens: u64) -> f64 {
+        let long = usize::from(input_tokens > u64::from(self.long_threshold)) * 2;
+        input_tokens as f64 * self.prices[long] + output_tokens as f64 * self.prices[long + 1]
+    }
 }
 
 /// Most catalogs hold far fewer; the provider bitmask in routing policies relies on it.
@@ -258,7 +312,8 @@ impl Catalog {
             models: Vec::new(),
             model_provider: Vec::new(),
             names: HashMap::new(),
-            shutdown_days: Vec::new(),
+            rows: Vec::new(),
+            by_tier: Vec::new(),
         }
     }
 
@@ -413,7 +468,9 @@ impl Catalog {
 
     /// Rebuilds the name index: ids win over aliases, later entries over earlier ones.
     fn reindex(&mut self) {
-        self.shutdown_days = self.models.iter().map(|m| m.shutdown.as_deref().and_then(days_from_iso)).collect();
+        self.rows = self.models.iter().zip(&self.model_provider).map(|(m, &p)| ModelRow::of(m, p)).collect();
+        self.by_tier = (0..self.models.len()).collect();
+        self.by_tier.sort_by_key(|&m| self.models[m].tier);
         self.names.clear();
         for (i, m) in self.models.iter().enumerate() {
             for a in &m.aliases {
@@ -438,6 +495,17 @@ impl Catalog {
         &self.models
     }
 
+    /// Routing's view of each model, parallel to [`Catalog::models`].
+    pub(crate) fn rows(&self) -> &[ModelRow] {
+        &self.rows
+    }
+
+    /// Model ids, cheapest tier first: selection can stop pricing once its shortlist is
+    /// full of a lower tier.
+    pub(crate) fn by_tier(&self) -> &[ModelId] {
+        &self.by_tier
+    }
+
     pub fn model(&self, id: ModelId) -> &ModelSpec {
         &self.models[id]
     }
@@ -448,13 +516,13 @@ impl Catalog {
 
     /// Whether model `id` is still served on day `today` (days since 1970-01-01).
     pub fn servable(&self, id: ModelId, today: i64) -> bool {
-        self.shutdown_days[id].is_none_or(|s| today < s)
+        self.rows[id].shutdown_day.is_none_or(|s| today < s)
     }
 
     /// Model `id`'s shutdown day (days since 1970-01-01), parsed once when the catalog
     /// was built: routing checks it per request without parsing dates.
     pub fn shutdown_day(&self, id: ModelId) -> Option<i64> {
-        self.shutdown_days[id]
+        self.rows[id].shutdown_day
     }
 
     /// The model to send a request for `id` to on day `today`: `id` itself while it is

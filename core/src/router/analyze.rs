@@ -169,8 +169,15 @@ struct PatternInfo {
     ascii: bool,
 }
 
+/// The keyword patterns, in two automatons over lower-cased text: ASCII patterns first,
+/// then the rest. Split and case-sensitive, the ASCII table has under 64 byte classes
+/// (the joint, case-blind one had over 128) and stays in cache, and the other is searched
+/// only in texts that are not all ASCII.
 struct Keywords {
-    automaton: AhoCorasick,
+    ascii: AhoCorasick,
+    other: AhoCorasick,
+    /// Patterns `0..ascii_len` are `ascii`'s, the rest `other`'s (from 0 there).
+    ascii_len: usize,
     info: Vec<PatternInfo>,
     text: Vec<String>,
 }
@@ -216,13 +223,21 @@ impl Keywords {
                 text.push(p);
             }
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&text)
-            .expect("keyword automaton builds");
-        Keywords { automaton, info, text }
+        let (mut info, mut text): (Vec<PatternInfo>, Vec<String>) = {
+            let (ascii, other): (Vec<_>, Vec<_>) = info.into_iter().zip(text).partition(|(i, _)| i.ascii);
+            ascii.into_iter().chain(other).unzip()
+        };
+        info.shrink_to_fit();
+        text.shrink_to_fit();
+        let ascii_len = info.iter().take_while(|i| i.ascii).count();
+        let build = |patterns: &[String]| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(patterns)
+                .expect("keyword automaton builds")
+        };
+        Keywords { ascii: build(&text[..ascii_len]), other: build(&text[ascii_len..]), ascii_len, info, text }
     }
 }
 
@@ -376,7 +391,7 @@ impl Analyzer {
             }
             Place::System => {
                 f.system_bytes += bytes.len();
-                f.list_items = f.list_items.saturating_add(detail(&bytes[..bytes.len().min(DETAIL_LIMIT)]).list_items);
+                f.list_items = f.list_items.saturating_add(list_items(&bytes[..bytes.len().min(DETAIL_LIMIT)]));
             }
             _ => {}
         }
@@ -385,19 +400,26 @@ impl Analyzer {
         if weight == 0.0 {
             return tokens;
         }
-        let target = if place == Place::System { &mut f.system_hits } else { &mut f.hits };
-        if bytes.len() <= head + tail {
-            self.keywords.collect(text, weight, target, &mut f.first_match);
+        let (head, tail) = window(text, head, tail);
+        if place == Place::System {
+            self.keywords.collect_system(head, tail, weight, &mut f.system_hits, &mut f.first_match);
         } else {
-            let head_end = floor_boundary(text, head);
-            self.keywords.collect(&text[..head_end], weight, target, &mut f.first_match);
-            if tail > 0 {
-                let tail_start = ceil_boundary(text, bytes.len() - tail);
-                self.keywords.collect(&text[tail_start..], weight, target, &mut f.first_match);
-            }
+            self.keywords.collect(head, weight, &mut f.hits, &mut f.first_match);
+            self.keywords.collect(tail, weight, &mut f.hits, &mut f.first_match);
         }
         tokens
     }
+}
+
+/// The parts of `text` keywords are read from: its first `head` and last `tail` bytes (at
+/// character boundaries), or all of it and nothing when it is no longer than both.
+fn window(text: &str, head: usize, tail: usize) -> (&str, &str) {
+    if text.len() <= head + tail {
+        return (text, "");
+    }
+    let head_end = floor_boundary(text, head);
+    let tail_start = if tail > 0 { ceil_boundary(text, text.len() - tail) } else { text.len() };
+    (&text[..head_end], &text[tail_start..])
 }
 
 /// The code-fence searcher, built once: building a finder per text cost more than the
@@ -413,6 +435,12 @@ const RECENT_TURNS: usize = 6;
 /// Bytes of the last user message and system prompt read for detailed statistics.
 pub const DETAIL_LIMIT: usize = 8 * 1024;
 
+thread_local! {
+    /// The text being searched, lower-cased: one buffer per thread, grown once to the
+    /// largest keyword window (4 KB).
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Keyword weight and the head and tail bytes read, by place in the conversation: the
 /// message being answered counts most and is read furthest.
 fn keyword_window(place: Place) -> (f32, usize, usize) {
@@ -425,7 +453,68 @@ fn keyword_window(place: Place) -> (f32, usize, usize) {
     }
 }
 
+/// A system prompt's keyword evidence, kept with the text it came from.
+struct SystemScan {
+    head: Box<str>,
+    tail: Box<str>,
+    hits: [f32; Signal::COUNT],
+    first: [Option<u16>; Signal::COUNT],
+}
+
+/// System prompts searched recently on this thread, and the slot to fill next.
+#[derive(Default)]
+struct SystemScans {
+    recent: [Option<SystemScan>; SYSTEM_SCANS],
+    next: usize,
+}
+
+/// System prompts remembered per thread. An application sends a handful of system prompts
+/// with nearly every request, and searching one costs more than comparing it.
+const SYSTEM_SCANS: usize = 4;
+
+thread_local! {
+    static SYSTEM: std::cell::RefCell<SystemScans> = std::cell::RefCell::new(SystemScans::default());
+}
+
 impl Keywords {
+    /// [`Keywords::collect`] for a system prompt's window, searched once per thread while
+    /// it stays among the recent ones.
+    fn collect_system(
+        &self,
+        head: &str,
+        tail: &str,
+        weight: f32,
+        hits: &mut [f32; Signal::COUNT],
+        first: &mut [Option<u16>; Signal::COUNT],
+    ) {
+        SYSTEM.with_borrow_mut(|scans| {
+            let found =
+                scans.recent.iter().position(|s| s.as_ref().is_some_and(|s| *s.head == *head && *s.tail == *tail));
+            let i = match found {
+                Some(i) => i,
+                None => {
+                    let mut scan = SystemScan {
+                        head: head.into(),
+                        tail: tail.into(),
+                        hits: [0.0; Signal::COUNT],
+                        first: [None; Signal::COUNT],
+                    };
+                    self.collect(head, 1.0, &mut scan.hits, &mut scan.first);
+                    self.collect(tail, 1.0, &mut scan.hits, &mut scan.first);
+                    let i = scans.next;
+                    scans.recent[i] = Some(scan);
+                    scans.next = (i + 1) % SYSTEM_SCANS;
+                    i
+                }
+            };
+            let scan = scans.recent[i].as_ref().expect("just found or filled");
+            for s in 0..Signal::COUNT {
+                hits[s] += weight * scan.hits[s];
+                first[s] = first[s].or(scan.first[s]);
+            }
+        });
+    }
+
     /// Adds the keyword evidence in `text` to `hits`.
     fn collect(
         &self,
@@ -434,17 +523,46 @@ impl Keywords {
         hits: &mut [f32; Signal::COUNT],
         first: &mut [Option<u16>; Signal::COUNT],
     ) {
+        if text.is_empty() {
+            return;
+        }
         let bytes = text.as_bytes();
-        for m in self.automaton.find_overlapping_iter(text) {
-            let pid = m.pattern().as_usize();
+        LOWERED.with_borrow_mut(|lowered| {
+            lowered.clear();
+            lowered.extend(bytes.iter().map(u8::to_ascii_lowercase));
+            self.collect_lowered(bytes, lowered, weight, hits, first);
+        });
+    }
+
+    /// [`Keywords::collect`] over `lowered`, `bytes` in ASCII lower case.
+    fn collect_lowered(
+        &self,
+        bytes: &[u8],
+        lowered: &[u8],
+        weight: f32,
+        hits: &mut [f32; Signal::COUNT],
+        first: &mut [Option<u16>; Signal::COUNT],
+    ) {
+        // Where this text's first match of each signal ended (`MAX`: none in this text): the
+        // two searches together name the keyword that comes first, as one search would.
+        let mut first_end = [usize::MAX; Signal::COUNT];
+        let other = (!bytes.is_ascii()).then(|| self.other.find_overlapping_iter(lowered));
+        let matches = self
+            .ascii
+            .find_overlapping_iter(lowered)
+            .map(|m| (m, 0))
+            .chain(other.into_iter().flatten().map(|m| (m, self.ascii_len)));
+        for (m, offset) in matches {
+            let pid = m.pattern().as_usize() + offset;
             let info = self.info[pid];
             if info.ascii && !at_word_boundaries(bytes, m.start(), m.end(), info.prefix, info.suffix) {
                 continue;
             }
             let s = info.signal as usize;
             hits[s] += weight;
-            if first[s].is_none() {
+            if first[s].is_none() || (first_end[s] != usize::MAX && m.end() < first_end[s]) {
                 first[s] = Some(pid as u16);
+                first_end[s] = m.end();
             }
         }
     }
@@ -551,6 +669,19 @@ fn detail(bytes: &[u8]) -> Detail {
     d
 }
 
+/// [`detail`]'s `list_items` alone, for system prompts (where nothing else of it is read):
+/// lines whose first character after spaces is a dash, a star or a digit.
+fn list_items(bytes: &[u8]) -> u16 {
+    let starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+    let items = starts
+        .filter(|&i| {
+            let first = bytes[i.min(bytes.len())..].iter().find(|&&b| b != b' ' && b != b'\t');
+            matches!(first, Some(b'-' | b'*' | b'0'..=b'9'))
+        })
+        .count();
+    u16::try_from(items).unwrap_or(u16::MAX)
+}
+
 /// Classifies ASCII words as they stream past, without allocating.
 #[derive(Default)]
 struct WordShape {
@@ -613,5 +744,51 @@ fn json_text_len(v: &serde_json::Value) -> usize {
         serde_json::Value::Array(a) => a.iter().map(json_text_len).sum::<usize>() + 2,
         serde_json::Value::Object(o) => o.iter().map(|(k, v)| k.len() + 3 + json_text_len(v)).sum::<usize>() + 2,
         _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{detail, list_items, Analyzer};
+    use crate::types::{ChatRequest, Message};
+
+    /// The features of `req` with no system prompt remembered on this thread.
+    fn fresh(req: &ChatRequest) -> super::Features {
+        std::thread::scope(|s| s.spawn(|| Analyzer::new().analyze(req)).join().expect("analysis runs"))
+    }
+
+    #[test]
+    fn a_remembered_system_prompt_gives_the_features_a_fresh_search_gives() {
+        let long = format!("Prove each claim step by step. {} Never guess a dosage.", "Be brief. ".repeat(400));
+        let prompts =
+            ["You are a terse SQL tutor: prove the query is correct.", long.as_str(), "", "Translate to French."];
+        let analyzer = Analyzer::new();
+        // Five prompts cycle through four slots, so remembered and evicted ones both come back.
+        for round in 0..3 {
+            for (i, system) in prompts.iter().chain(["Explain the theorem and its proof."].iter()).enumerate() {
+                let req = ChatRequest::new(
+                    "gpt-4o",
+                    vec![
+                        Message::user("earlier: what is a monad?"),
+                        Message::system(*system),
+                        Message::user(format!("Round {round}: derive the complexity of algorithm {i}.")),
+                    ],
+                );
+                assert_eq!(analyzer.analyze(&req), fresh(&req), "round {round}, prompt {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn system_prompt_list_items_count_as_the_full_pass_counts_them() {
+        for text in [
+            "",
+            "You are a helpful assistant.",
+            "Rules:\n- be brief\n  * cite sources\n3. never guess\n\n  \n-\nend",
+            "\n\n- a\n\t- b\nx - c\n42 is the answer\n*",
+            "no list here\nnor here - at all\n   \n",
+        ] {
+            assert_eq!(list_items(text.as_bytes()), detail(text.as_bytes()).list_items, "{text:?}");
+        }
     }
 }

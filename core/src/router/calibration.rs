@@ -72,6 +72,49 @@ impl Softmax {
     }
 }
 
+/// A [`Softmax`] with its standardization folded into the weights, in fixed arrays padded
+/// to whole lanes: routing then does one vectorized multiply-add per weight, with no
+/// division, no bounds check and no chain of dependent additions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Folded {
+    weights: [[f32; PADDED]; 3],
+    bias: [f32; 3],
+}
+
+const LANES: usize = 8;
+const PADDED: usize = FEATURES.div_ceil(LANES) * LANES;
+
+impl Folded {
+    pub(crate) fn of(s: &Softmax) -> Folded {
+        let mut f = Folded { weights: [[0.0; PADDED]; 3], bias: [0.0; 3] };
+        for k in 0..3 {
+            f.bias[k] = s.bias[k];
+            for i in 0..FEATURES {
+                f.weights[k][i] = s.weights[k][i] / s.scale[i];
+                f.bias[k] -= f.weights[k][i] * s.mean[i];
+            }
+        }
+        f
+    }
+
+    /// [`Softmax::probs`], up to rounding.
+    pub(crate) fn probs(&self, x: &[f32; FEATURES]) -> [f32; 3] {
+        let mut padded = [0.0; PADDED];
+        padded[..FEATURES].copy_from_slice(x);
+        let mut z = self.bias;
+        for (zk, w) in z.iter_mut().zip(&self.weights) {
+            let mut acc = [0f32; LANES];
+            for (w, v) in w.chunks_exact(LANES).zip(padded.chunks_exact(LANES)) {
+                for l in 0..LANES {
+                    acc[l] += w[l] * v[l];
+                }
+            }
+            *zk += acc.iter().sum::<f32>();
+        }
+        softmax(z)
+    }
+}
+
 /// What `learned.toml` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {

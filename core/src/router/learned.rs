@@ -2,7 +2,7 @@
 //! heuristic's own dimensions, with its weights and calibration from `calibration.rs`.
 
 use super::analyze::{Features, Signal};
-use super::calibration::{cheapest_safe, shipped, ModelFile, FEATURES};
+use super::calibration::{cheapest_safe, shipped, Folded, ModelFile, FEATURES};
 use super::score::{assess, Assessment, Scored, Scorer};
 use super::Reason;
 use crate::types::Tier;
@@ -58,11 +58,13 @@ pub fn feature_vector(f: &Features, a: &Assessment) -> [f32; FEATURES] {
 #[derive(Debug, Clone, Copy)]
 pub struct LearnedScorer {
     model: &'static ModelFile,
+    weights: &'static Folded,
 }
 
 impl Default for LearnedScorer {
     fn default() -> Self {
-        LearnedScorer { model: shipped() }
+        static WEIGHTS: std::sync::LazyLock<Folded> = std::sync::LazyLock::new(|| Folded::of(&shipped().model));
+        LearnedScorer { model: shipped(), weights: &WEIGHTS }
     }
 }
 
@@ -71,7 +73,7 @@ impl LearnedScorer {
     /// and evaluation.
     pub fn probs(&self, f: &Features) -> ([f32; 3], Assessment) {
         let a = assess(f);
-        (self.model.model.probs(&feature_vector(f, &a)), a)
+        (self.weights.probs(&feature_vector(f, &a)), a)
     }
 }
 

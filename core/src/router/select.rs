@@ -275,43 +275,60 @@ pub(crate) fn decide(
     };
 
     // The best `max_candidates` so far, kept sorted in a fixed array: no allocation and
-    // no sort of the whole catalog per request.
+    // no sort of the whole catalog per request. Providers are asked once, not per model,
+    // and costs stay in millionths of a USD until the few kept are priced.
+    let mut providers = ProviderSet::NONE;
+    for p in 0..catalog.providers().len() {
+        if usable(p) {
+            providers.insert(p);
+        }
+    }
+    let (input, output) = (u64::from(f.input_tokens), u64::from(out));
+    let rows = catalog.rows();
+    let baseline = rows[reference].micro_cost(input, output);
     let mut best = Shortlist::new(eff.max_candidates);
     let (mut skipped_caps, mut skipped_provider, mut skipped_quality) = (0u32, 0u32, 0u32);
-    for (m, spec) in catalog.models().iter().enumerate() {
-        if spec.tier < target || spec.tier > req_tier || m == reference || Some(m) == last_model {
+    for &m in catalog.by_tier() {
+        let row = &rows[m];
+        if row.tier < target || row.tier > req_tier || m == reference || Some(m) == last_model {
             continue;
         }
-        if !catalog.servable(m, today) {
+        if row.shutdown_day.is_some_and(|s| today >= s) {
             continue;
         }
-        let p = catalog.provider_of(m);
-        if !usable(p) || !available.model_usable(m) || (needs.same_provider.is_some() && p != req_provider) {
+        let p = row.provider;
+        if !providers.contains(p) || (needs.same_provider.is_some() && p != req_provider) || !available.model_usable(m)
+        {
             skipped_provider += 1;
             continue;
         }
-        let fits = (!needs.tools || spec.tools)
-            && (!needs.vision || spec.vision)
-            && (!needs.json_schema || spec.json_schema)
-            && (!needs.json_mode || spec.json_mode)
-            && needs.context <= u64::from(spec.context_window)
-            && needs.max_output <= spec.max_output;
+        let fits = (!needs.tools || row.tools)
+            && (!needs.vision || row.vision)
+            && (!needs.json_schema || row.json_schema)
+            && (!needs.json_mode || row.json_mode)
+            && needs.context <= u64::from(row.context_window)
+            && needs.max_output <= row.max_output;
         if !fits {
             skipped_caps += 1;
             continue;
         }
         if let Some(min) = min_quality {
-            if spec.quality.is_none_or(|q| q < min) {
+            if row.quality.is_none_or(|q| q < min) {
                 skipped_quality += 1;
                 continue;
             }
         }
-        let c = cost(m);
-        if c > d.baseline_cost {
+        // Models are visited cheapest tier first: once the shortlist is full of a lower
+        // tier, this one cannot enter it (the skips above are still counted).
+        if best.full_below(row.tier) {
             continue;
         }
-        let rank = if p == req_provider { c * (1.0 - eff.same_provider_margin) } else { c };
-        best.offer(Ranked { tier: spec.tier, rank, model: m, cost: c });
+        let micro = row.micro_cost(input, output);
+        if micro > baseline {
+            continue;
+        }
+        let rank = if p == req_provider { micro * (1.0 - eff.same_provider_margin) } else { micro };
+        best.offer(Ranked { tier: row.tier, rank, model: m, micro });
     }
     if let Some(why) = needs.same_provider {
         d.reasons.push(Reason::Text(format!("{why}: only {} models", catalog.provider(req_provider).name)));
@@ -329,7 +346,7 @@ pub(crate) fn decide(
     d.plan.extend(best.items[..best.len].iter().map(|r| Candidate {
         model: Some(r.model),
         provider: catalog.provider_of(r.model),
-        expected_cost: r.cost,
+        expected_cost: r.micro / 1_000_000.0,
     }));
     finish(d, last_resort)
 }
@@ -341,7 +358,8 @@ struct Ranked {
     tier: Tier,
     rank: f64,
     model: ModelId,
-    cost: f64,
+    /// Expected cost in millionths of a USD.
+    micro: f64,
 }
 
 impl Ranked {
@@ -363,8 +381,13 @@ struct Shortlist {
 
 impl Shortlist {
     fn new(cap: usize) -> Self {
-        let empty = Ranked { tier: Tier::Economy, rank: 0.0, model: 0, cost: 0.0 };
+        let empty = Ranked { tier: Tier::Economy, rank: 0.0, model: 0, micro: 0.0 };
         Shortlist { items: [empty; MAX_PLAN], len: 0, cap: cap.clamp(1, MAX_PLAN) }
+    }
+
+    /// Full, and the worst kept is of a tier below `tier`.
+    fn full_below(&self, tier: Tier) -> bool {
+        self.len == self.cap && self.items[self.len - 1].tier < tier
     }
 
     /// Inserts `r` in order if it beats the worst kept one (or there is room).
