@@ -664,6 +664,9 @@ export interface ClientOptions {
   /** Which scorer decides the tier: the logistic regression trained on the labelled
    * sets (default) or the hand-set rules. */
   scorer?: "heuristic" | "learned";
+  /** A learned model file (`kestrel eval --train` on your own labelled requests) used
+   * instead of the shipped weights; implies the learned scorer. */
+  learnedModel?: string;
   /** For a hard request, how many points (0-100 quality scale) a substitute may score
    * below the requested model (default 5); `false` or `"off"` turns the rule off. */
   maxQualityDrop?: number | false | "off";

@@ -29,6 +29,10 @@ pub struct EvalArgs {
     /// (core/src/router/learned.toml is the shipped copy) instead of evaluating.
     #[arg(long, value_name = "OUT")]
     train: Option<PathBuf>,
+    /// Evaluate the learned scorer with this model file (from `--train`) instead of the
+    /// shipped one: for sets held out of a training run, without rebuilding.
+    #[arg(long, value_name = "FILE", conflicts_with = "train")]
+    model: Option<PathBuf>,
     #[command(flatten)]
     router: RouterArgs,
 }
@@ -105,9 +109,13 @@ pub fn run(args: EvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
             policy.min_confidence = c;
         }
         let router = router.with_policy(policy);
-        let router = match args.scorer {
-            Some(k) => router.with_boxed_scorer(k.make()),
-            None => router,
+        let router = match (&args.model, args.scorer) {
+            (Some(path), None | Some(ScorerKind::Learned)) => router.with_scorer(LearnedScorer::from_path(path)?),
+            (Some(_), Some(ScorerKind::Heuristic)) => {
+                return Err(kestrel_router::Error::Config("--model is for the learned scorer".into()))
+            }
+            (None, Some(k)) => router.with_boxed_scorer(k.make()),
+            (None, None) => router,
         };
         Ok((router, available))
     };

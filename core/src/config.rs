@@ -73,6 +73,9 @@ pub struct ClientConfig {
     pub max_quality_drop: Option<QualityDrop>,
     /// Which scorer decides the tier (default: the learned one).
     pub scorer: Option<ScorerChoice>,
+    /// A learned model file (`kestrel eval --train` on your own labelled requests) to use
+    /// instead of the shipped weights; implies the learned scorer.
+    pub learned_model: Option<std::path::PathBuf>,
     /// Plan only the models each provider's listing offers the key (one `GET /models`
     /// per provider and key).
     pub discover_models: Option<bool>,
@@ -484,10 +487,16 @@ impl ClientConfig {
         if let Some(d) = self.today {
             b = b.today(d);
         }
-        match self.scorer {
-            Some(ScorerChoice::Heuristic) => b = b.scorer(crate::router::HeuristicScorer),
-            Some(ScorerChoice::Learned) => b = b.scorer(crate::router::LearnedScorer::default()),
-            None => {}
+        match (self.scorer, self.learned_model) {
+            (Some(ScorerChoice::Heuristic), Some(_)) => {
+                return Err(Error::Config(
+                    "`learned_model` is a model for the learned scorer, not the heuristic".into(),
+                ))
+            }
+            (_, Some(path)) => b = b.scorer(crate::router::LearnedScorer::from_path(path)?),
+            (Some(ScorerChoice::Heuristic), None) => b = b.scorer(crate::router::HeuristicScorer),
+            (Some(ScorerChoice::Learned), None) => b = b.scorer(crate::router::LearnedScorer::default()),
+            (None, None) => {}
         }
         if let Some(on) = self.feedback {
             b = b.feedback(on);
@@ -610,6 +619,40 @@ mod tests {
         }
         let e = ClientConfig::from_json(r#"{"scorer": "neural"}"#).unwrap_err().to_string();
         assert!(e.contains("neural") && e.contains("learned"), "{e}");
+    }
+
+    #[test]
+    fn a_learned_model_file_replaces_the_shipped_weights() {
+        let dir = tempfile::tempdir().unwrap();
+        let req = crate::ChatRequest::new("gpt-4o", vec![crate::Message::user("What is the capital of Peru?")]);
+        let route = |json: String| -> crate::Result<crate::router::Decision> {
+            ClientConfig::from_json(&json)?.into_builder()?.build()?.route(&req)
+        };
+        let probs = |d: &crate::router::Decision| {
+            d.reasons.iter().find_map(|r| match r {
+                crate::router::Reason::Learned { probs, .. } => Some(*probs),
+                _ => None,
+            })
+        };
+        // The shipped file with every request pushed to premium: its bias decides alone.
+        let mut file = crate::router::shipped().clone();
+        file.model.weights.iter_mut().flatten().for_each(|w| *w = 0.0);
+        file.model.bias = vec![0.0, 0.0, 9.0];
+        let path = dir.path().join("learned.toml");
+        std::fs::write(&path, file.to_toml()).unwrap();
+        let config = |extra: &str| {
+            format!(r#"{{"from_env": false, "api_key": "sk-x", "learned_model": {:?}{extra}}}"#, path.to_str().unwrap())
+        };
+        let shipped = route(r#"{"from_env": false, "api_key": "sk-x"}"#.into()).unwrap();
+        let custom = route(config("")).unwrap();
+        assert_eq!(custom.tier, Some(crate::Tier::Premium));
+        assert!(probs(&custom).unwrap()[2] > 0.99 && probs(&shipped).unwrap()[2] < 0.5, "{custom:?}");
+
+        let e = route(config(r#", "scorer": "heuristic""#)).unwrap_err().to_string();
+        assert!(e.contains("learned_model"), "{e}");
+        std::fs::write(&path, "trained_on = \"x\"").unwrap();
+        let e = route(config("")).unwrap_err().to_string();
+        assert!(e.contains("learned model") && e.contains("learned.toml"), "{e}");
     }
 
     #[test]

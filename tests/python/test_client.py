@@ -370,6 +370,19 @@ def test_the_scorer_is_chosen_by_name(make_client: Callable[..., kestrel.OpenAI]
         make_client(scorer="neural").route(model="gpt-4o", messages=EASY)  # type: ignore[arg-type]
 
 
+def test_a_learned_model_file_replaces_the_shipped_one(
+    make_client: Callable[..., kestrel.OpenAI], tmp_path: Path
+) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "core" / "src" / "router" / "learned.toml"
+    own = tmp_path / "learned.toml"
+    own.write_text(shipped.read_text())
+    decision = make_client(learned_model=own).route(model="gpt-4o", messages=EASY)
+    assert any("learned scorer" in r for r in decision.reasons), decision.reasons
+    own.write_text('trained_on = "nothing"\n')
+    with pytest.raises(kestrel.ConfigurationError, match="learned model"):
+        make_client(learned_model=str(own)).route(model="gpt-4o", messages=EASY)
+
+
 def test_max_quality_drop_is_checked_by_the_core(make_client: Callable[..., kestrel.OpenAI]) -> None:
     ask: Any = [{"role": "user", "content": "What is 2+2?"}]
     for ok in (0, 12.5, False, "off"):

@@ -110,6 +110,7 @@ class _BaseClient:
         deny_providers: Optional[Iterable[str]] = None,
         min_confidence: Optional[float] = None,
         scorer: Optional[Literal["heuristic", "learned"]] = None,
+        learned_model: Optional[Union[str, os.PathLike[str]]] = None,
         max_quality_drop: Union[float, Literal[False, "off"], None] = None,
         discover_models: Optional[bool] = None,
         tenant: Optional[str] = None,
@@ -163,6 +164,8 @@ class _BaseClient:
           min_confidence: below it the router keeps a request one tier higher.
           scorer: which scorer decides the tier: ``"learned"`` (the logistic regression
             trained on the labelled sets, default) or ``"heuristic"`` (the hand-set rules).
+          learned_model: a model file written by ``kestrel eval --train`` on your own
+            labelled requests, used instead of the shipped weights.
           max_quality_drop: for a hard request, how many points (0-100 quality scale) a
             substitute may score below the requested model (default 5); False or
             ``"off"`` turns the quality rule off.
@@ -220,6 +223,7 @@ class _BaseClient:
             "deny_providers": _names(deny_providers),
             "min_confidence": min_confidence,
             "scorer": scorer,
+            "learned_model": learned_model,
             "max_quality_drop": max_quality_drop,
             "discover_models": discover_models,
             "tenant": tenant,

@@ -126,6 +126,7 @@ _NATIVE_SETTINGS = (
     "feedback_automatic",
     "feedback_state",
     "scorer",
+    "learned_model",
 )
 # ... and those a copy can apply per request (call options and the body's "kestrel").
 _CALL_SETTINGS = ("timeout", "max_retries")
@@ -162,7 +163,7 @@ def _config(s: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name == "api_key" and callable(value):
             value = value()
-        elif name in ("config_file", "usage_jsonl", "feedback_state"):
+        elif name in ("config_file", "usage_jsonl", "feedback_state", "learned_model"):
             value = os.fspath(value)
         elif name in ("tier_floor", "tier_ceiling"):
             value = getattr(value, "value", value)

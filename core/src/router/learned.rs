@@ -2,6 +2,8 @@
 //! heuristic's own dimensions, with its weights and calibration from `calibration.rs`.
 
 use super::analyze::{Features, Signal};
+use std::sync::{Arc, LazyLock};
+
 use super::calibration::{cheapest_safe, shipped, Folded, ModelFile, FEATURES};
 use super::score::{assess, Assessment, Scored, Scorer};
 use super::Reason;
@@ -54,35 +56,59 @@ pub fn feature_vector(f: &Features, a: &Assessment) -> [f32; FEATURES] {
 }
 
 /// Logistic regression over the request features, with the heuristic's dimensions as
-/// inputs; trained offline and shipped as data.
-#[derive(Debug, Clone, Copy)]
+/// inputs; trained offline and shipped as data. Another model file (`kestrel eval --train`
+/// on an operator's own labelled traffic) replaces the shipped one without a release.
+#[derive(Debug, Clone)]
 pub struct LearnedScorer {
-    model: &'static ModelFile,
-    weights: &'static Folded,
+    model: Arc<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    file: ModelFile,
+    weights: Folded,
 }
 
 impl Default for LearnedScorer {
     fn default() -> Self {
-        static WEIGHTS: std::sync::LazyLock<Folded> = std::sync::LazyLock::new(|| Folded::of(&shipped().model));
-        LearnedScorer { model: shipped(), weights: &WEIGHTS }
+        static SHIPPED: LazyLock<Arc<Loaded>> =
+            LazyLock::new(|| Arc::new(Loaded { file: shipped().clone(), weights: Folded::of(&shipped().model) }));
+        LearnedScorer { model: SHIPPED.clone() }
     }
 }
 
 impl LearnedScorer {
+    /// The scorer with `file`'s weights and calibration.
+    pub fn from_model(file: ModelFile) -> Self {
+        let weights = Folded::of(&file.model);
+        LearnedScorer { model: Arc::new(Loaded { file, weights }) }
+    }
+
+    /// The scorer with the model file at `path` (written by `kestrel eval --train`); a file
+    /// for another feature set is a typed error, not a silent misroute.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> crate::Result<Self> {
+        let path = path.as_ref();
+        let src = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::Config(format!("learned model `{}`: {e}", path.display())))?;
+        let file = ModelFile::parse(&src)
+            .map_err(|e| crate::Error::Config(format!("learned model `{}`: {e}", path.display())))?;
+        Ok(Self::from_model(file))
+    }
+
     /// Class probabilities (uncalibrated) and the heuristic's assessment, for training
     /// and evaluation.
     pub fn probs(&self, f: &Features) -> ([f32; 3], Assessment) {
         let a = assess(f);
-        (self.weights.probs(&feature_vector(f, &a)), a)
+        (self.model.weights.probs(&feature_vector(f, &a)), a)
     }
 }
 
 impl Scorer for LearnedScorer {
     fn score(&self, f: &Features) -> Scored {
         let (p, a) = self.probs(f);
-        let k = cheapest_safe(&p, self.model.under_cost);
+        let k = cheapest_safe(&p, self.model.file.under_cost);
         let tier = Tier::ALL[k];
-        let confidence = self.model.learned.apply(tier, p[k]);
+        let confidence = self.model.file.learned.apply(tier, p[k]);
         let mut reasons = a.reasons;
         reasons[0] = Reason::Learned { probs: p, tier };
         Scored { scores: a.scores, tier, confidence, reasons }
