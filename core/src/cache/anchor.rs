@@ -286,7 +286,7 @@ pub enum Verdict {
 /// messages use one and they disagree: whose thing it is ("my order" / "his order"), what
 /// must, should or may be ("must my password" / "can my password"), and which way ("round
 /// up" / "round down", "into" / "out of"). One side without any is a rewording.
-const ROLES: [&[&[&str]]; 3] = [
+const ROLES: [&[&[&str]]; 5] = [
     &[
         &["i", "me", "my", "mine", "myself"],
         &["you", "your", "yours"],
@@ -300,6 +300,47 @@ const ROLES: [&[&[&str]]; 3] = [
         &["can", "could", "may", "able"],
     ],
     &[&["up"], &["down"], &["into", "onto"], &["out", "off", "away"], &["near"]],
+    &[&["to", "towards", "into"], &["from"]],
+    // The time of day ("lights on at 6 pm" / "6 in the morning"); one side alone is
+    // usually context ("I was up all night, how do I ...").
+    &[
+        &[
+            "am",
+            "morning",
+            "dawn",
+            "sunrise",
+            "a.m.",
+            "matin",
+            "morgens",
+            "vormittag",
+            "mattina",
+            "mattino",
+            "manhã",
+            "ochtend",
+            "rano",
+            "утро",
+            "madrugada",
+        ],
+        &["noon", "midday", "midi", "mittag", "mediodía", "mezzogiorno", "meio-dia"],
+        &["afternoon", "après-midi", "nachmittag", "nachmittags", "pomeriggio", "middag", "tarde"],
+        &[
+            "evening",
+            "dusk",
+            "sunset",
+            "soir",
+            "soirée",
+            "abend",
+            "abends",
+            "sera",
+            "avond",
+            "wieczór",
+            "вечер",
+            "wieczorem",
+        ],
+        &["night", "overnight", "nuit", "nacht", "nachts", "noche", "notte", "noite", "noc", "ночь", "nocy"],
+        &["midnight", "minuit", "mitternacht", "medianoche", "mezzanotte", "meia-noite"],
+        &["pm", "p.m."],
+    ],
 ];
 
 /// Which classes of one [`ROLES`] group `q` uses, as bits. A question's opening ("how do
@@ -312,6 +353,10 @@ fn roles(q: &Question, group: &[&[&str]]) -> u32 {
     for i in 0..w.len() {
         let after = |k: usize, list: &[&str]| i >= k && list.contains(&w[i - k].as_str());
         if after(1, &OPENERS) || (after(1, &AUX) && after(2, &OPENERS)) {
+            continue;
+        }
+        // "am" is the morning after a number ("6 am"), else the verb ("I am").
+        if w[i] == "am" && !(i > 0 && w[i - 1].bytes().all(|c| c.is_ascii_digit())) {
             continue;
         }
         for (c, class) in group.iter().enumerate() {
@@ -348,6 +393,15 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
     if ROLES.iter().any(|g| disagree(g)) {
         return Verdict::No;
     }
+    let conditional = |q: &Question| {
+        q.words
+            .iter()
+            .enumerate()
+            .any(|(i, w)| CONDITIONS.contains(&w.as_str()) && !(i > 0 && WHETHER.contains(&q.words[i - 1].as_str())))
+    };
+    if (!conditional(b) && own_condition(a, b)) || (!conditional(a) && own_condition(b, a)) {
+        return Verdict::No;
+    }
     let (x, y) = (&a.content, &b.content);
     let prefix = x.iter().zip(y).take_while(|(p, q)| p == q).count();
     let rest = x.len().min(y.len()) - prefix;
@@ -368,7 +422,7 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
         return Verdict::No;
     }
     match thesaurus::relate(&x, &y) {
-        Relation::Opposites => Verdict::No,
+        Relation::Opposites | Relation::Strangers => Verdict::No,
         Relation::Synonyms => Verdict::Yes,
         Relation::Unrelated => Verdict::Swap(x, y),
     }
@@ -376,10 +430,71 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
 
 /// Words that link two things in one direction ("a list *to* a string"): swapping what
 /// they link asks the opposite. Weaker ones ("in", "as") are left out: rewordings move them.
-const LINKS: [&str; 17] = [
+const LINKS: [&str; 18] = [
     "to", "into", "from", "than", "vs", "versus", "minus", "over", "per", "onto", "naar", "nach", "hasta", "vers",
-    "van", "von", "desde",
+    "van", "von", "desde", "para",
 ];
+
+/// Words that open a condition. A condition only one message sets ("is ibuprofen safe *if
+/// I have kidney disease*") narrows the question; a courtesy ("if possible") does not.
+const CONDITIONS: [&str; 9] = ["if", "unless", "wenn", "falls", "als", "jeśli", "jezeli", "если", "eğer"];
+
+/// Words a courtesy condition is made of ("if possible", "sorry if this is a dumb question").
+const COURTESY: [&str; 20] = [
+    "possible",
+    "can",
+    "could",
+    "need",
+    "needed",
+    "necessary",
+    "mind",
+    "please",
+    "help",
+    "helps",
+    "any",
+    "applicable",
+    "dumb",
+    "stupid",
+    "silly",
+    "basic",
+    "obvious",
+    "question",
+    "wrong",
+    "place",
+];
+
+/// Verbs after which "if" asks whether ("check *if* the key exists"): not a condition.
+const WHETHER: [&str; 16] = [
+    "know",
+    "check",
+    "tell",
+    "see",
+    "ask",
+    "wonder",
+    "wondering",
+    "determine",
+    "verify",
+    "test",
+    "sure",
+    "find",
+    "out",
+    "decide",
+    "confirm",
+    "detect",
+];
+
+/// Whether `q` sets a condition with a content word `other` does not have.
+fn own_condition(q: &Question, other: &Question) -> bool {
+    let has = |w: &str| other.content.iter().any(|t| plain(t) == w);
+    q.words.iter().enumerate().any(|(i, w)| {
+        CONDITIONS.contains(&w.as_str())
+            && !(i > 0 && WHETHER.contains(&q.words[i - 1].as_str()))
+            && q.words[i + 1..]
+                .iter()
+                .take(6)
+                .any(|t| q.content.iter().any(|c| plain(c) == *t) && !COURTESY.contains(&t.as_str()) && !has(t))
+    })
+}
 
 /// When the messages hold the same content words in another order, each pair a link word
 /// joins in one ("convert list *to* string") must come in the same order in the other
@@ -453,6 +568,11 @@ mod tests {
     #[test]
     fn anchors_and_edits_keep_questions_apart() {
         assert!(!may_share("print(x)", "print(X)"));
+        assert!(!may_share("Turn the porch light on at 6 pm", "Turn the porch light on at 6 am"));
+        assert!(!may_share("Flights to Madrid leaving Friday morning?", "Flights to Madrid leaving Friday evening?"));
+        assert!(!may_share("Is it safe to take ibuprofen?", "Is it safe to take ibuprofen if I have kidney disease?"));
+        assert!(!may_share("How do I copy text to the clipboard?", "How do I copy text from the clipboard?"));
+        assert!(!may_share("Quel temps fera-t-il demain à Lyon ?", "Quel temps fera-t-il après-demain à Lyon ?"));
         assert!(!may_share("What does print(x) output?", "What does print(X) output?"));
         assert!(!may_share("Why does myVar return undefined?", "Why does myvar return undefined?"));
         assert!(!may_share("How do I enable 2FA?", "How do I disable 2FA?"));

@@ -21,6 +21,9 @@ pub enum Relation {
     Opposites,
     /// Nothing known: the model decides.
     Unrelated,
+    /// Neither is a dictionary word, and they are not one slip apart: names of things
+    /// (drugs, products, libraries) that look alike and are different things.
+    Strangers,
 }
 
 /// Senses of a word this many deep (per part of speech, most frequent first) count for
@@ -89,6 +92,9 @@ pub fn relate(x: &str, y: &str) -> Relation {
     let (xs, ys) = (senses(t, x), senses(t, y));
     if xs.is_empty() != ys.is_empty() && is_slip(x, y) {
         return Relation::Synonyms;
+    }
+    if xs.is_empty() && ys.is_empty() && !x.contains(' ') && !y.contains(' ') && x.is_ascii() && y.is_ascii() {
+        return if strsim::osa_distance(x, y) <= 1 { Relation::Synonyms } else { Relation::Strangers };
     }
     if xs.is_empty() || ys.is_empty() {
         return Relation::Unrelated;
