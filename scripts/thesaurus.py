@@ -8,8 +8,9 @@ reads (`core/src/cache/thesaurus.rs`), from the WordNet 3.1 database.
 Output (text, then gzip):
 - `w <word> <pos>:<id>,<id>;<pos>:<id>,...`: a word's senses per part of speech, most
   frequent first (WordNet's order); multi-word lemmas joined with `_`;
-- `s <id> <related ids,> <antonym ids,>`: a sense's close relations (similar-to, verb
-  group, also-see, derivation) and its antonyms (`-` for none).
+- `s <id> <related ids,> <antonym ids,> <hypernym ids,>`: a sense's close relations
+  (similar-to, verb group, also-see, derivation), its antonyms and, for nouns, the kinds
+  it is one of (hypernyms and instance hypernyms) (`-` for none).
 Ids are dense integers in file order.
 """
 import re
@@ -20,7 +21,7 @@ CLOSE = {"&", "$", "^", "+"}  # similar to, verb group, also see, derivationally
 
 
 def main(folder: str) -> None:
-    senses = {}  # (pos, offset) -> (close relations, antonyms)
+    senses = {}  # (pos, offset) -> (close relations, antonyms, hypernyms)
     for name, pos in PARTS.items():
         with open(f"{folder}/data.{name}", encoding="latin-1") as f:
             for line in f:
@@ -29,7 +30,7 @@ def main(folder: str) -> None:
                 fields = line.split(" ")
                 words = int(fields[3], 16)
                 at = 4 + 2 * words
-                close, antonyms = set(), set()
+                close, antonyms, kinds = set(), set(), set()
                 for i in range(int(fields[at])):
                     symbol, offset, part, _ = fields[at + 1 + 4 * i : at + 5 + 4 * i]
                     target = ("a" if part in "as" else part, offset)
@@ -37,7 +38,9 @@ def main(folder: str) -> None:
                         antonyms.add(target)
                     elif symbol in CLOSE:
                         close.add(target)
-                senses[(pos, fields[0])] = (close, antonyms)
+                    elif symbol in ("@", "@i") and pos == "n":
+                        kinds.add(target)
+                senses[(pos, fields[0])] = (close, antonyms, kinds)
     lemmas = {}
     for name, pos in PARTS.items():
         with open(f"{folder}/index.{name}", encoding="latin-1") as f:
@@ -60,15 +63,17 @@ def main(folder: str) -> None:
     for lemma in sorted(lemmas):
         parts = ";".join(f"{pos}:" + ",".join(str(sid(s)) for s in group) for pos, group in lemmas[lemma])
         out.write(f"w {lemma} {parts}\n")
+    # Hypernyms are kept by their own ids (a kind need not be a kept word's sense).
+    kind_ids = {}
     for s, i in sorted(ids.items(), key=lambda kv: kv[1]):
-        close, antonyms = senses[s]
-        if not close and not antonyms:
-            continue
+        close, antonyms, kinds = senses[s]
         # Relations to senses no kept word has are of no use here.
         close = sorted(ids[t] for t in close if t in ids)
         antonyms = sorted(ids[t] for t in antonyms if t in ids)
-        if close or antonyms:
-            out.write(f"s {i} {','.join(map(str, close)) or '-'} {','.join(map(str, antonyms)) or '-'}\n")
+        kinds = sorted(kind_ids.setdefault(t, len(kind_ids)) for t in kinds)
+        if close or antonyms or kinds:
+            fields = [",".join(map(str, v)) or "-" for v in (close, antonyms, kinds)]
+            out.write(f"s {i} {' '.join(fields)}\n")
 
 
 if __name__ == "__main__":

@@ -422,7 +422,7 @@ pub fn judge(a: &Question, b: &Question) -> Verdict {
         return Verdict::No;
     }
     match thesaurus::relate(&x, &y) {
-        Relation::Opposites | Relation::Strangers => Verdict::No,
+        Relation::Opposites | Relation::Strangers | Relation::Kin => Verdict::No,
         Relation::Synonyms => Verdict::Yes,
         Relation::Unrelated => Verdict::Swap(x, y),
     }

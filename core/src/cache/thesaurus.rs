@@ -24,6 +24,9 @@ pub enum Relation {
     /// Neither is a dictionary word, and they are not one slip apart: names of things
     /// (drugs, products, libraries) that look alike and are different things.
     Strangers,
+    /// Two kinds of one thing ("atorvastatin" / "rosuvastatin", "violin" / "cello"):
+    /// frequent senses that share a hypernym and nothing closer.
+    Kin,
 }
 
 /// Senses of a word this many deep (per part of speech, most frequent first) count for
@@ -35,9 +38,9 @@ const FREQUENT_SENSES: usize = 3;
 struct Thesaurus {
     /// A word's senses: `pos:id,id;pos:id` (per part of speech, most frequent first).
     words: HashMap<&'static str, &'static str>,
-    /// A sense's close relations (similar to, verb group, also see, derivation) and its
-    /// antonyms, each `id,id` or `-`.
-    senses: HashMap<u32, (&'static str, &'static str)>,
+    /// A sense's close relations (similar to, verb group, also see, derivation), its
+    /// antonyms and the kinds it is one of, each `id,id` or `-`.
+    senses: HashMap<u32, (&'static str, &'static str, &'static str)>,
 }
 
 fn thesaurus() -> &'static Thesaurus {
@@ -51,13 +54,13 @@ fn thesaurus() -> &'static Thesaurus {
         let mut t = Thesaurus { words: HashMap::new(), senses: HashMap::new() };
         for line in text.lines() {
             let mut f = line.split(' ');
-            match (f.next(), f.next(), f.next(), f.next()) {
-                (Some("w"), Some(word), Some(parts), None) => {
+            match (f.next(), f.next(), f.next(), f.next(), f.next()) {
+                (Some("w"), Some(word), Some(parts), None, None) => {
                     t.words.insert(word, parts);
                 }
-                (Some("s"), Some(id), Some(close), Some(antonyms)) => {
+                (Some("s"), Some(id), Some(close), Some(antonyms), Some(kinds)) => {
                     if let Ok(id) = id.parse() {
-                        t.senses.insert(id, (close, antonyms));
+                        t.senses.insert(id, (close, antonyms, kinds));
                     }
                 }
                 _ => {}
@@ -73,11 +76,16 @@ fn ids(list: &str) -> impl Iterator<Item = u32> + '_ {
 
 impl Thesaurus {
     fn close(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
-        self.senses.get(&id).into_iter().flat_map(|(c, _)| ids(c))
+        self.senses.get(&id).into_iter().flat_map(|(c, _, _)| ids(c))
     }
 
     fn antonyms(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
-        self.senses.get(&id).into_iter().flat_map(|(_, a)| ids(a))
+        self.senses.get(&id).into_iter().flat_map(|(_, a, _)| ids(a))
+    }
+
+    /// The kinds (hypernyms) noun sense `id` is one of, in their own id space.
+    fn kinds(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
+        self.senses.get(&id).into_iter().flat_map(|(_, _, k)| ids(k))
     }
 }
 
@@ -94,10 +102,21 @@ pub fn relate(x: &str, y: &str) -> Relation {
         return Relation::Synonyms;
     }
     if xs.is_empty() && ys.is_empty() && !x.contains(' ') && !y.contains(' ') && x.is_ascii() && y.is_ascii() {
-        return if strsim::osa_distance(x, y) <= 1 { Relation::Synonyms } else { Relation::Strangers };
+        return if strsim::osa_distance(x, y) <= 1 {
+            Relation::Synonyms
+        } else if abbreviates(x, y) || abbreviates(y, x) {
+            Relation::Unrelated
+        } else {
+            Relation::Strangers
+        };
     }
     if xs.is_empty() || ys.is_empty() {
-        return Relation::Unrelated;
+        // One dictionary word and one name of about its length ("atorvastatin" /
+        // "rosuvastatin"): another thing of the same sort. Short names and abbreviations
+        // ("js" / "javascript") are left to the model.
+        let (lx, ly) = (x.chars().count(), y.chars().count());
+        let alike = !x.contains(' ') && !y.contains(' ') && lx.min(ly) >= 6 && lx.abs_diff(ly) <= 2;
+        return if alike { Relation::Strangers } else { Relation::Unrelated };
     }
     let all = |s: &[Vec<u32>]| s.iter().flatten().copied().collect::<HashSet<u32>>();
     let (all_x, all_y) = (all(&xs), all(&ys));
@@ -115,10 +134,23 @@ pub fn relate(x: &str, y: &str) -> Relation {
     let tied =
         |a: &HashSet<u32>, b: &HashSet<u32>| a.iter().any(|&s| b.contains(&s) || t.close(s).any(|r| b.contains(&r)));
     if tied(&fx, &fy) || tied(&fy, &fx) {
-        Relation::Synonyms
+        return Relation::Synonyms;
+    }
+    let kinds = |set: &HashSet<u32>| set.iter().flat_map(|&s| t.kinds(s)).collect::<HashSet<u32>>();
+    if !kinds(&fx).is_disjoint(&kinds(&fy)) {
+        Relation::Kin
     } else {
         Relation::Unrelated
     }
+}
+
+/// `short` could be written for `long`: its letters in order, from the same first letter
+/// ("js" / "javascript", "postgres" / "postgresql").
+fn abbreviates(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.len() < long.len()
+        && short.chars().next() == long.chars().next()
+        && short.chars().all(|c| rest.any(|l| l == c))
 }
 
 /// A typing slip: one word, one letter added, dropped, changed or two swapped ("casue" /
@@ -196,8 +228,14 @@ mod tests {
         for (x, y) in [("high", "low"), ("hottest", "coldest"), ("enable", "disable"), ("shallowest", "deepest")] {
             assert_eq!(relate(x, y), Relation::Opposites, "{x} / {y}");
         }
-        for (x, y) in [("rebase", "merge"), ("tea", "coffee"), ("bake", "boil"), ("earn", "do")] {
+        for (x, y) in [("rebase", "merge"), ("bake", "boil"), ("earn", "do"), ("js", "javascript")] {
             assert_eq!(relate(x, y), Relation::Unrelated, "{x} / {y}");
+        }
+        for (x, y) in [("tea", "coffee"), ("violin", "cello"), ("lion", "tiger")] {
+            assert_eq!(relate(x, y), Relation::Kin, "{x} / {y}");
+        }
+        for (x, y) in [("atorvastatin", "rosuvastatin"), ("kubectl", "kubeadm")] {
+            assert_eq!(relate(x, y), Relation::Strangers, "{x} / {y}");
         }
     }
 
