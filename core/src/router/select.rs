@@ -293,7 +293,7 @@ pub(crate) fn decide(
         if row.tier < target || row.tier > req_tier || m == reference || Some(m) == last_model {
             continue;
         }
-        if row.shutdown_day.is_some_and(|s| today >= s) {
+        if !catalog.servable(m, today) {
             continue;
         }
         let p = row.provider;
