@@ -7,6 +7,7 @@
 mod analyze;
 mod calibration;
 mod feedback;
+mod keywords;
 mod learned;
 mod policy;
 mod reason;

@@ -1,6 +1,7 @@
 use std::fmt;
 
-use super::analyze::{keyword, Signal};
+use super::analyze::Signal;
+use super::keywords::keyword;
 use super::Tier;
 
 /// One step of a decision's audit trail. Kept as data and rendered only when shown, so
