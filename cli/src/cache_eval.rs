@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use futures_util::future::BoxFuture;
-use kestrel_router::cache::{CacheConfig, Embedder, HashingEmbedder, LocalEmbedder, Plan, Stage0};
+use kestrel_router::cache::{CacheConfig, Embedder, HashingEmbedder, LocalEmbedder, PairModel, Plan, Stage0};
 use kestrel_router::types::{ChatRequest, ChatResponse, Message};
 use serde::Deserialize;
 
@@ -27,6 +27,13 @@ pub struct CacheEvalArgs {
     /// hashing embedder.
     #[arg(long)]
     embedding_path: Option<PathBuf>,
+    /// Check each semantic hit with the sentence-pair model in this directory (the cache's
+    /// `pair_model_path`; needs the `local-embedder` feature).
+    #[arg(long)]
+    pair_model_path: Option<PathBuf>,
+    /// Least entailment probability, both ways, for the pair model (default: the cache's).
+    #[arg(long)]
+    pair_threshold: Option<f32>,
     /// List every pair that went the wrong way.
     #[arg(long)]
     errors: bool,
@@ -93,17 +100,8 @@ impl Embedder for Timed {
 }
 
 /// Whether `b` is served the answer stored for `a`, with a fresh cache per pair.
-async fn shares(
-    threshold: Option<f32>,
-    embedder: &Arc<Timed>,
-    a: &ChatRequest,
-    b: &ChatRequest,
-) -> kestrel_router::Result<bool> {
-    let mut cfg = CacheConfig { embedder: Some(embedder.clone()), ..CacheConfig::default() };
-    if let Some(t) = threshold {
-        cfg.threshold = t;
-    }
-    let stage0 = Stage0::new(cfg)?;
+async fn shares(cfg: &CacheConfig, a: &ChatRequest, b: &ChatRequest) -> kestrel_router::Result<bool> {
+    let stage0 = Stage0::new(cfg.clone())?;
     if let Plan::Use(mut lookup) = stage0.plan(a, None) {
         let _ = stage0.lookup(&mut lookup).await;
         stage0.store(lookup, &answer(), "gpt-4o").await;
@@ -127,12 +125,20 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
     };
     let embedder = Arc::new(Timed { inner, seen: Mutex::default(), times: Mutex::default() });
     let probe: Arc<dyn Embedder> = embedder.clone();
-    let threshold = Stage0::new(CacheConfig {
+    let pair = args.pair_model_path.as_deref().map(PairModel::load).transpose()?.map(Arc::new);
+    let mut cfg = CacheConfig {
         embedder: Some(probe),
         threshold: args.threshold.unwrap_or(kestrel_router::cache::DEFAULT_THRESHOLD),
+        pair_model: pair.clone(),
         ..CacheConfig::default()
-    })?
-    .threshold();
+    };
+    if let Some(t) = args.pair_threshold {
+        cfg.pair_threshold = t;
+    }
+    let threshold = Stage0::new(cfg.clone())?.threshold();
+    let pair_label =
+        pair.as_ref().map_or(String::new(), |p| format!(", pair model {} at {}", p.id(), cfg.pair_threshold));
+    let mut pair_times = Vec::new();
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let mut ok = true;
     for file in &args.files {
@@ -146,7 +152,19 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
             }
             let p: Pair = serde_json::from_str(&line).map_err(|e| format!("{}:{}: {e}", file.display(), i + 1))?;
             let (a, b) = (request(p.a).map_err(|e| format!("{}: a: {e}", p.id))?, request(p.b)?);
-            let shared = rt.block_on(shares(args.threshold, &embedder, &a, &b))?;
+            let shared = rt.block_on(shares(&cfg, &a, &b))?;
+            let final_text = |r: &ChatRequest| kestrel_router::cache::key::final_user_text(r);
+            // With --errors, read and timed on every pair (the cache asks only about a
+            // candidate hit).
+            let agreement = match (&pair, final_text(&a), final_text(&b)) {
+                (Some(pair), Some(x), Some(y)) if args.errors => {
+                    let started = Instant::now();
+                    let p = pair.agreement(&x, &y)?;
+                    pair_times.push(started.elapsed());
+                    format!(", pair {p:.2}")
+                }
+                _ => String::new(),
+            };
             let t = by_cat.entry((p.expect == Expect::Hit, p.category.clone())).or_default();
             t.pairs += 1;
             t.shared += usize::from(shared);
@@ -156,8 +174,7 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
                         .map(|t| kestrel_router::cache::text::fingerprint(&t).text())
                 };
                 let (ca, cb) = (canonical(&a), canonical(&b));
-                let raw = |r: &ChatRequest| kestrel_router::cache::key::final_user_text(r);
-                let sim = match (raw(&a), raw(&b)) {
+                let sim = match (final_text(&a), final_text(&b)) {
                     (Some(x), Some(y)) if embedder.reads_meaning() => {
                         let pair =
                             rt.block_on(async { (embedder.inner.embed(&x).await, embedder.inner.embed(&y).await) });
@@ -174,7 +191,7 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
                         _ => 0.0,
                     },
                 };
-                wrong.push(format!("{} ({}, cos {sim:.2}): {ca:?} / {cb:?}", p.id, p.category));
+                wrong.push(format!("{} ({}, cos {sim:.2}{agreement}): {ca:?} / {cb:?}", p.id, p.category));
             }
         }
         let sum = |hit: bool| {
@@ -183,7 +200,7 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
         let (hit_pairs, hits) = sum(true);
         let (miss_pairs, false_hits) = sum(false);
         let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
-        println!("{} (embedder {}, threshold {threshold})", file.display(), embedder.id());
+        println!("{} (embedder {}, threshold {threshold}{pair_label})", file.display(), embedder.id());
         println!("  should hit : {hits}/{hit_pairs} hit ({:.1} %)", pct(hits, hit_pairs));
         println!("  must miss  : {false_hits}/{miss_pairs} false hits ({:.1} %)", pct(false_hits, miss_pairs));
         for ((hit, cat), t) in &by_cat {
@@ -196,18 +213,25 @@ pub fn run(args: CacheEvalArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
         }
         ok &= false_hits == 0 && pct(hits, hit_pairs) >= 70.0;
     }
-    let mut times = embedder.times.lock().unwrap().clone();
-    if !times.is_empty() {
-        times.sort();
-        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "embedding: {} texts, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (one at a time, first sight of each text)",
-            times.len(),
-            ms(at(0.5)),
-            ms(at(0.99)),
-            ms(at(1.0))
-        );
-    }
+    let times = embedder.times.lock().unwrap().clone();
+    print_times("embedding", "texts", times, "one at a time, first sight of each text");
+    print_times("pair check", "pairs", pair_times, "both orders in one pass");
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// p50, p99 and max of `times`, on one line.
+fn print_times(what: &str, unit: &str, mut times: Vec<Duration>, how: &str) {
+    if times.is_empty() {
+        return;
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{what}: {} {unit}, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({how})",
+        times.len(),
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(at(1.0))
+    );
 }

@@ -279,6 +279,9 @@ pub struct CacheSettings {
     pub embedding_provider: Option<String>,
     /// A local sentence-model directory ([`CacheConfig::embedding_path`]).
     pub embedding_path: Option<std::path::PathBuf>,
+    /// A sentence-pair model directory ([`CacheConfig::pair_model_path`]).
+    pub pair_model_path: Option<std::path::PathBuf>,
+    pub pair_threshold: Option<f32>,
 }
 
 impl CacheSettings {
@@ -302,6 +305,8 @@ impl CacheSettings {
             embedding_model: self.embedding_model,
             embedding_provider: self.embedding_provider,
             embedding_path: self.embedding_path,
+            pair_model_path: self.pair_model_path,
+            pair_threshold: self.pair_threshold.unwrap_or(d.pair_threshold),
             ..d
         })
     }

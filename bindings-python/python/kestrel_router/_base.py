@@ -181,7 +181,10 @@ class _BaseClient:
             ``threshold`` (0-1), ``ttl`` (seconds), ``max_entries``, ``max_bytes``,
             ``max_temperature``, ``cache_tool_results``, ``redis_url``, ``redis_prefix``,
             ``redis_timeout`` (seconds), ``embedding_model``, ``embedding_provider``,
-            ``embedding_path`` (a local sentence-model directory, run in-process).
+            ``embedding_path`` (a local sentence-model directory, run in-process),
+            ``pair_model_path`` (a sentence-pair model directory that reads each
+            semantic hit's two messages together and refuses what they do not both
+            ask; see the README), ``pair_threshold`` (0-1, default 0.25).
             Per request: ``kestrel={"cache": False}`` or ``{"cache": "refresh"}``.
           report: upload usage metrics (never prompts) to a collector: ``{"url": ...,
             "key": ..., "batch_size": 500, "interval": 5.0, "queue_capacity": 10000,

@@ -7,7 +7,9 @@
 //!   entries whose conversation before that message is identical *and* whose message has
 //!   the same canonical tokens ([`text`], the false-hit guard: numbers, negations, names,
 //!   code, quotes, units all count); among those, the embedding's cosine similarity must
-//!   reach the threshold (which catches reordered words: "Celsius to Fahrenheit").
+//!   reach the threshold (which catches reordered words: "Celsius to Fahrenheit"); and,
+//!   when a pair model is set ([`pair`]), the two messages read together must entail each
+//!   other.
 //!
 //! Every key lives inside a tenant namespace; tenants never see each other's entries.
 //! A backend that fails or is slow (Redis down) turns into a miss, never a failed request.
@@ -17,6 +19,7 @@ pub mod embed;
 pub mod key;
 pub mod local;
 mod memory;
+pub mod pair;
 #[cfg(feature = "redis")]
 mod redis;
 mod replay;
@@ -34,6 +37,7 @@ pub use embed::{Embedder, HashingEmbedder, HttpEmbedder};
 pub use key::Digest;
 pub use local::LocalEmbedder;
 pub use memory::MemoryCache;
+pub use pair::{PairModel, PAIR_THRESHOLD};
 #[cfg(feature = "redis")]
 pub use redis::RedisCache;
 pub(crate) use replay::{replay, Assembler};
@@ -79,6 +83,13 @@ pub struct CacheConfig {
     /// `config.json`, `tokenizer.json`, `model.safetensors` of all-MiniLM-L6-v2). Needs the
     /// `local-embedder` feature. Pair it with [`LOCAL_THRESHOLD`].
     pub embedding_path: Option<std::path::PathBuf>,
+    /// Check each semantic hit with this sentence-pair model (see [`PairModel`]): the last
+    /// word on structure ("my manager's comments" / "my comments to my manager").
+    pub pair_model: Option<Arc<PairModel>>,
+    /// Load [`CacheConfig::pair_model`] from this directory. Needs `local-embedder`.
+    pub pair_model_path: Option<std::path::PathBuf>,
+    /// Least entailment probability, both ways, for the pair model to serve a hit.
+    pub pair_threshold: f32,
     /// Replaces the backend (e.g. one `MemoryCache` shared by several clients).
     pub backend: Option<Arc<dyn Cache>>,
 }
@@ -100,6 +111,9 @@ impl Default for CacheConfig {
             embedding_model: None,
             embedding_provider: None,
             embedding_path: None,
+            pair_model: None,
+            pair_model_path: None,
+            pair_threshold: PAIR_THRESHOLD,
             backend: None,
         }
     }
@@ -158,6 +172,9 @@ pub struct Entry {
     /// with an embedder that reads meaning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<anchor::Question>,
+    /// The final user message as written, for the pair model; only when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 mod hex_digest {
@@ -224,13 +241,21 @@ pub struct Lookup {
 enum Semantic {
     /// The final user message, not read yet.
     Pending(String),
-    Ready {
-        block: Digest,
-        text: String,
-        vector: Option<Vec<f32>>,
-        /// With an embedder that reads meaning (boxed: most lookups never get here).
-        question: Option<Box<anchor::Question>>,
-    },
+    /// Boxed: most lookups never get here.
+    Ready(Box<Reading>),
+}
+
+/// The guard's reading of the final user message.
+struct Reading {
+    block: Digest,
+    /// The message as written.
+    message: String,
+    /// What is embedded: the message, or its canonical form for an embedder that does not
+    /// read meaning.
+    text: String,
+    vector: Option<Vec<f32>>,
+    /// With an embedder that reads meaning.
+    question: Option<anchor::Question>,
 }
 
 /// Whether a request may use the cache.
@@ -244,6 +269,7 @@ pub struct Stage0 {
     cfg: CacheConfig,
     store: Arc<dyn Cache>,
     embedder: Arc<dyn Embedder>,
+    pair: Option<Arc<PairModel>>,
     /// Unix ms of the last backend warning, so a dead Redis logs once a minute, not per request.
     last_warning: AtomicU64,
 }
@@ -252,6 +278,9 @@ impl Stage0 {
     pub fn new(mut cfg: CacheConfig) -> Result<Self> {
         if !(cfg.threshold > 0.0 && cfg.threshold <= 1.0) {
             return Err(Error::Config(format!("cache threshold must be in (0, 1], got {}", cfg.threshold)));
+        }
+        if !(0.0..=1.0).contains(&cfg.pair_threshold) {
+            return Err(Error::Config(format!("cache pair_threshold must be in [0, 1], got {}", cfg.pair_threshold)));
         }
         if cfg.ttl.is_zero() || cfg.max_entries == 0 {
             return Err(Error::Config("cache ttl and max_entries must be positive".into()));
@@ -279,7 +308,12 @@ impl Stage0 {
             static WARM: std::sync::Once = std::sync::Once::new();
             WARM.call_once(|| drop(std::thread::spawn(thesaurus::warm)));
         }
-        Ok(Stage0 { cfg, store, embedder, last_warning: AtomicU64::new(0) })
+        let pair = match (cfg.pair_model.take(), &cfg.pair_model_path) {
+            (Some(p), _) => Some(p),
+            (None, Some(dir)) => Some(Arc::new(PairModel::load(dir)?)),
+            (None, None) => None,
+        };
+        Ok(Stage0 { cfg, store, embedder, pair, last_warning: AtomicU64::new(0) })
     }
 
     pub fn backend(&self) -> &Arc<dyn Cache> {
@@ -321,9 +355,10 @@ impl Stage0 {
             return Some((e, CacheLayer::Exact));
         }
         self.read_final_message(l);
-        let Some(Semantic::Ready { block, text, vector: stored, question }) = l.semantic.as_mut() else {
+        let Some(Semantic::Ready(reading)) = l.semantic.as_mut() else {
             return None;
         };
+        let Reading { block, message, text, vector: stored, question } = &mut **reading;
         let vector = match self.embedder.embed(text).await {
             Ok(v) => v,
             Err(e) => {
@@ -332,7 +367,7 @@ impl Stage0 {
             }
         };
         // With wording free, the pairwise checks have the last word.
-        let q: Option<&anchor::Question> = question.as_deref();
+        let q: Option<&anchor::Question> = question.as_ref();
         // Swapped spans seen on the way; judged after the scan, since the embedder is async.
         let swaps: std::sync::Mutex<Vec<(anchor::Question, String, String)>> = Default::default();
         let accept = |e: &Entry| match (q, &e.question) {
@@ -372,7 +407,35 @@ impl Stage0 {
             }
         }
         *stored = Some(vector);
-        hit.map(|h| (h.entry, CacheLayer::Semantic))
+        let hit = hit?;
+        if let Some(pair) = &self.pair {
+            if !self.pair_agrees(pair, message, &hit.entry).await {
+                return None;
+            }
+        }
+        Some((hit.entry, CacheLayer::Semantic))
+    }
+
+    /// Whether the pair model reads the two messages as asking the same (see [`pair`]);
+    /// messages that differ only in case, punctuation and courtesy need not ask it. An entry stored without its message (by a client without the model), or a model
+    /// failure, says no.
+    async fn pair_agrees(&self, pair: &Arc<PairModel>, message: &str, entry: &Entry) -> bool {
+        let Some(theirs) = entry.message.clone() else { return false };
+        if text::surface(message) == text::surface(&theirs) {
+            return true;
+        }
+        let (pair, message) = (pair.clone(), message.to_string());
+        match tokio::task::spawn_blocking(move || pair.agreement(&message, &theirs)).await {
+            Ok(Ok(p)) => p >= self.cfg.pair_threshold,
+            Ok(Err(e)) => {
+                self.warn("the cache pair model failed; treating the request as a miss", &e);
+                false
+            }
+            Err(e) => {
+                self.warn("the cache pair model failed; treating the request as a miss", &Error::Config(e.to_string()));
+                false
+            }
+        }
     }
 
     /// Whether two swapped spans mean the same, by the embedder's own reading of the spans
@@ -388,27 +451,32 @@ impl Stage0 {
     /// The guard's reading of the final user message, and the semantic block it keys (none
     /// when only filler is left: such messages match exactly or not at all).
     fn read_final_message(&self, l: &mut Lookup) {
-        if let Some(Semantic::Pending(message)) = &l.semantic {
-            let fp = text::fingerprint(message);
+        if !matches!(l.semantic, Some(Semantic::Pending(_))) {
+            return;
+        }
+        if let Some(Semantic::Pending(message)) = l.semantic.take() {
+            let fp = text::fingerprint(&message);
             if fp.tokens.is_empty() {
                 l.semantic = None;
             } else if self.embedder.reads_meaning() {
                 // Wording may change; the anchors may not (see `anchor`). The model reads
                 // the message as written.
-                let reading = anchor::read(message, &fp);
-                l.semantic = Some(Semantic::Ready {
+                let reading = anchor::read(&message, &fp);
+                l.semantic = Some(Semantic::Ready(Box::new(Reading {
                     block: key::semantic_block(&l.context, &reading.anchors, self.embedder.id()),
                     text: message.trim().to_string(),
+                    message,
                     vector: None,
-                    question: Some(Box::new(reading.question)),
-                });
+                    question: Some(reading.question),
+                })));
             } else {
-                l.semantic = Some(Semantic::Ready {
+                l.semantic = Some(Semantic::Ready(Box::new(Reading {
                     block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
                     text: fp.text(),
+                    message,
                     vector: None,
                     question: None,
-                });
+                })));
             }
         }
     }
@@ -423,17 +491,24 @@ impl Stage0 {
         response.kestrel = None;
         let approx_bytes = serde_json::to_vec(&response).map_or(0, |v| v.len());
         self.read_final_message(&mut l);
-        let (semantic, question) = match l.semantic {
-            Some(Semantic::Ready { block, vector: Some(v), question, .. }) => (Some((block, v)), question),
-            Some(Semantic::Ready { block, text, vector: None, question }) => match self.embedder.embed(&text).await {
-                Ok(v) => (Some((block, v)), question),
-                Err(e) => {
-                    self.warn("the cache embedder failed; storing for exact hits only", &e);
-                    (None, None)
+        let (semantic, question, message) = match l.semantic {
+            Some(Semantic::Ready(r)) => {
+                let Reading { block, message, text, vector, question } = *r;
+                let vector = match vector {
+                    Some(v) => Ok(v),
+                    None => self.embedder.embed(&text).await,
+                };
+                match vector {
+                    Ok(v) => (Some((block, v)), question, Some(message)),
+                    Err(e) => {
+                        self.warn("the cache embedder failed; storing for exact hits only", &e);
+                        (None, None, None)
+                    }
                 }
-            },
-            _ => (None, None),
+            }
+            _ => (None, None, None),
         };
+        let message = message.filter(|_| self.pair.is_some());
         let now = crate::clock::unix_ms();
         let entry = Arc::new(Entry {
             namespace: l.ns,
@@ -441,8 +516,9 @@ impl Stage0 {
             model: model.to_string(),
             stored_ms: now,
             expires_ms: now + self.cfg.ttl.as_millis() as u64,
-            approx_bytes,
-            question: question.map(|q| *q),
+            question,
+            approx_bytes: approx_bytes + message.as_ref().map_or(0, String::len),
+            message,
         });
         self.bounded(self.store.put(l.key, entry, semantic, self.cfg.ttl)).await;
     }

@@ -31,6 +31,7 @@ impl Fingerprint {
 
 #[derive(Deserialize)]
 struct LexiconFile {
+    courtesy: Vec<String>,
     filler: Vec<String>,
     relations: Vec<String>,
     leading: Vec<String>,
@@ -45,6 +46,7 @@ struct LexiconFile {
 type Phrases = HashMap<String, Vec<(Vec<String>, Vec<String>)>>;
 
 struct Lexicon {
+    courtesy: HashSet<String>,
     /// Synonyms and anywhere-filler (replacement empty).
     phrases: Phrases,
     leading: Phrases,
@@ -86,6 +88,7 @@ fn lexicon() -> &'static Lexicon {
         }
         let exceptions: HashSet<String> = f.plural_exceptions.into_iter().collect();
         Lexicon {
+            courtesy: f.courtesy.into_iter().collect(),
             phrases: table(phrases, &exceptions),
             leading: table(f.leading.into_iter().map(|p| (p, Vec::new())), &exceptions),
             trailing: table(f.trailing.into_iter().map(|p| (p, Vec::new())), &exceptions),
@@ -138,6 +141,17 @@ pub fn fingerprint(text: &str) -> Fingerprint {
         guard.push_str(&r);
     }
     Fingerprint { guard, tokens }
+}
+
+/// The message's words in order, lowercased, less courtesy words (`lexicon.toml`): two
+/// messages with equal surfaces differ only in case, punctuation and politeness.
+pub fn surface(text: &str) -> Vec<String> {
+    let lex = lexicon();
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !lex.courtesy.contains(w))
+        .collect()
 }
 
 enum Raw {
@@ -397,6 +411,17 @@ mod tests {
 
     fn same(a: &str, b: &str) -> bool {
         fingerprint(a).guard == fingerprint(b).guard
+    }
+
+    #[test]
+    fn the_surface_drops_case_punctuation_and_courtesy_only() {
+        let same = |a: &str, b: &str| surface(a) == surface(b);
+        assert!(same("Hi! How do I renew my passport?? Thanks so much", "how do i renew my passport"));
+        assert!(same("¿Cuál es la capital de Canadá?", "cuál es la capital de canadá"));
+        // Plural, word order and every content word still count.
+        assert!(!same("Find the customer with the highest total", "Find the customers with the highest total"));
+        assert!(!same("email from my boss to me", "email from me to my boss"));
+        assert!(!same("How do I renew my passport?", "How do I renew my visa?"));
     }
 
     #[test]

