@@ -53,6 +53,7 @@ pub struct Reading {
 struct AnchorFile {
     negations: Vec<String>,
     directions: Vec<String>,
+    currency_symbols: HashMap<String, String>,
     lists: HashMap<String, Vec<String>>,
 }
 
@@ -60,6 +61,7 @@ struct Anchors {
     function_words: HashSet<&'static str>,
     negations: HashSet<String>,
     directions: HashSet<String>,
+    currency_symbols: HashMap<String, String>,
     /// Listed phrases (canonical tokens, and the list's name) by first token, longest first.
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
 }
@@ -95,6 +97,7 @@ fn anchors() -> &'static Anchors {
             function_words: FUNCTION_WORDS.split_whitespace().collect(),
             negations: f.negations.into_iter().collect(),
             directions: f.directions.into_iter().collect(),
+            currency_symbols: f.currency_symbols,
             phrases,
         }
     })
@@ -125,6 +128,9 @@ pub fn read(message: &str, fp: &Fingerprint) -> Reading {
         } else if a.negations.contains(t) {
             found.push("\u{ac}".into());
             kinds.push("negation");
+        } else if let Some(currency) = a.currency_symbols.get(t) {
+            found.push(currency.clone());
+            kinds.push("units");
         } else if t.chars().count() == 1 && "+-*/^%<>=#&|~".contains(t.as_str()) {
             found.push(t.clone());
             kinds.push("symbol");
@@ -563,11 +569,14 @@ mod tests {
         assert!(may_share("In Python, how do I sort a list?", "How can a list be sorted in Python?"));
         assert!(may_share("Why doesn't oil mix with water?", "Why does oil not mix with water?"));
         assert!(may_share("Can dogs eat grapes?", "Are grapes safe for dogs to eat?"));
+        assert!(may_share("Is a $500 gift taxable?", "Is a gift of 500 dollars taxable?"));
     }
 
     #[test]
     fn anchors_and_edits_keep_questions_apart() {
         assert!(!may_share("print(x)", "print(X)"));
+        assert!(!may_share("Is a $500 gift taxable?", "Is a €500 gift taxable?"));
+        assert!(!may_share("Can I claim £3000 in small claims?", "Can I claim $3000 in small claims?"));
         assert!(!may_share("Turn the porch light on at 6 pm", "Turn the porch light on at 6 am"));
         assert!(!may_share("Flights to Madrid leaving Friday morning?", "Flights to Madrid leaving Friday evening?"));
         assert!(!may_share("Is it safe to take ibuprofen?", "Is it safe to take ibuprofen if I have kidney disease?"));

@@ -143,15 +143,27 @@ pub fn fingerprint(text: &str) -> Fingerprint {
     Fingerprint { guard, tokens }
 }
 
-/// The message's words in order, lowercased, less courtesy words (`lexicon.toml`): two
-/// messages with equal surfaces differ only in case, punctuation and politeness.
+/// The message's words and symbols in order, lowercased, less sentence punctuation and
+/// courtesy words (`lexicon.toml`): two messages with equal surfaces differ only in case,
+/// punctuation and politeness (`$` and `€`, `+` and `-` still count).
 pub fn surface(text: &str) -> Vec<String> {
     let lex = lexicon();
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .filter(|w| !lex.courtesy.contains(w))
-        .collect()
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.chars().flat_map(char::to_lowercase).chain([' ']) {
+        if c.is_alphanumeric() {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() && !lex.courtesy.contains(&word) {
+            out.push(std::mem::take(&mut word));
+        }
+        word.clear();
+        if !c.is_whitespace() && !is_sentence_punct(c) {
+            out.push(c.to_string());
+        }
+    }
+    out
 }
 
 enum Raw {
@@ -422,6 +434,7 @@ mod tests {
         assert!(!same("Find the customer with the highest total", "Find the customers with the highest total"));
         assert!(!same("email from my boss to me", "email from me to my boss"));
         assert!(!same("How do I renew my passport?", "How do I renew my visa?"));
+        assert!(!same("Is a $500 gift taxable?", "Is a €500 gift taxable?"));
     }
 
     #[test]
