@@ -80,6 +80,30 @@ def test_per_request_switches(make_client: Callable[..., Any], mock: Mock) -> No
     assert ask(client, "Tell me a joke").kestrel.cache_hit is False
 
 
+def local_models() -> dict[str, str]:
+    """The cache's local models, as scripts/test.sh installs them (it exports both)."""
+    embed, pair = os.environ.get("KESTREL_EMBED_MODEL_DIR"), os.environ.get("KESTREL_PAIR_MODEL_DIR")
+    assert embed and pair, "run through scripts/test.sh, which installs both models and names them"
+    return {"embedding_path": embed, "pair_model_path": pair}
+
+
+def test_the_pair_model_refuses_swapped_roles_the_embedding_lets_through(
+    make_client: Callable[..., Any], mock: Mock
+) -> None:
+    stored, swapped = "Can my tenant sublet my flat without asking?", "Can I sublet my tenant's flat without asking?"
+    plain = make_client(cache={"embedding_path": local_models()["embedding_path"]})
+    ask(plain, stored)
+    assert ask(plain, swapped).kestrel.cache_layer == "semantic", "the case the pair model is for"
+
+    checked = make_client(cache=local_models())
+    ask(checked, stored)
+    assert ask(checked, swapped).kestrel.cache_hit is False
+    polite = ask(checked, "Hi! can my tenant sublet my flat without asking?? Thanks")
+    assert polite.kestrel.cache_layer == "semantic"
+    with pytest.raises(kestrel.ConfigurationError, match="pair_threshold"):
+        make_client(cache={**local_models(), "pair_threshold": 2})
+
+
 def test_bad_settings_are_typed_errors(make_client: Callable[..., Any]) -> None:
     with pytest.raises(kestrel.ConfigurationError, match="treshold"):
         make_client(cache={"treshold": 0.9})
