@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
+import openai
 
 from _harness import MESSAGES, Env, Kit, program
 
@@ -34,13 +34,15 @@ def option_copy(c: Any, k: Kit) -> Any:
 @program
 def option_request_timeout(c: Any, k: Kit) -> Any:
     r = c.chat.completions.create(model="gpt-4o", messages=MESSAGES, timeout=20.0)
-    f = c.files.list(timeout=httpx.Timeout(20.0, read=5.0, write=10.0, connect=2.0))
+    f = c.files.list(timeout=openai.Timeout(20.0, read=5.0, write=10.0, connect=2.0))
     return r.choices[0].message.content, [x.id for x in f.data]
 
 
+# The SDK's own `Timeout` (httpx2's class in openai 3.x): openai 3.63 refuses httpx's at
+# construction, so programs written for it use this one.
 @program
 def option_client_timeout_and_retries(c: Any, k: Kit) -> Any:
-    client = k.make(timeout=httpx.Timeout(60.0, read=5.0, write=10.0, connect=2.0), max_retries=2)
+    client = k.make(timeout=openai.Timeout(60.0, read=5.0, write=10.0, connect=2.0), max_retries=2)
     r = client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     return r.choices[0].message.content, client.max_retries
 
