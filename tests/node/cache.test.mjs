@@ -65,3 +65,24 @@ test("per-request switches, bypass rules, clearCache and typed errors", async ()
   assert.equal((await ask(client, "Tell me a joke")).kestrel.cache_hit, false);
   assert.throws(() => new OpenAI(clientOptions(mock, { cache: { treshold: 0.9 } })), (e) => /treshold/.test(e.message));
 });
+
+test("the pair model refuses swapped roles and keeps courtesy hits (camelCase options)", async () => {
+  // Both local models, as scripts/test.sh installs and names them.
+  const embeddingPath = process.env.KESTREL_EMBED_MODEL_DIR;
+  const pairModelPath = process.env.KESTREL_PAIR_MODEL_DIR;
+  assert.ok(embeddingPath && pairModelPath, "run through scripts/test.sh, which installs both models");
+  const stored = "Can my tenant sublet my flat without asking?";
+  const swapped = "Can I sublet my tenant's flat without asking?";
+  const plain = new OpenAI(clientOptions(mock, { cache: { embeddingPath } }));
+  await ask(plain, stored);
+  assert.equal((await ask(plain, swapped)).kestrel.cache_layer, "semantic", "the case the pair model is for");
+
+  const checked = new OpenAI(clientOptions(mock, { cache: { embeddingPath, pairModelPath, pairThreshold: 0.25 } }));
+  await ask(checked, stored);
+  assert.equal((await ask(checked, swapped)).kestrel.cache_hit, false);
+  assert.equal((await ask(checked, "Hi! can my tenant sublet my flat without asking?? Thanks")).kestrel.cache_layer, "semantic");
+  assert.throws(
+    () => new OpenAI(clientOptions(mock, { cache: { embeddingPath, pairModelPath, pairThreshold: 2 } })),
+    (e) => /pair_threshold|pairThreshold/.test(e.message),
+  );
+});
