@@ -553,7 +553,7 @@ export interface CacheOptions {
    * plural); see the README.
    */
   pairModelPath?: string;
-  /** Least entailment probability, both ways, for the pair model to serve a hit (default 0.25). */
+  /** Least agreement, in both orders, for the pair model to serve a hit (default 0.25). */
   pairThreshold?: number;
 }
 

@@ -31,7 +31,7 @@ pub struct CacheEvalArgs {
     /// `pair_model_path`; needs the `local-embedder` feature).
     #[arg(long)]
     pair_model_path: Option<PathBuf>,
-    /// Least entailment probability, both ways, for the pair model (default: the cache's).
+    /// Least agreement, in both orders, for the pair model (default: the cache's).
     #[arg(long)]
     pair_threshold: Option<f32>,
     /// List every pair that went the wrong way.

@@ -281,6 +281,7 @@ pub struct CacheSettings {
     pub embedding_path: Option<std::path::PathBuf>,
     /// A sentence-pair model directory ([`CacheConfig::pair_model_path`]).
     pub pair_model_path: Option<std::path::PathBuf>,
+    /// [`CacheConfig::pair_threshold`].
     pub pair_threshold: Option<f32>,
 }
 

@@ -8,8 +8,8 @@
 //!   the same canonical tokens ([`text`], the false-hit guard: numbers, negations, names,
 //!   code, quotes, units all count); among those, the embedding's cosine similarity must
 //!   reach the threshold (which catches reordered words: "Celsius to Fahrenheit"); and,
-//!   when a pair model is set ([`pair`]), the two messages read together must entail each
-//!   other.
+//!   when a pair model is set ([`pair`]), the two messages read together must not
+//!   conflict.
 //!
 //! Every key lives inside a tenant namespace; tenants never see each other's entries.
 //! A backend that fails or is slow (Redis down) turns into a miss, never a failed request.
@@ -88,7 +88,7 @@ pub struct CacheConfig {
     pub pair_model: Option<Arc<PairModel>>,
     /// Load [`CacheConfig::pair_model`] from this directory. Needs `local-embedder`.
     pub pair_model_path: Option<std::path::PathBuf>,
-    /// Least entailment probability, both ways, for the pair model to serve a hit.
+    /// Least agreement, in both orders, for the pair model to serve a hit (see [`pair`]).
     pub pair_threshold: f32,
     /// Replaces the backend (e.g. one `MemoryCache` shared by several clients).
     pub backend: Option<Arc<dyn Cache>>,
@@ -417,7 +417,8 @@ impl Stage0 {
     }
 
     /// Whether the pair model reads the two messages as asking the same (see [`pair`]);
-    /// messages that differ only in case, punctuation and courtesy need not ask it. An entry stored without its message (by a client without the model), or a model
+    /// messages that differ only in case, punctuation and courtesy need not ask it. An
+    /// entry stored without its message (by a client without the model), or a model
     /// failure, says no.
     async fn pair_agrees(&self, pair: &Arc<PairModel>, message: &str, entry: &Entry) -> bool {
         let Some(theirs) = entry.message.clone() else { return false };

@@ -84,7 +84,7 @@ mod imp {
 
     use super::{check_dir, model_error, Error, Result, MAX_PAIR_TOKENS};
 
-    /// A cross-encoder for entailment (see the module docs).
+    /// A sentence-pair classifier (see the module docs).
     pub struct PairModel {
         model: DebertaV2SeqClassificationModel,
         tokenizer: Tokenizer,
