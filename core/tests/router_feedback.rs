@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use kestrel_router::catalog::Catalog;
-use kestrel_router::router::{fingerprint, AutoSignal, Category, EveryProvider, Feedback, Outcome, Reason, Router};
+use kestrel_router::router::{
+    fingerprint, AutoSignal, Category, EveryProvider, Feedback, Outcome, Reason, Router, FLUSH_EVERY,
+};
 use kestrel_router::types::ChatResponse;
 use kestrel_router::types::{ChatRequest, Message, RequestPolicy};
 use kestrel_router::Tier;
@@ -120,6 +122,33 @@ fn what_was_learned_survives_a_restart_through_the_state_file() {
     let third = Feedback::new().with_state_file(&path).unwrap();
     assert!(third.raised(Some("acme"), Category::Lookup).is_none());
     assert!(third.state(Some("acme"), Category::Lookup).is_some());
+}
+
+#[test]
+fn requests_awaiting_an_outcome_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feedback.json");
+    let fb = Feedback::new().with_state_file(&path).unwrap();
+    fb.remember("req-1", Some("acme"), Category::Lookup, Tier::Economy);
+    fb.remember("req-2", Some("acme"), Category::Lookup, Tier::Economy);
+    // No outcome yet: the writer thread saves them within FLUSH_EVERY.
+    let written = || std::fs::read_to_string(&path).unwrap_or_default();
+    let deadline = std::time::Instant::now() + FLUSH_EVERY * 10;
+    while !(written().contains("req-1") && written().contains("req-2")) {
+        assert!(std::time::Instant::now() < deadline, "pending requests never written: {}", written());
+        std::thread::sleep(FLUSH_EVERY / 10);
+    }
+    drop(fb);
+
+    // After a restart, feedback on those requests still counts, once.
+    let again = Feedback::new().with_state_file(&path).unwrap();
+    assert!(again.record("req-1", Outcome::Bad));
+    assert!(!again.record("req-1", Outcome::Bad), "counted once");
+    assert!(again.state(Some("acme"), Category::Lookup).is_some_and(|s| s.evidence > 0.0));
+    // The outcome wrote the file at once: req-1 is gone from it, req-2 still waits.
+    let third = Feedback::new().with_state_file(&path).unwrap();
+    assert!(!third.record("req-1", Outcome::Good));
+    assert!(third.record("req-2", Outcome::Good));
 }
 
 #[test]

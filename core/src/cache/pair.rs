@@ -55,11 +55,13 @@ impl PairModel {
     }
 }
 
+#[cfg(feature = "local-embedder")]
 fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Config(format!("cache pair model: {what}: {e}"))
 }
 
 /// Checks the directory before anything is read, naming what is missing.
+#[cfg(feature = "local-embedder")]
 fn check_dir(dir: &Path) -> Result<()> {
     let missing: Vec<&str> = super::local::MODEL_FILES.into_iter().filter(|f| !dir.join(f).is_file()).collect();
     if missing.is_empty() {

@@ -23,13 +23,17 @@
 //!
 //! With a state file ([`Feedback::with_state_file`]) the posteriors survive restarts: read
 //! when the client starts, rewritten atomically (a temporary file renamed over it) after
-//! every outcome. Pending requests are not persisted.
+//! every outcome. Requests awaiting an outcome survive too, so feedback given after a
+//! restart still counts: a background thread writes them within [`FLUSH_EVERY`] of a
+//! change (nothing is written at exit, so a process that stops sooner loses only the
+//! requests of that last interval).
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -189,6 +193,8 @@ pub const RELEASE_AT: f32 = 0.3;
 pub const MIN_EVIDENCE: f32 = 4.0;
 pub const MAX_KEYS: usize = 10_000;
 pub const MAX_PENDING: usize = 4_096;
+/// Longest a request awaiting an outcome goes unwritten to the state file.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Posterior {
@@ -236,25 +242,64 @@ struct State {
     order: VecDeque<String>,
     /// Request fingerprint → the id of the latest request with it (automatic signals).
     recent: HashMap<u64, String>,
+    /// Pending requests changed since the state file was last written.
+    dirty: bool,
+    /// Snapshots taken for the state file, so an older one never overwrites a newer one.
+    snapshots: u64,
 }
 
-/// What the state file holds: per tenant, per category.
+/// What the state file holds: per tenant, per category; and the requests awaiting an
+/// outcome, oldest first.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Saved {
     version: u32,
     tenants: HashMap<String, HashMap<Category, Posterior>>,
+    #[serde(default)]
+    pending: Vec<SavedPending>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedPending {
+    id: String,
+    tenant: String,
+    category: Category,
+    tier: Tier,
+}
+
+/// The state file, and the last snapshot written to it.
+#[derive(Debug)]
+struct StateFile {
+    path: PathBuf,
+    written: Mutex<u64>,
+}
+
+impl StateFile {
+    /// Writes snapshot `seq` unless a newer one is already there: a temporary file beside
+    /// it renamed over it, so a crash leaves the old state or the new one, never half of
+    /// one. A failed write is logged and learning goes on in memory.
+    fn write(&self, seq: u64, saved: &Saved) {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        if seq <= *written {
+            return;
+        }
+        match write_atomically(&self.path, saved) {
+            Ok(()) => *written = seq,
+            Err(e) => tracing::warn!(path = %self.path.display(), "feedback state not saved: {e}"),
+        }
+    }
 }
 
 /// Outcome memory shared by a client's requests.
 #[derive(Debug, Default)]
 pub struct Feedback {
-    state: Mutex<State>,
+    /// Shared with the state file's writer thread, which stops when this goes.
+    state: Arc<Mutex<State>>,
     /// Categories raised right now, over all tenants: routing skips the lock while zero.
     raised: AtomicUsize,
     /// Automatic signals count (off by default).
     automatic: bool,
-    /// Where the posteriors persist, if anywhere.
-    path: Option<PathBuf>,
+    /// Where the posteriors and pending requests persist, if anywhere.
+    file: Option<Arc<StateFile>>,
 }
 
 impl Feedback {
@@ -273,9 +318,9 @@ impl Feedback {
         self.automatic
     }
 
-    /// Persists the posteriors in `path`, loading what it already holds. A missing file
-    /// starts empty; an unreadable or malformed one is an error naming the file (so a
-    /// typo does not silently forget what was learned).
+    /// Persists the posteriors and pending requests in `path`, loading what it already
+    /// holds. A missing file starts empty; an unreadable or malformed one is an error
+    /// naming the file (so a typo does not silently forget what was learned).
     pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> crate::Result<Self> {
         let path = path.into();
         let saved: Saved = match std::fs::read(&path) {
@@ -285,19 +330,32 @@ impl Feedback {
             Err(e) => return Err(crate::Error::Config(format!("feedback state file {}: {e}", path.display()))),
         };
         {
-            let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let skip = saved.pending.len().saturating_sub(MAX_PENDING);
+            for p in saved.pending.into_iter().skip(skip) {
+                let pending = Pending { tenant: p.tenant, category: p.category, tier: p.tier, fingerprint: None };
+                if st.pending.insert(p.id.clone(), pending).is_none() {
+                    st.order.push_back(p.id);
+                }
+            }
             for (tenant, cats) in saved.tenants.into_iter().take(MAX_KEYS / Category::COUNT) {
                 let slots = st.posteriors.entry(tenant).or_default();
                 for (c, p) in cats {
                     let p = Posterior { fail: finite_evidence(p.fail), ok: finite_evidence(p.ok), ..p };
                     if p.raised {
-                        *self.raised.get_mut() += 1;
+                        self.raised.fetch_add(1, Ordering::Relaxed);
                     }
                     slots[c as usize] = Some(p);
                 }
             }
         }
-        self.path = Some(path);
+        let file = Arc::new(StateFile { path, written: Mutex::new(0) });
+        let (state, writer) = (Arc::downgrade(&self.state), file.clone());
+        std::thread::Builder::new()
+            .name("kestrel-feedback".into())
+            .spawn(move || flush_pending(&state, &writer))
+            .map_err(|e| crate::Error::Config(format!("feedback state file: starting its writer: {e}")))?;
+        self.file = Some(file);
         Ok(self)
     }
 
@@ -341,6 +399,7 @@ impl Feedback {
         if st.pending.insert(id.to_string(), p).is_none() {
             st.order.push_back(id.to_string());
         }
+        st.dirty = true;
         if let Some(fp) = fingerprint {
             st.recent.insert(fp, id.to_string());
         }
@@ -364,6 +423,7 @@ impl Feedback {
     fn take_and_update(&self, id: &str, outcome: Outcome, signal: Option<AutoSignal>) -> bool {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let Some(p) = st.pending.remove(id) else { return false };
+        st.dirty = true;
         if let Some(fp) = p.fingerprint {
             st.recent.remove(&fp);
         }
@@ -418,24 +478,11 @@ impl Feedback {
         true
     }
 
-    /// Rewrites the state file, if any: a temporary file beside it renamed over it, so a
-    /// crash leaves the old state or the new one, never half of one. A failed write is
-    /// logged and learning goes on in memory.
-    fn save(&self, st: &State) {
-        let Some(path) = &self.path else { return };
-        let saved = Saved {
-            version: 1,
-            tenants: st
-                .posteriors
-                .iter()
-                .map(|(t, slots)| {
-                    let cats = Category::ALL.iter().filter_map(|&c| slots[c as usize].map(|p| (c, p))).collect();
-                    (t.clone(), cats)
-                })
-                .collect(),
-        };
-        if let Err(e) = write_atomically(path, &saved) {
-            tracing::warn!(path = %path.display(), "feedback state not saved: {e}");
+    /// Rewrites the state file, if any (see [`StateFile::write`]).
+    fn save(&self, st: &mut State) {
+        if let Some(file) = &self.file {
+            let (seq, saved) = snapshot(st);
+            file.write(seq, &saved);
         }
     }
 
@@ -469,6 +516,49 @@ pub fn fingerprint(req: &crate::types::ChatRequest) -> u64 {
         serde_json::to_string(m).unwrap_or_default().hash(&mut h);
     }
     h.finish()
+}
+
+/// What the state file should hold now, numbered.
+fn snapshot(st: &mut State) -> (u64, Saved) {
+    st.snapshots += 1;
+    st.dirty = false;
+    let saved = Saved {
+        version: 1,
+        tenants: st
+            .posteriors
+            .iter()
+            .map(|(t, slots)| {
+                let cats = Category::ALL.iter().filter_map(|&c| slots[c as usize].map(|p| (c, p))).collect();
+                (t.clone(), cats)
+            })
+            .collect(),
+        pending: st
+            .order
+            .iter()
+            .filter_map(|id| {
+                let p = st.pending.get(id)?;
+                Some(SavedPending { id: id.clone(), tenant: p.tenant.clone(), category: p.category, tier: p.tier })
+            })
+            .collect(),
+    };
+    (st.snapshots, saved)
+}
+
+/// The state file's writer: every [`FLUSH_EVERY`], writes the pending requests if they
+/// changed (outcomes write at once). Stops when its [`Feedback`] is dropped.
+fn flush_pending(state: &Weak<Mutex<State>>, file: &StateFile) {
+    loop {
+        std::thread::sleep(FLUSH_EVERY);
+        let Some(state) = state.upgrade() else { return };
+        let taken = {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            st.dirty.then(|| snapshot(&mut st))
+        };
+        drop(state);
+        if let Some((seq, saved)) = taken {
+            file.write(seq, &saved);
+        }
+    }
 }
 
 /// Evidence read from a file: finite and non-negative, else none.

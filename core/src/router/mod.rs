@@ -22,7 +22,7 @@ pub use calibration::{
     cheapest_safe, fit_platt, fit_softmax, shipped, Calibration, ModelFile, Platt, Softmax, FEATURES,
 };
 pub(crate) use feedback::OutcomeWatch;
-pub use feedback::{fingerprint, AutoSignal, Category, CategoryState, Feedback, Outcome};
+pub use feedback::{fingerprint, AutoSignal, Category, CategoryState, Feedback, Outcome, FLUSH_EVERY};
 pub use learned::{feature_vector, LearnedScorer};
 pub use policy::{ProviderSet, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP};
 pub use reason::Reason;
