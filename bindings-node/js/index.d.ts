@@ -703,7 +703,8 @@ export interface ClientOptions {
   /** Also count automatic signals as bad outcomes (a retried request, unparsable JSON
    * answers or tool arguments, a `length` finish); implies `feedback`. */
   feedbackAutomatic?: boolean;
-  /** A file keeping what feedback learned across restarts; implies `feedback`. */
+  /** A file keeping what feedback learned, and the requests still awaiting an outcome,
+   * across restarts; implies `feedback`. */
   feedbackState?: string;
 }
 

@@ -201,8 +201,9 @@ class _BaseClient:
           feedback_automatic: also count automatic signals as bad outcomes (the same
             request sent again, a JSON-mode answer or tool arguments that do not parse, a
             ``length`` finish). Off by default; implies ``feedback``.
-          feedback_state: a file that keeps what feedback learned across restarts
-            (loaded at start, rewritten atomically); implies ``feedback``.
+          feedback_state: a file that keeps what feedback learned, and the requests
+            still awaiting an outcome, across restarts (loaded at start, rewritten
+            atomically); implies ``feedback``.
         """
         if from_env:
             # Read once, as the SDK does, so `client.organization` says what is sent.
