@@ -15,6 +15,8 @@
 //! A backend that fails or is slow (Redis down) turns into a miss, never a failed request.
 
 pub mod anchor;
+#[cfg(feature = "local-embedder")]
+mod deberta;
 pub mod embed;
 pub mod key;
 pub mod local;

@@ -85,10 +85,17 @@ mod imp {
     use tokenizers::{PaddingParams, Tokenizer, TruncationParams, TruncationStrategy};
 
     use super::{check_dir, model_error, Error, Result, MAX_PAIR_TOKENS};
+    use crate::cache::deberta::FastDeberta;
+
+    /// The forward pass: Kestrel's for the common DeBERTa-v3 layout, candle's for others.
+    enum Forward {
+        Fast(FastDeberta),
+        Candle(Box<DebertaV2SeqClassificationModel>),
+    }
 
     /// A sentence-pair classifier (see the module docs).
     pub struct PairModel {
-        model: DebertaV2SeqClassificationModel,
+        model: Forward,
         tokenizer: Tokenizer,
         device: Device,
         /// The output read, and whether it means agreement (else conflict).
@@ -107,6 +114,12 @@ mod imp {
         /// Loads the model in `dir`; fails with a config error naming what is wrong. Never
         /// touches the network.
         pub fn load(dir: &Path) -> Result<Self> {
+            Self::load_with(dir, true)
+        }
+
+        /// [`PairModel::load`], with Kestrel's forward pass where it applies (`fast`) or
+        /// candle's always.
+        fn load_with(dir: &Path, fast: bool) -> Result<Self> {
             check_dir(dir)?;
             let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| model_error(&format!("reading {f}"), e));
             let config: Config =
@@ -141,8 +154,13 @@ mod imp {
             let id = format!("pair-{}", &blake3::hash(&weights).to_hex()[..16]);
             let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
                 .map_err(|e| model_error("model.safetensors", e))?;
-            let model = DebertaV2SeqClassificationModel::load(vb.pp("deberta"), &config, None)
-                .map_err(|e| model_error("model.safetensors", e))?;
+            let model = if fast && FastDeberta::supports(&config) {
+                FastDeberta::load(vb, &config, labels.len()).map(Forward::Fast)
+            } else {
+                DebertaV2SeqClassificationModel::load(vb.pp("deberta"), &config, None)
+                    .map(|m| Forward::Candle(Box::new(m)))
+            }
+            .map_err(|e| model_error("model.safetensors", e))?;
             Ok(PairModel { model, tokenizer, device, label, agrees, id })
         }
 
@@ -166,11 +184,40 @@ mod imp {
             let run = || -> candle_core::Result<Vec<f32>> {
                 let ids = Tensor::from_vec(ids, (2, len), &self.device)?;
                 let mask = Tensor::from_vec(mask, (2, len), &self.device)?;
-                let logits = self.model.forward(&ids, None, Some(mask))?;
+                let logits = match &self.model {
+                    Forward::Fast(m) => m.forward(&ids, &mask)?,
+                    Forward::Candle(m) => m.forward(&ids, None, Some(mask))?,
+                };
                 candle_nn::ops::softmax(&logits, D::Minus1)?.narrow(1, self.label, 1)?.flatten_all()?.to_vec1()
             };
             let p = run().map_err(|e| fail(&e))?;
             Ok(p.into_iter().map(|p| if self.agrees { p } else { 1.0 - p }).fold(1.0, f32::min))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{Forward, PairModel};
+
+        /// Kestrel's forward pass and candle's give the same agreement (the model comes
+        /// from `KESTREL_PAIR_MODEL_DIR`, which scripts/test.sh sets).
+        #[test]
+        fn kestrels_forward_pass_matches_candles() {
+            let dir = std::env::var_os("KESTREL_PAIR_MODEL_DIR")
+                .expect("KESTREL_PAIR_MODEL_DIR must name the pair model (scripts/test.sh builds it)");
+            let fast = PairModel::load_with(dir.as_ref(), true).unwrap();
+            let reference = PairModel::load_with(dir.as_ref(), false).unwrap();
+            assert!(matches!(fast.model, Forward::Fast(_)) && matches!(reference.model, Forward::Candle(_)));
+            let long = "word ".repeat(200);
+            for (a, b) in [
+                ("Can my landlord enter my flat without notice?", "Can I enter my landlord's flat without notice?"),
+                ("How do I renew my passport?", "How do I renew my passport? Thanks!"),
+                ("Is a $500 gift taxable?", "Is a gift of 500 dollars taxable in the UK if it comes from my parents?"),
+                (long.as_str(), "A shorter one, so the batch is padded and positions reach the log buckets."),
+            ] {
+                let (x, y) = (fast.agreement(a, b).unwrap(), reference.agreement(a, b).unwrap());
+                assert!((x - y).abs() < 1e-3, "{a} / {b}: {x} against candle's {y}");
+            }
         }
     }
 }
