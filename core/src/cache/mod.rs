@@ -252,12 +252,18 @@ struct Reading {
     block: Digest,
     /// The message as written.
     message: String,
-    /// What is embedded: the message, or its canonical form for an embedder that does not
-    /// read meaning.
-    text: String,
+    /// For an embedder that does not read meaning, the canonical form it embeds instead.
+    canonical: Option<String>,
     vector: Option<Vec<f32>>,
     /// With an embedder that reads meaning.
     question: Option<anchor::Question>,
+}
+
+impl Reading {
+    /// What the embedder reads.
+    fn embedded(&self) -> &str {
+        self.canonical.as_deref().unwrap_or_else(|| self.message.trim())
+    }
 }
 
 /// Whether a request may use the cache.
@@ -360,14 +366,14 @@ impl Stage0 {
         let Some(Semantic::Ready(reading)) = l.semantic.as_mut() else {
             return None;
         };
-        let Reading { block, message, text, vector: stored, question } = &mut **reading;
-        let vector = match self.embedder.embed(text).await {
+        let vector = match self.embedder.embed(reading.embedded()).await {
             Ok(v) => v,
             Err(e) => {
                 self.warn("the cache embedder failed; treating the request as a miss", &e);
                 return None;
             }
         };
+        let Reading { block, message, vector: stored, question, .. } = &mut **reading;
         // With wording free, the pairwise checks have the last word.
         let q: Option<&anchor::Question> = question.as_ref();
         // Swapped spans seen on the way; judged after the scan, since the embedder is async.
@@ -467,7 +473,7 @@ impl Stage0 {
                 let reading = anchor::read(&message, &fp);
                 l.semantic = Some(Semantic::Ready(Box::new(Reading {
                     block: key::semantic_block(&l.context, &reading.anchors, self.embedder.id()),
-                    text: message.trim().to_string(),
+                    canonical: None,
                     message,
                     vector: None,
                     question: Some(reading.question),
@@ -475,7 +481,7 @@ impl Stage0 {
             } else {
                 l.semantic = Some(Semantic::Ready(Box::new(Reading {
                     block: key::semantic_block(&l.context, &fp.guard, self.embedder.id()),
-                    text: fp.text(),
+                    canonical: Some(fp.text()),
                     message,
                     vector: None,
                     question: None,
@@ -495,12 +501,12 @@ impl Stage0 {
         let approx_bytes = serde_json::to_vec(&response).map_or(0, |v| v.len());
         self.read_final_message(&mut l);
         let (semantic, question, message) = match l.semantic {
-            Some(Semantic::Ready(r)) => {
-                let Reading { block, message, text, vector, question } = *r;
-                let vector = match vector {
+            Some(Semantic::Ready(mut r)) => {
+                let vector = match r.vector.take() {
                     Some(v) => Ok(v),
-                    None => self.embedder.embed(&text).await,
+                    None => self.embedder.embed(r.embedded()).await,
                 };
+                let Reading { block, message, question, .. } = *r;
                 match vector {
                     Ok(v) => (Some((block, v)), question, Some(message)),
                     Err(e) => {
