@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use kestrel_router::router::{
     assess, cheapest_safe, feature_vector, fit_platt, fit_softmax, shipped, Calibration, HeuristicScorer,
-    LearnedScorer, ModelFile, Router, Scorer, FEATURES,
+    LearnedScorer, ModelFile, Router, Scorer, UnderCosts, FEATURES,
 };
 use kestrel_router::types::ChatRequest;
 use kestrel_router::Tier;
@@ -268,10 +268,11 @@ fn reliability(verdicts: &[(f32, bool)]) -> (f64, [Bin; 10]) {
 const FOLDS: usize = 5;
 
 /// L2 penalties tried; the one with the best out-of-fold log loss is kept.
-const PENALTIES: [f64; 3] = [0.01, 0.03, 0.1];
+const PENALTIES: [f64; 4] = [0.003, 0.01, 0.03, 0.1];
 
-/// Under-routing costs tried, cheapest first; the first whose out-of-fold decisions keep
-/// [`PREMIUM_TRAINING_TARGET`] of premium-labelled requests at premium is kept.
+/// Under-routing costs tried, for premium and (never above it) for standard requests; of
+/// the pairs whose out-of-fold decisions keep [`PREMIUM_TRAINING_TARGET`] of premium-labelled
+/// requests at premium, the one with the most exact tiers is kept.
 const UNDER_COSTS: [f32; 8] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0];
 
 /// The goal itself: a higher target (98 %) costs a third of the economy requests found
@@ -313,37 +314,46 @@ fn train(args: &EvalArgs, items: &[Item], out: &PathBuf) -> Result<ExitCode, Box
         }
     }
     let (_, l2, oof) = best.expect("penalties tried");
-    let decide = |u: f32| -> Vec<usize> { oof.iter().map(|p| cheapest_safe(p, u)).collect() };
-    // When no cost reaches the target, costs high enough to come close give up most
-    // economy requests (8 gave 68 % economy found on dev + eval): stay neutral instead.
-    let mut under_cost = 1.0;
-    for u in UNDER_COSTS {
-        let mut matrix = [[0usize; 3]; 3];
-        for (k, y) in decide(u).iter().zip(&ys) {
-            matrix[*y as usize][*k] += 1;
-        }
-        let m = Metrics::of(&matrix);
-        println!(
-            "under-routing cost {u}: out-of-fold premium kept {:.1} %, economy found {:.1} %, exact tier {:.1} %",
-            m.premium_kept, m.economy_found, m.exact
-        );
-        if m.premium_kept >= PREMIUM_TRAINING_TARGET {
-            under_cost = u;
-            break;
+    let decide = |c: UnderCosts| -> Vec<usize> { oof.iter().map(|p| cheapest_safe(p, c)).collect() };
+    // The premium price is set by the goal; the standard price by the exact tier it then
+    // allows. When no price reaches the goal, prices high enough to come close give up
+    // most economy requests (8 gave 68 % economy found on dev + eval): stay neutral instead.
+    let mut chosen: Option<(UnderCosts, Metrics)> = None;
+    for premium in UNDER_COSTS {
+        for standard in UNDER_COSTS.into_iter().filter(|&c| c <= premium) {
+            let costs = UnderCosts { premium, standard };
+            let mut matrix = [[0usize; 3]; 3];
+            for (k, y) in decide(costs).iter().zip(&ys) {
+                matrix[*y as usize][*k] += 1;
+            }
+            let m = Metrics::of(&matrix);
+            println!(
+                "under-routing costs premium {premium}, standard {standard}: out-of-fold premium kept {:.1} %, economy found {:.1} %, exact tier {:.1} %",
+                m.premium_kept, m.economy_found, m.exact
+            );
+            let better = chosen.as_ref().is_none_or(|(_, b)| (m.exact, m.premium_kept) > (b.exact, b.premium_kept));
+            if m.premium_kept >= PREMIUM_TRAINING_TARGET && better {
+                chosen = Some((costs, m));
+            }
         }
     }
-    let learned = calibrate(decide(under_cost).iter().zip(&oof).map(|(&k, p)| (Tier::ALL[k], p[k])), &ys);
+    let costs = chosen.map_or(UnderCosts::uniform(1.0), |(c, _)| c);
+    println!("chose under-routing costs premium {}, standard {}", costs.premium, costs.standard);
+    let learned = calibrate(decide(costs).iter().zip(&oof).map(|(&k, p)| (Tier::ALL[k], p[k])), &ys);
     let heuristic_cal = calibrate(heuristic.iter().copied(), &ys);
     let file = ModelFile {
         trained_on: format!(
-            "kestrel eval --train {} {} (l2 {l2}, under-routing cost {under_cost}, {} requests)",
+            "kestrel eval --train {} {} (l2 {l2}, under-routing costs premium {} standard {}, {} requests)",
             out.display(),
             args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
+            costs.premium,
+            costs.standard,
             items.len()
         ),
         heuristic: heuristic_cal,
         learned,
-        under_cost,
+        under_cost: costs.premium,
+        standard_under_cost: Some(costs.standard),
         model: fit_softmax(&xs, &ys, l2),
     };
     std::fs::write(out, file.to_toml())?;

@@ -60,6 +60,12 @@ pub struct Features {
     pub hits: [f32; Signal::COUNT],
     /// Keyword evidence from system and developer messages.
     pub system_hits: [f32; Signal::COUNT],
+    /// Keyword evidence from the ask in the last user message: all of a short message,
+    /// the first and last paragraphs of a long one. The vocabulary of a pasted document
+    /// says what it is about, not how hard the work asked of it is.
+    pub ask_hits: [f32; Signal::COUNT],
+    /// Bytes of the last user message outside its ask: pasted material.
+    pub pasted_bytes: usize,
     /// Which pattern matched first for each signal, for the reasons.
     pub first_match: [Option<u16>; Signal::COUNT],
 }
@@ -236,9 +242,25 @@ impl Analyzer {
         let (head, tail) = window(text, head, tail);
         if place == Place::System {
             self.keywords.collect_system(head, tail, weight, &mut f.system_hits, &mut f.first_match);
-        } else {
-            self.keywords.collect(head, weight, &mut f.hits, &mut f.first_match);
-            self.keywords.collect(tail, weight, &mut f.hits, &mut f.first_match);
+            return tokens;
+        }
+        let before = f.hits;
+        self.keywords.collect(head, weight, &mut f.hits, &mut f.first_match);
+        self.keywords.collect(tail, weight, &mut f.hits, &mut f.first_match);
+        if place == Place::LastUser {
+            let text = text.trim_end();
+            if text.len() <= 2 * ASK_BYTES {
+                // All of it is the ask, and was just searched.
+                for (ask, (now, was)) in f.ask_hits.iter_mut().zip(f.hits.iter().zip(before)) {
+                    *ask += now - was;
+                }
+            } else {
+                let (first, last) = ask(text);
+                let mut unused = [None; Signal::COUNT];
+                self.keywords.collect(first, weight, &mut f.ask_hits, &mut unused);
+                self.keywords.collect(last, weight, &mut f.ask_hits, &mut unused);
+                f.pasted_bytes += text.len() - first.len() - last.len();
+            }
         }
         tokens
     }
@@ -253,6 +275,20 @@ fn window(text: &str, head: usize, tail: usize) -> (&str, &str) {
     let head_end = floor_boundary(text, head);
     let tail_start = if tail > 0 { ceil_boundary(text, text.len() - tail) } else { text.len() };
     (&text[..head_end], &text[tail_start..])
+}
+
+/// Bytes at each end of a long last user message where its ask is looked for.
+const ASK_BYTES: usize = 300;
+
+/// The ask of a long message: its first and last paragraphs (or lines), each within
+/// [`ASK_BYTES`] of its end. Asks come before or after what they ask about ("Extract the
+/// dates from this email: ..." / "... which IP failed most?").
+fn ask(text: &str) -> (&str, &str) {
+    let head = &text[..floor_boundary(text, ASK_BYTES)];
+    let first = head.find("\n\n").or_else(|| head.find('\n')).unwrap_or(head.len());
+    let tail = &text[ceil_boundary(text, text.len() - ASK_BYTES)..];
+    let last = tail.rfind("\n\n").map(|i| i + 2).or_else(|| tail.rfind('\n').map(|i| i + 1)).unwrap_or(0);
+    (&head[..first], &tail[last..])
 }
 
 /// The code-fence searcher, built once: building a finder per text cost more than the
@@ -482,6 +518,24 @@ mod tests {
                 assert_eq!(analyzer.analyze(&req), fresh(&req), "round {round}, prompt {i}");
             }
         }
+    }
+
+    #[test]
+    fn a_pasted_documents_vocabulary_is_not_read_as_the_ask() {
+        use super::Signal;
+        let log = "Dec 4 sshd[311]: Failed password for root from 203.0.113.9 port 22 ssh2; \
+                   possible breach, escalate incident, dosage of the kernel exploit\n"
+            .repeat(20);
+        let long = format!("Which IP appears most often in this log?\n\n{log}\nJust the IP please.");
+        let f = fresh(&ChatRequest::new("gpt-4o", vec![Message::user(long.as_str())]));
+        assert!(f.pasted_bytes > log.len() / 2, "{}", f.pasted_bytes);
+        assert!(f.hit(Signal::Problem) + f.hit(Signal::Stakes) > 0.0, "the whole message reads as an incident");
+        assert_eq!(f.ask_hits[Signal::Problem as usize] + f.ask_hits[Signal::Stakes as usize], 0.0);
+        assert!(f.ask_hits[Signal::Simple as usize] + f.ask_hits[Signal::OutputShort as usize] > 0.0);
+        // A short message is all ask.
+        let short = "Prove that the square root of 2 is irrational.";
+        let f = fresh(&ChatRequest::new("gpt-4o", vec![Message::user(short)]));
+        assert_eq!((f.ask_hits, f.pasted_bytes), (f.hits, 0));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::analyze::Signal;
 use crate::types::Tier;
 
 /// Length of the learned scorer's input vector.
-pub const FEATURES: usize = 2 * Signal::COUNT + 28;
+pub const FEATURES: usize = 3 * Signal::COUNT + 29;
 
 /// Logistic map from a raw confidence to the probability that the chosen tier is right,
 /// one per tier: how often a raw value comes true differs by tier.
@@ -122,10 +122,15 @@ pub struct ModelFile {
     pub trained_on: String,
     pub heuristic: Calibration,
     pub learned: Calibration,
-    /// How much worse sending a request one tier below its need is than one tier above:
-    /// the learned scorer picks the tier with the least expected cost under this ratio.
+    /// How much worse sending a premium request one tier below its need is than sending
+    /// a request one tier above it: the learned scorer picks the tier with the least
+    /// expected cost under these ratios.
     #[serde(default = "even")]
     pub under_cost: f32,
+    /// The same for a standard request sent to economy; `under_cost` when absent (files
+    /// written before the two were told apart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_under_cost: Option<f32>,
     pub model: Softmax,
 }
 
@@ -133,15 +138,38 @@ fn even() -> f32 {
     1.0
 }
 
-/// The tier with the least expected cost when each tier of under-routing costs
-/// `under_cost` and each tier of over-routing costs 1: plain argmax throws away what the
+impl ModelFile {
+    pub fn under_costs(&self) -> UnderCosts {
+        UnderCosts { premium: self.under_cost, standard: self.standard_under_cost.unwrap_or(self.under_cost) }
+    }
+}
+
+/// What one tier of under-routing costs against one tier of over-routing (1), by the
+/// label of the request sent too low. They differ because a weaker answer to a premium
+/// request is the costly mistake, while a standard request on an economy model is
+/// usually answered well enough.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnderCosts {
+    pub premium: f32,
+    pub standard: f32,
+}
+
+impl UnderCosts {
+    /// Both labels priced alike.
+    pub fn uniform(cost: f32) -> UnderCosts {
+        UnderCosts { premium: cost, standard: cost }
+    }
+}
+
+/// The tier with the least expected cost under `costs`: plain argmax throws away what the
 /// probabilities say about which mistake is likelier.
-pub fn cheapest_safe(p: &[f32; 3], under_cost: f32) -> usize {
+pub fn cheapest_safe(p: &[f32; 3], costs: UnderCosts) -> usize {
     let loss = |t: usize| -> f32 {
         (0..3)
             .map(|label| {
                 let gap = label as f32 - t as f32;
-                p[label] * if gap > 0.0 { under_cost * gap } else { -gap }
+                let under = if label == 2 { costs.premium } else { costs.standard };
+                p[label] * if gap > 0.0 { under * gap } else { -gap }
             })
             .sum()
     };
@@ -329,14 +357,24 @@ mod tests {
         let m = fit_softmax(&xs, &ys, 0.001);
         for (x, y) in xs.iter().zip(&ys) {
             let p = m.probs(x);
-            assert_eq!(cheapest_safe(&p, 1.0), *y as usize, "{p:?}");
+            assert_eq!(cheapest_safe(&p, UnderCosts::uniform(1.0)), *y as usize, "{p:?}");
         }
     }
 
     #[test]
     fn costly_under_routing_moves_doubtful_requests_up() {
         let p = [0.1, 0.55, 0.35];
-        assert_eq!(cheapest_safe(&p, 1.0), 1);
-        assert_eq!(cheapest_safe(&p, 3.0), 2);
+        assert_eq!(cheapest_safe(&p, UnderCosts::uniform(1.0)), 1);
+        assert_eq!(cheapest_safe(&p, UnderCosts::uniform(3.0)), 2);
+    }
+
+    #[test]
+    fn a_cheap_standard_under_route_lets_likely_economy_requests_stay_economy() {
+        // Priced alike, the small chance of standard work keeps this request off economy.
+        let p = [0.8, 0.17, 0.03];
+        assert_eq!(cheapest_safe(&p, UnderCosts::uniform(6.0)), 1);
+        assert_eq!(cheapest_safe(&p, UnderCosts { premium: 6.0, standard: 1.0 }), 0);
+        // The premium price still moves a doubtful request all the way up.
+        assert_eq!(cheapest_safe(&[0.5, 0.2, 0.3], UnderCosts { premium: 6.0, standard: 1.0 }), 2);
     }
 }

@@ -19,6 +19,7 @@ pub fn feature_vector(f: &Features, a: &Assessment) -> [f32; FEATURES] {
     for s in Signal::ALL {
         x[s as usize] = ln(f.hit(s));
         x[Signal::COUNT + s as usize] = ln(f.system_hit(s));
+        x[2 * Signal::COUNT + s as usize] = ln(f.ask_hits[s as usize]);
     }
     let b = |v: bool| f32::from(u8::from(v));
     let tail = [
@@ -50,8 +51,9 @@ pub fn feature_vector(f: &Features, a: &Assessment) -> [f32; FEATURES] {
         a.output / 4.0,
         a.domain / 4.0,
         b(a.forced),
+        ln(f.pasted_bytes as f32),
     ];
-    x[2 * Signal::COUNT..].copy_from_slice(&tail);
+    x[3 * Signal::COUNT..].copy_from_slice(&tail);
     x
 }
 
@@ -106,11 +108,12 @@ impl LearnedScorer {
 impl Scorer for LearnedScorer {
     fn score(&self, f: &Features) -> Scored {
         let (p, a) = self.probs(f);
-        let k = cheapest_safe(&p, self.model.file.under_cost);
+        let k = cheapest_safe(&p, self.model.file.under_costs());
         let tier = Tier::ALL[k];
         let confidence = self.model.file.learned.apply(tier, p[k]);
+        let likeliest = (0..3).fold(0, |best, t| if p[t] > p[best] { t } else { best });
         let mut reasons = a.reasons;
         reasons[0] = Reason::Learned { probs: p, tier };
-        Scored { scores: a.scores, tier, confidence, reasons }
+        Scored { scores: a.scores, tier, confidence, hedged: k > likeliest, reasons }
     }
 }

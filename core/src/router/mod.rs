@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 pub use analyze::{Analyzer, Features, Signal};
 pub use calibration::{
-    cheapest_safe, fit_platt, fit_softmax, shipped, Calibration, ModelFile, Platt, Softmax, FEATURES,
+    cheapest_safe, fit_platt, fit_softmax, shipped, Calibration, ModelFile, Platt, Softmax, UnderCosts, FEATURES,
 };
 pub(crate) use feedback::OutcomeWatch;
 pub use feedback::{fingerprint, AutoSignal, Category, CategoryState, Feedback, Outcome, FLUSH_EVERY};

@@ -12,6 +12,9 @@ pub struct Scored {
     /// requests (`learned.toml`). The router keeps a request one tier up when this is
     /// below the policy's `min_confidence`.
     pub confidence: f32,
+    /// The scorer already chose above its most likely tier to avoid under-routing, so
+    /// `confidence` is low by construction; the router does not hedge a second time.
+    pub hedged: bool,
     pub reasons: Vec<Reason>,
 }
 
@@ -61,7 +64,7 @@ impl Scorer for HeuristicScorer {
     fn score(&self, f: &Features) -> Scored {
         let a = assess(f);
         let confidence = shipped().heuristic.apply(a.tier, a.raw);
-        Scored { scores: a.scores, tier: a.tier, confidence, reasons: a.reasons }
+        Scored { scores: a.scores, tier: a.tier, confidence, hedged: false, reasons: a.reasons }
     }
 }
 

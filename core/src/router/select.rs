@@ -252,7 +252,8 @@ pub(crate) fn decide(
         return finish(d, last_resort);
     }
     let needs = Needs::of(req, f, out);
-    let (target, above_requested) = target_tier(&eff, scored.tier, scored.confidence, req_tier, &mut d.reasons);
+    let (target, above_requested) =
+        target_tier(&eff, (scored.tier, scored.confidence, scored.hedged), req_tier, &mut d.reasons);
     d.tier = Some(target);
     // Judged harder than the requested model's tier: the caller already chose a cheap
     // model, and a same-tier substitute would only be a weaker one. Stay on it (when it
@@ -455,15 +456,18 @@ fn finish(mut d: Decision, requested: Option<Candidate>) -> Result<Decision> {
 /// was judged above the requested model's tier (capped by it, not by the operator).
 fn target_tier(
     eff: &Effective,
-    scored: Tier,
-    confidence: f32,
+    (mut t, confidence, hedged): (Tier, f32, bool),
     requested: Tier,
     reasons: &mut Vec<Reason>,
 ) -> (Tier, bool) {
-    let mut t = scored;
     if t < requested && confidence < eff.min_confidence {
-        t = t.up();
-        reasons.push(Reason::LowConfidence { confidence, min: eff.min_confidence, kept: t });
+        if hedged {
+            reasons
+                .push(Reason::Note("the scorer already chose above its likeliest tier: confidence rule not applied"));
+        } else {
+            t = t.up();
+            reasons.push(Reason::LowConfidence { confidence, min: eff.min_confidence, kept: t });
+        }
     }
     if t < eff.floor {
         t = eff.floor;
