@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use kestrel_router::catalog::Catalog;
 use kestrel_router::router::{
-    EveryProvider, HeuristicScorer, ProviderSet, RequestPolicy, Router, RoutingPolicy, DEFAULT_MAX_QUALITY_DROP,
+    EveryProvider, Features, HeuristicScorer, ProviderSet, RequestPolicy, Router, RoutingPolicy, Scored, Scorer,
+    DEFAULT_MAX_QUALITY_DROP,
 };
 use kestrel_router::types::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Tool};
 use kestrel_router::{Decision, Tier};
@@ -400,4 +401,49 @@ fn hard_work_for_a_cheap_requested_model_stays_on_it() {
     // Easy work for the same cheap model still looks for a cheaper one.
     let easy = route("gemini-3.8-flash", "What is 2+2?");
     assert!(easy.plan.len() > 1, "{:?}", easy.reasons);
+}
+
+/// A scorer with a fixed verdict, to test what the router makes of one.
+struct Fixed {
+    tier: Tier,
+    confidence: f32,
+    hedged: bool,
+}
+
+impl Scorer for Fixed {
+    fn score(&self, _: &Features) -> Scored {
+        Scored {
+            scores: kestrel_router::types::Scores {
+                reasoning: 1,
+                output_complexity: 1,
+                domain_specificity: 1,
+                instruction_nuance: 1,
+                error_tolerance: 1,
+            },
+            tier: self.tier,
+            confidence: self.confidence,
+            hedged: self.hedged,
+            reasons: vec![kestrel_router::router::Reason::Note("fixed")],
+        }
+    }
+}
+
+#[test]
+fn low_confidence_moves_a_request_up_once() {
+    let req = ChatRequest::new("gpt-4o", vec![Message::user("What is 2+2?")]);
+    let decide = |tier, confidence, hedged| {
+        let d = router().with_scorer(Fixed { tier, confidence, hedged }).route(&req, &EveryProvider).unwrap();
+        let reasons = d.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        (d.tier.unwrap(), reasons)
+    };
+    // The scorer's likeliest tier, held with little confidence: one tier up.
+    let (t, why) = decide(Tier::Economy, 0.3, false);
+    assert_eq!(t, Tier::Standard, "{why}");
+    assert!(why.contains("confidence 0.30 < 0.50: kept one tier higher"), "{why}");
+    // Already chosen above its likeliest tier: the same confidence moves it no further.
+    let (t, why) = decide(Tier::Economy, 0.3, true);
+    assert_eq!(t, Tier::Economy, "{why}");
+    assert!(why.contains("confidence rule not applied"), "{why}");
+    // Confident enough: stays.
+    assert_eq!(decide(Tier::Economy, 0.9, false).0, Tier::Economy);
 }
