@@ -273,7 +273,7 @@ const PENALTIES: [f64; 4] = [0.003, 0.01, 0.03, 0.1];
 /// Under-routing costs tried, for premium and (never above it) for standard requests; of
 /// the pairs whose out-of-fold decisions keep [`PREMIUM_TRAINING_TARGET`] of premium-labelled
 /// requests at premium, the one with the most exact tiers is kept.
-const UNDER_COSTS: [f32; 8] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0];
+const UNDER_COSTS: [f32; 9] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0];
 
 /// The goal itself: a higher target (98 %) costs a third of the economy requests found
 /// out of fold on the pooled sets (62.6 % against 77.5 % at 95 %), and `min_confidence`
