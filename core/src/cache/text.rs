@@ -226,11 +226,17 @@ fn tokenize(text: &str) -> Vec<Raw> {
                     break;
                 }
             }
-            out.push(word(chars[start..i].iter().collect()));
+            let w: String = chars[start..i].iter().collect();
+            match glued_unit(&w) {
+                Some((number, unit)) => out.extend([word(number.into()), word(unit.into())]),
+                None => out.push(word(w)),
+            }
             continue;
         }
-        if c == '-' && i > 0 && i + 1 < chars.len() && chars[i - 1].is_alphabetic() && chars[i + 1].is_alphabetic() {
-            i += 1; // a hyphenated word: "two-factor" reads as "two factor"
+        if c == '-' && i > 0 && i + 1 < chars.len() && chars[i - 1].is_alphanumeric() && chars[i + 1].is_alphabetic() {
+            // A hyphenated word: "two-factor" reads as "two factor", "a 30-minute layover"
+            // as "30 minute" (not as a command-line option `-minute`).
+            i += 1;
             continue;
         }
         if !is_sentence_punct(c) {
@@ -277,7 +283,30 @@ fn word(w: String) -> Raw {
         let grouped = lower.split(',').skip(1).all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()));
         return Raw::Word(if grouped { lower.replace(',', "") } else { lower });
     }
-    Raw::Word(lower)
+    Raw::Word(thousands(&lower).unwrap_or(lower))
+}
+
+/// Units a number is often glued to ("100g", "5kg", "24h"), split off so they read as
+/// the written-out unit does (the lexicon's synonyms).
+const GLUED_UNITS: [&str; 20] = [
+    "g", "kg", "mg", "lb", "lbs", "oz", "km", "cm", "mm", "m", "ml", "l", "h", "hr", "hrs", "mb", "gb", "tb", "yr",
+    "yrs",
+];
+
+/// A number and the unit glued to it, when `w` is one.
+fn glued_unit(w: &str) -> Option<(&str, &str)> {
+    let split = w.find(|c: char| c.is_alphabetic())?;
+    let (number, unit) = w.split_at(split);
+    let numeric = number.starts_with(|c: char| c.is_ascii_digit())
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    (numeric && GLUED_UNITS.contains(&unit.to_lowercase().as_str())).then_some((number, unit))
+}
+
+/// "25k" as 25000: thousands written with a `k` read as the number written out.
+fn thousands(lower: &str) -> Option<String> {
+    let n: f64 = lower.strip_suffix('k')?.parse().ok()?;
+    let value = n * 1000.0;
+    (n.is_finite() && value.fract() == 0.0 && value < 1e15).then(|| format!("{value:.0}"))
 }
 
 /// The span starting at `i` when it opens a code block, inline code or a quotation:
@@ -477,6 +506,26 @@ mod tests {
         assert_ne!(a.guard, b.guard, "same words, but `to` relates them the other way");
         assert!(!same("What is 5-3?", "What is 3-5?"));
         assert!(same("In Python, how do I sort a list?", "How do I sort a list in Python?"));
+    }
+
+    #[test]
+    fn a_unit_reads_the_same_however_it_is_written() {
+        assert!(same("How much protein is in 100g of chicken?", "how much protein is in 100 grams of chicken"));
+        assert!(same("Is 38.5 °C a high fever?", "Is 38.5 degrees Celsius a high fever?"));
+        assert!(same("My bill went up by 10%", "my bill went up by 10 percent"));
+        assert!(same("how long to roast a 4 lb chicken", "how long to roast a 4 pound chicken"));
+        assert!(same("is a $25k loan too much", "is a $25,000 loan too much"));
+        assert!(same("can I check a 23-kilogram bag", "can I check a 23 kg bag"));
+        assert!(same("is a 30-minute layover enough", "is a 30 minute layover enough"));
+        // "min" is also "minimum".
+        assert!(!same("minimum balance for a savings account", "minute balance for a savings account"));
+        // Another amount, another unit or another scale is another question.
+        assert!(!same("100g of chicken", "100 kg of chicken"));
+        assert!(!same("Is 30 °C hot?", "Is 30 °F hot?"));
+        assert!(!same("a $25k loan", "a $25 loan"));
+        assert!(!same("a 5 lb bag", "a 5 kg bag"));
+        // An option after a space is still code.
+        assert!(!same("What does ls -l do?", "What does ls l do?"));
     }
 
     #[test]
