@@ -273,12 +273,14 @@ const PENALTIES: [f64; 4] = [0.003, 0.01, 0.03, 0.1];
 /// Under-routing costs tried, for premium and (never above it) for standard requests; of
 /// the pairs whose out-of-fold decisions keep [`PREMIUM_TRAINING_TARGET`] of premium-labelled
 /// requests at premium, the one with the most exact tiers is kept.
-const UNDER_COSTS: [f32; 9] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0];
+const UNDER_COSTS: [f32; 11] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0];
 
-/// The goal itself: a higher target (98 %) costs a third of the economy requests found
-/// out of fold on the pooled sets (62.6 % against 77.5 % at 95 %), and `min_confidence`
-/// is there for users who want more margin.
-const PREMIUM_TRAINING_TARGET: f64 = 95.0;
+/// The goal (95 %) with a margin. On the sets later authors wrote, premium kept landed
+/// between 6 points below and 2 above the training figure out of fold (holdout6 to
+/// holdout9), so a model fitted to exactly 95 % misses the goal on about half of them.
+/// Since a standard request sent to economy is priced on its own, the margin costs
+/// standard requests sent to premium, not economy ones.
+const PREMIUM_TRAINING_TARGET: f64 = 97.5;
 
 fn train(args: &EvalArgs, items: &[Item], out: &PathBuf) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let (router, _) = args.router.router()?;
@@ -316,9 +318,10 @@ fn train(args: &EvalArgs, items: &[Item], out: &PathBuf) -> Result<ExitCode, Box
     let (_, l2, oof) = best.expect("penalties tried");
     let decide = |c: UnderCosts| -> Vec<usize> { oof.iter().map(|p| cheapest_safe(p, c)).collect() };
     // The premium price is set by the goal; the standard price by the exact tier it then
-    // allows. When no price reaches the goal, prices high enough to come close give up
-    // most economy requests (8 gave 68 % economy found on dev + eval): stay neutral instead.
+    // allows. When no price reaches the goal, the pair that keeps the most premium
+    // requests premium.
     let mut chosen: Option<(UnderCosts, Metrics)> = None;
+    let mut safest: Option<(UnderCosts, Metrics)> = None;
     for premium in UNDER_COSTS {
         for standard in UNDER_COSTS.into_iter().filter(|&c| c <= premium) {
             let costs = UnderCosts { premium, standard };
@@ -332,12 +335,15 @@ fn train(args: &EvalArgs, items: &[Item], out: &PathBuf) -> Result<ExitCode, Box
                 m.premium_kept, m.economy_found, m.exact
             );
             let better = chosen.as_ref().is_none_or(|(_, b)| (m.exact, m.premium_kept) > (b.exact, b.premium_kept));
+            let safer = safest.as_ref().is_none_or(|(_, b)| (m.premium_kept, m.exact) > (b.premium_kept, b.exact));
             if m.premium_kept >= PREMIUM_TRAINING_TARGET && better {
                 chosen = Some((costs, m));
+            } else if safer {
+                safest = Some((costs, m));
             }
         }
     }
-    let costs = chosen.map_or(UnderCosts::uniform(1.0), |(c, _)| c);
+    let costs = chosen.or(safest).map(|(c, _)| c).expect("costs tried");
     println!("chose under-routing costs premium {}, standard {}", costs.premium, costs.standard);
     let learned = calibrate(decide(costs).iter().zip(&oof).map(|(&k, p)| (Tier::ALL[k], p[k])), &ys);
     let heuristic_cal = calibrate(heuristic.iter().copied(), &ys);
