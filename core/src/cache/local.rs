@@ -39,6 +39,8 @@ pub fn model_dir(dir: &Path) -> Option<PathBuf> {
 
 #[cfg(feature = "local-embedder")]
 pub use imp::LocalEmbedder;
+#[cfg(feature = "local-embedder")]
+pub(crate) use imp::{read_model, ModelFiles};
 
 #[cfg(not(feature = "local-embedder"))]
 /// Built without the `local-embedder` feature: loading always fails with a config error.
@@ -106,25 +108,44 @@ mod imp {
         device: Device,
     }
 
+    /// A model directory read as both local models need it: the config, the tokenizer
+    /// (cut to `truncation`, padded per batch), the weights widened to float32 on the CPU
+    /// and a digest of them to name the model by. `check` reads the config before the
+    /// large files are; `errors` makes the error for a file.
+    pub(crate) struct ModelFiles<C> {
+        pub config: C,
+        pub tokenizer: Tokenizer,
+        pub weights: VarBuilder<'static>,
+        pub digest: blake3::Hash,
+    }
+
+    pub(crate) fn read_model<C: serde::de::DeserializeOwned, T>(
+        dir: &Path,
+        truncation: TruncationParams,
+        check: impl FnOnce(&C) -> Result<T>,
+        errors: fn(&str, &dyn std::fmt::Display) -> Error,
+    ) -> Result<(ModelFiles<C>, T)> {
+        let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| errors(&format!("reading {f}"), &e));
+        let config: C = serde_json::from_slice(&read("config.json")?).map_err(|e| errors("config.json", &e))?;
+        let checked = check(&config)?;
+        let mut tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| errors("tokenizer.json", &e))?;
+        tokenizer.with_truncation(Some(truncation)).map_err(|e| errors("tokenizer.json", &e))?;
+        tokenizer.with_padding(Some(PaddingParams::default()));
+        let bytes = read("model.safetensors")?;
+        let digest = blake3::hash(&bytes);
+        let weights = VarBuilder::from_buffered_safetensors(bytes, DType::F32, &Device::Cpu)
+            .map_err(|e| errors("model.safetensors", &e))?;
+        Ok((ModelFiles { config, tokenizer, weights, digest }, checked))
+    }
+
     impl Model {
         /// The model, and a digest of its weights.
         fn load(dir: &Path) -> Result<(Model, blake3::Hash)> {
-            let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| model_error(&format!("reading {f}"), e));
-            let config: Config =
-                serde_json::from_slice(&read("config.json")?).map_err(|e| model_error("config.json", e))?;
-            let mut tokenizer =
-                Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| model_error("tokenizer.json", e))?;
-            tokenizer
-                .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..Default::default() }))
-                .map_err(|e| model_error("tokenizer.json", e))?;
-            tokenizer.with_padding(Some(PaddingParams::default()));
-            let device = Device::Cpu;
-            let weights = read("model.safetensors")?;
-            let digest = blake3::hash(&weights);
-            let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
-                .map_err(|e| model_error("model.safetensors", e))?;
-            let bert = BertModel::load(vb, &config).map_err(|e| model_error("model.safetensors", e))?;
-            Ok((Model { bert, tokenizer, device }, digest))
+            let truncation = TruncationParams { max_length: MAX_TOKENS, ..Default::default() };
+            let (files, ()) = read_model::<Config, _>(dir, truncation, |_| Ok(()), |what, e| model_error(what, e))?;
+            let bert =
+                BertModel::load(files.weights, &files.config).map_err(|e| model_error("model.safetensors", e))?;
+            Ok((Model { bert, tokenizer: files.tokenizer, device: Device::Cpu }, files.digest))
         }
 
         /// Unit vectors of `texts`, one forward pass for all of them.

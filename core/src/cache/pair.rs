@@ -79,13 +79,13 @@ fn check_dir(dir: &Path) -> Result<()> {
 mod imp {
     use std::path::Path;
 
-    use candle_core::{DType, Device, Tensor, D};
-    use candle_nn::VarBuilder;
+    use candle_core::{Device, Tensor, D};
     use candle_transformers::models::debertav2::{Config, DebertaV2SeqClassificationModel};
-    use tokenizers::{PaddingParams, Tokenizer, TruncationParams, TruncationStrategy};
+    use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
     use super::{check_dir, model_error, Error, Result, MAX_PAIR_TOKENS};
     use crate::cache::deberta::FastDeberta;
+    use crate::cache::local::{read_model, ModelFiles};
 
     /// The forward pass: Kestrel's for the common DeBERTa-v3 layout, candle's for others.
     enum Forward {
@@ -121,47 +121,42 @@ mod imp {
         /// candle's always.
         fn load_with(dir: &Path, fast: bool) -> Result<Self> {
             check_dir(dir)?;
-            let read = |f: &str| std::fs::read(dir.join(f)).map_err(|e| model_error(&format!("reading {f}"), e));
-            let config: Config =
-                serde_json::from_slice(&read("config.json")?).map_err(|e| model_error("config.json", e))?;
-            let labels = config.id2label.clone().unwrap_or_default();
-            let find = |prefixes: &[&str]| {
-                labels
-                    .iter()
-                    .find(|(_, name)| prefixes.iter().any(|p| name.to_ascii_lowercase().starts_with(p)))
-                    .map(|(i, _)| *i as usize)
-                    .filter(|i| *i < labels.len())
+            let truncation = TruncationParams {
+                max_length: MAX_PAIR_TOKENS,
+                strategy: TruncationStrategy::LongestFirst,
+                ..Default::default()
             };
-            let (label, agrees) = match (find(&["entail"]), find(&["contradict", "conflict"])) {
-                (Some(i), _) => (i, true),
-                (None, Some(i)) => (i, false),
-                (None, None) => {
-                    return Err(model_error("config.json", "id2label names no `entailment` or `contradiction` label"))
+            // Which output means agreement, from the config, before the weights are read.
+            let verdict = |config: &Config| {
+                let labels = config.id2label.clone().unwrap_or_default();
+                let find = |prefixes: &[&str]| {
+                    labels
+                        .iter()
+                        .find(|(_, name)| prefixes.iter().any(|p| name.to_ascii_lowercase().starts_with(p)))
+                        .map(|(i, _)| *i as usize)
+                        .filter(|i| *i < labels.len())
+                };
+                match (find(&["entail"]), find(&["contradict", "conflict"])) {
+                    (Some(i), _) => Ok((i, true)),
+                    (None, Some(i)) => Ok((i, false)),
+                    (None, None) => {
+                        Err(model_error("config.json", "id2label names no `entailment` or `contradiction` label"))
+                    }
                 }
             };
-            let mut tokenizer =
-                Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| model_error("tokenizer.json", e))?;
-            tokenizer
-                .with_truncation(Some(TruncationParams {
-                    max_length: MAX_PAIR_TOKENS,
-                    strategy: TruncationStrategy::LongestFirst,
-                    ..Default::default()
-                }))
-                .map_err(|e| model_error("tokenizer.json", e))?;
-            tokenizer.with_padding(Some(PaddingParams::default()));
-            let device = Device::Cpu;
-            let weights = read("model.safetensors")?;
-            let id = format!("pair-{}", &blake3::hash(&weights).to_hex()[..16]);
-            let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
-                .map_err(|e| model_error("model.safetensors", e))?;
+            let (ModelFiles { config, tokenizer, weights, digest }, (label, agrees)) =
+                read_model(dir, truncation, verdict, |what, e| model_error(what, e))?;
+            let labels = config.id2label.as_ref().map_or(0, |l| l.len());
+            let id = format!("pair-{}", &digest.to_hex()[..16]);
+            let vb = weights;
             let model = if fast && FastDeberta::supports(&config) {
-                FastDeberta::load(vb, &config, labels.len()).map(Forward::Fast)
+                FastDeberta::load(vb, &config, labels).map(Forward::Fast)
             } else {
                 DebertaV2SeqClassificationModel::load(vb.pp("deberta"), &config, None)
                     .map(|m| Forward::Candle(Box::new(m)))
             }
             .map_err(|e| model_error("model.safetensors", e))?;
-            Ok(PairModel { model, tokenizer, device, label, agrees, id })
+            Ok(PairModel { model, tokenizer, device: Device::Cpu, label, agrees, id })
         }
 
         /// `pair-` and a digest of the weights: figures name the model they were made with.
